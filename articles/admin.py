@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+from taggit.admin import TagAdmin
+from taggit.models import Tag
+
+from articles import services
+from articles.models import Article, ArticleEntity, RelatedLink, Section, TaggedArticle
+from entities.models import Entity
+
+
+class EntityKindFilter(admin.SimpleListFilter):
+    title = "entity kind"
+    parameter_name = "entity_kind"
+
+    def lookups(self, request, model_admin):
+        return Entity.Kind.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(entity_links__tag__kind=self.value()).distinct()
+        return queryset
+
+
+class ArticleEntityInline(admin.TabularInline):
+    model = ArticleEntity
+    autocomplete_fields = ["tag"]
+    extra = 1
+    verbose_name = "entity"
+    verbose_name_plural = "entities"
+
+
+class TaggedArticleInline(admin.TabularInline):
+    model = TaggedArticle
+    autocomplete_fields = ["tag"]
+    extra = 1
+
+
+class RelatedLinkInline(admin.TabularInline):
+    model = RelatedLink
+    fk_name = "article"
+    autocomplete_fields = ["target"]
+    fields = ["target", "sort_order"]
+    extra = 1
+    verbose_name = "related story"
+    verbose_name_plural = "related stories (editor's picks, shown first)"
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = [
+        "headline",
+        "section",
+        "status_label",
+        "go_live_at",
+        "entity_count",
+        "updated_at",
+    ]
+    list_filter = ["status", "section", "go_live_at", EntityKindFilter, "language"]
+    list_select_related = ["section"]
+    search_fields = ["headline", "dek", "body"]
+    date_hierarchy = "go_live_at"
+    prepopulated_fields = {"slug": ["headline"]}
+    autocomplete_fields = ["section"]
+    inlines = [ArticleEntityInline, TaggedArticleInline, RelatedLinkInline]
+    readonly_fields = [
+        "first_published_at",
+        "last_published_at",
+        "created_at",
+        "updated_at",
+        "preview_link",
+    ]
+    fieldsets = [
+        (None, {"fields": ["headline", "slug", "dek", "body"]}),
+        ("Credits", {"fields": ["byline", "dateline", "section", "language"]}),
+        (
+            "Publishing",
+            {
+                "fields": [
+                    "status",
+                    "go_live_at",
+                    "preview_link",
+                    "first_published_at",
+                    "last_published_at",
+                ]
+            },
+        ),
+        (
+            "Source",
+            {
+                "fields": ["source_name", "source_url", "created_at", "updated_at"],
+                "classes": ["collapse"],
+            },
+        ),
+    ]
+    actions = ["publish", "withdraw"]
+    save_on_top = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(entity_count=Count("entity_links", distinct=True))
+        )
+
+    def view_on_site(self, article: Article) -> str:
+        return (
+            article.get_absolute_url() if article.is_live else article.get_preview_url()
+        )
+
+    @admin.display(description="status", ordering="status")
+    def status_label(self, article: Article) -> str:
+        if article.is_scheduled:
+            return "Scheduled"
+        return article.get_status_display()
+
+    @admin.display(description="entities", ordering="entity_count")
+    def entity_count(self, article: Article) -> int:
+        return article.entity_count
+
+    @admin.display(description="preview")
+    def preview_link(self, article: Article) -> str:
+        if not article.pk:
+            return "Save the story to preview it."
+        return format_html(
+            '<a href="{}" target="_blank">Preview as a reader would see it</a>',
+            article.get_preview_url(),
+        )
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(services.PUBLISH_PERMISSION)
+
+    @admin.action(description="Publish selected stories", permissions=["publish"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        for article in queryset:
+            services.publish_article(article=article, by=request.user)
+        self.message_user(
+            request, f"Published {len(queryset)} stories.", messages.SUCCESS
+        )
+
+    @admin.action(description="Withdraw selected stories", permissions=["publish"])
+    def withdraw(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        for article in queryset:
+            services.withdraw_article(article=article, by=request.user)
+        self.message_user(
+            request, f"Withdrew {len(queryset)} stories.", messages.SUCCESS
+        )
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position", "story_count"]
+    list_editable = ["position"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Section]:
+        return super().get_queryset(request).annotate(story_count=Count("articles"))
+
+    @admin.display(description="stories", ordering="story_count")
+    def story_count(self, section: Section) -> int:
+        return section.story_count
+
+
+# taggit's own Tag admin lists generic tagged items; stories use their own table.
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class TopicTagAdmin(TagAdmin):
+    inlines = []
+    list_display = ["name", "slug", "story_count"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(story_count=Count("articles_taggedarticle_items"))
+        )
+
+    @admin.display(description="stories", ordering="story_count")
+    def story_count(self, tag: Tag) -> int:
+        return tag.story_count

@@ -1,0 +1,271 @@
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django_prose_editor.fields import ProseEditorField
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from articles.html import BODY_EXTENSIONS, sanitize_html
+
+
+class Section(models.Model):
+    """A part of the paper with its own front page, such as World or Politics."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Order in the site navigation, lowest first."
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = slugify(self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:section", kwargs={"slug": self.slug})
+
+
+class ArticleEntity(TaggedItemBase):
+    """The link between a story and an entity it is about or only mentions."""
+
+    class Relevance(models.TextChoices):
+        ABOUT = "about", "About"
+        MENTIONS = "mentions", "Mentions"
+
+    content_object = models.ForeignKey(
+        "articles.Article", on_delete=models.CASCADE, related_name="entity_links"
+    )
+    tag = models.ForeignKey(
+        "entities.Entity", on_delete=models.CASCADE, related_name="article_links"
+    )
+    relevance = models.CharField(
+        max_length=16, choices=Relevance, default=Relevance.ABOUT
+    )
+
+    class Meta:
+        verbose_name = "entity"
+        verbose_name_plural = "entities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_object", "tag"], name="article_entity_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_object} {self.relevance} {self.tag}"
+
+
+class TaggedArticle(TaggedItemBase):
+    """A topic tag on a story."""
+
+    content_object = models.ForeignKey(
+        "articles.Article", on_delete=models.CASCADE, related_name="tag_links"
+    )
+
+    class Meta:
+        verbose_name = "tag"
+        verbose_name_plural = "tags"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_object", "tag"], name="article_tag_unique"
+            )
+        ]
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self, now: datetime.datetime | None = None) -> ArticleQuerySet:
+        """Stories a reader may see: published and past their go-live time.
+
+        Every public surface (pages, feeds, sitemaps, search, related lists, the
+        API) starts from this queryset.
+        """
+        now = now or timezone.now()
+        return self.filter(status=Article.Status.PUBLISHED, go_live_at__lte=now)
+
+    def for_listing(self) -> ArticleQuerySet:
+        """What a list of stories shows: section and entities loaded in bulk."""
+        return self.select_related("section").prefetch_related("entities")
+
+
+class Article(models.Model):
+    """A story: written in the admin or imported, seen by readers once published."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    headline = models.CharField(max_length=300)
+    slug = models.SlugField(
+        max_length=255,
+        unique=True,
+        blank=True,
+        help_text="The last part of the story's address; made from the headline "
+        "when left empty.",
+    )
+    dek = models.TextField(
+        "standfirst", blank=True, help_text="The summary shown under the headline."
+    )
+    body = ProseEditorField(extensions=BODY_EXTENSIONS, sanitize=True, blank=True)
+    byline = models.CharField(max_length=200, blank=True)
+    dateline = models.CharField(
+        max_length=200, blank=True, help_text="Where the story was filed from."
+    )
+    section = models.ForeignKey(
+        Section,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="articles",
+    )
+    language = models.CharField(max_length=16, default="en")
+    source_name = models.CharField(
+        max_length=200, blank=True, help_text="The publication an import came from."
+    )
+    source_url = models.URLField(max_length=500, blank=True)
+    source_key = models.CharField(
+        max_length=255,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Identifies an imported story so that re-imports update it.",
+    )
+    status = models.CharField(max_length=16, choices=Status, default=Status.DRAFT)
+    go_live_at = models.DateTimeField(
+        "go-live time",
+        null=True,
+        blank=True,
+        help_text="A published story with a future go-live time is scheduled: "
+        "readers see it from then on.",
+    )
+    first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    entities = TaggableManager(
+        "entities",
+        through=ArticleEntity,
+        related_name="articles",
+        blank=True,
+        help_text="The people, organisations and places the story is about.",
+    )
+    tags = TaggableManager(
+        "tags", through=TaggedArticle, related_name="articles", blank=True
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-go_live_at", "-created_at"]
+        indexes = [
+            models.Index(fields=["status", "-go_live_at"], name="article_published"),
+            models.Index(fields=["-updated_at"], name="article_updated"),
+        ]
+        permissions = [("publish_article", "Can publish and withdraw stories")]
+
+    def __str__(self) -> str:
+        return self.headline
+
+    def save(self, *args, **kwargs) -> None:
+        self.body = sanitize_html(self.body)
+        if not self.slug:
+            self.slug = self._unique_slug()
+        if self.status == self.Status.PUBLISHED:
+            self.go_live_at = self.go_live_at or timezone.now()
+            self.first_published_at = self.first_published_at or self.go_live_at
+            self.last_published_at = self.last_published_at or self.go_live_at
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        date = timezone.localdate(self.go_live_at or self.created_at or timezone.now())
+        return reverse(
+            "articles:detail",
+            kwargs={
+                "year": date.year,
+                "month": f"{date.month:02d}",
+                "day": f"{date.day:02d}",
+                "slug": self.slug,
+            },
+        )
+
+    def get_preview_url(self) -> str:
+        return reverse("articles:preview", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        if self.status == self.Status.PUBLISHED and not self.headline.strip():
+            raise ValidationError({"headline": "A published story needs a headline."})
+
+    @property
+    def is_live(self) -> bool:
+        """Whether readers can see the story now."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.go_live_at is not None
+            and self.go_live_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.go_live_at is not None
+            and self.go_live_at > timezone.now()
+        )
+
+    def _unique_slug(self) -> str:
+        base = slugify(self.headline)[:240].strip("-") or "story"
+        slug, n = base, 2
+        siblings = Article.objects.exclude(pk=self.pk)
+        while siblings.filter(slug=slug).exists():
+            slug, n = f"{base}-{n}", n + 1
+        return slug
+
+
+class RelatedLink(models.Model):
+    """An editor's pick: a story to read next, shown before automatic suggestions."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="related_links"
+    )
+    target = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="relatedlink_targets",
+        verbose_name="related story",
+    )
+    sort_order = models.PositiveIntegerField(default=0, db_index=True)
+
+    class Meta:
+        ordering = ["sort_order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "target"], name="related_link_unique"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(article=models.F("target")),
+                name="related_link_not_self",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article} → {self.target}"
+
+    def clean(self) -> None:
+        if self.article_id and self.article_id == self.target_id:
+            raise ValidationError({"target": "A story cannot be related to itself."})

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from articles import feeds, views
+
+app_name = "articles"
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("feed/", feeds.LatestStoriesFeed(), name="feed"),
+    path("section/<slug:slug>/", views.SectionDetailView.as_view(), name="section"),
+    path("section/<slug:slug>/feed/", feeds.SectionFeed(), name="section_feed"),
+    path("tag/<str:slug>/", views.TagDetailView.as_view(), name="tag"),
+    path("preview/<int:pk>/", views.ArticlePreviewView.as_view(), name="preview"),
+    path(
+        "<int:year>/<str:month>/<str:day>/<slug:slug>/",
+        views.ArticleDetailView.as_view(),
+        name="detail",
+    ),
+]

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.urls import reverse
+from taggit.models import TagBase
+
+wikidata_id_validator = RegexValidator(
+    r"^Q[1-9][0-9]*$", "A Wikidata ID is Q followed by digits, e.g. Q42."
+)
+
+
+class Entity(TagBase):
+    """A person, organisation, place, event or other thing that stories are about."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANIZATION = "organization", "Organisation"
+        PLACE = "place", "Place"
+        EVENT = "event", "Event"
+        OTHER = "other", "Other"
+
+    # TagBase makes names unique across all tags; two entities of different kinds
+    # may share a name (Georgia the place, Georgia the person).
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
+    kind = models.CharField(max_length=16, choices=Kind, default=Kind.OTHER)
+    description = models.TextField(blank=True)
+    wikidata_id = models.CharField(
+        "Wikidata ID",
+        max_length=20,
+        blank=True,
+        validators=[wikidata_id_validator],
+        help_text="For example Q7747 for Vladimir Putin.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "entity"
+        verbose_name_plural = "entities"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "name"], name="entity_unique_name"),
+            models.UniqueConstraint(
+                fields=["wikidata_id"],
+                condition=~models.Q(wikidata_id=""),
+                name="entity_unique_wikidata_id",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(wikidata_id="")
+                | models.Q(wikidata_id__regex=r"^Q[1-9][0-9]*$"),
+                name="entity_wikidata_id_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        # Aliases carry their entity's kind so the database can keep them unique
+        # per kind.
+        self.aliases.exclude(kind=self.kind).update(kind=self.kind)
+
+    def get_absolute_url(self) -> str:
+        return reverse("entities:detail", kwargs={"slug": self.slug})
+
+    @property
+    def wikidata_url(self) -> str:
+        if not self.wikidata_id:
+            return ""
+        return f"https://www.wikidata.org/wiki/{self.wikidata_id}"
+
+
+class Alias(models.Model):
+    """Another name a story may use for an entity ("Netanyahu", "UNSC")."""
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Entity.Kind, editable=False)
+
+    class Meta:
+        verbose_name_plural = "aliases"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "name"], name="alias_unique_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.entity_id is None:
+            return
+        self.kind = self.entity.kind
+        clash = (
+            Alias.objects.filter(kind=self.kind, name=self.name)
+            .exclude(pk=self.pk)
+            .select_related("entity")
+            .first()
+        )
+        if clash is not None and clash.entity_id != self.entity_id:
+            raise ValidationError(
+                {
+                    "name": f"“{self.name}” is already an alias of "
+                    f"“{clash.entity.name}”; it cannot also name "
+                    f"“{self.entity.name}”."
+                }
+            )
+
+    def save(self, *args, **kwargs) -> None:
+        self.kind = self.entity.kind
+        super().save(*args, **kwargs)

@@ -1,0 +1,20 @@
+"""The one DRF router, mounted at /api/v1/."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from articles.api.views import ArticleViewSet, SectionViewSet
+from entities.api.views import EntityViewSet
+
+router = DefaultRouter()
+router.register("articles", ArticleViewSet, basename="article")
+router.register("entities", EntityViewSet, basename="entity")
+router.register("sections", SectionViewSet, basename="section")
+
+app_name = "api"
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+]

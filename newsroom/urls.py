@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+
+from articles.sitemaps import SITEMAPS
+
+admin.site.site_header = "Newsroom"
+admin.site.site_title = "Newsroom admin"
+admin.site.index_title = "Newsdesk"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("newsroom.api")),
+    path(
+        "sitemap.xml",
+        sitemap,
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
+    path("entities/", include("entities.urls")),
+    path("", include("articles.urls")),
+]

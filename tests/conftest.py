@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+
+from tests.factories import ArticleFactory, EditorFactory
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+STORIES = SHARED / "stories"
+NINJS = SHARED / "ninjs"
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    """Serve plain HTTP in tests; production settings redirect to HTTPS."""
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def editor(db):
+    return EditorFactory()
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def reader_client(client):
+    return client
+
+
+@pytest.fixture
+def unpublished(db):
+    """One story in each state a reader must never see, keyed by state."""
+    return {
+        "draft": ArticleFactory(draft=True, headline="Draft story must not leak"),
+        "withdrawn": ArticleFactory(
+            withdrawn=True, headline="Withdrawn story must not leak"
+        ),
+        "scheduled": ArticleFactory(
+            scheduled=True, headline="Scheduled story must not leak"
+        ),
+    }
+
+
+@pytest.fixture
+def story_file():
+    path = STORIES / "000_e182a96318b0bca9.txt"
+    if not path.exists():
+        pytest.skip("../shared/stories is not present")
+    return path

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from articles.models import Article, ArticleEntity, RelatedLink, Section
+from entities.models import Alias, Entity
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class EditorFactory(UserFactory):
+    """A desk editor: staff, may edit and publish stories."""
+
+    username = factory.Sequence(lambda n: f"editor{n}")
+    is_staff = True
+
+    @factory.post_generation
+    def permissions(self, create, extracted, **kwargs):
+        if not create:
+            return
+        self.user_permissions.set(
+            Permission.objects.filter(
+                content_type__app_label__in=["articles", "entities", "taggit"]
+            )
+        )
+
+
+class SectionFactory(DjangoModelFactory):
+    class Meta:
+        model = Section
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Section {n}")
+    slug = factory.LazyAttribute(lambda section: section.name.lower().replace(" ", "-"))
+
+
+class EntityFactory(DjangoModelFactory):
+    class Meta:
+        model = Entity
+
+    name = factory.Sequence(lambda n: f"Entity {n}")
+    kind = Entity.Kind.PERSON
+
+
+class AliasFactory(DjangoModelFactory):
+    class Meta:
+        model = Alias
+
+    entity = factory.SubFactory(EntityFactory)
+    name = factory.Sequence(lambda n: f"Alias {n}")
+
+
+class ArticleFactory(DjangoModelFactory):
+    """A published, live story unless told otherwise (see the traits)."""
+
+    class Meta:
+        model = Article
+
+    headline = factory.Sequence(lambda n: f"Story number {n} makes the news")
+    dek = "A short standfirst that sums the story up."
+    body = "<p>The first paragraph.</p><p>The second paragraph.</p>"
+    byline = "A. Reporter"
+    dateline = "LONDON"
+    section = factory.SubFactory(SectionFactory, name="World", slug="world")
+    status = Article.Status.PUBLISHED
+    go_live_at = factory.LazyFunction(
+        lambda: timezone.now() - datetime.timedelta(hours=1)
+    )
+
+    class Params:
+        draft = factory.Trait(status=Article.Status.DRAFT, go_live_at=None)
+        withdrawn = factory.Trait(status=Article.Status.WITHDRAWN)
+        scheduled = factory.Trait(
+            go_live_at=factory.LazyFunction(
+                lambda: timezone.now() + datetime.timedelta(days=1)
+            )
+        )
+
+    @factory.post_generation
+    def entities(self, create, extracted, **kwargs):
+        if create and extracted:
+            for entity in extracted:
+                self.entities.add(entity)
+
+    @factory.post_generation
+    def tags(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.tags.add(*extracted)
+
+
+class ArticleEntityFactory(DjangoModelFactory):
+    class Meta:
+        model = ArticleEntity
+
+    content_object = factory.SubFactory(ArticleFactory)
+    tag = factory.SubFactory(EntityFactory)
+    relevance = ArticleEntity.Relevance.ABOUT
+
+
+class RelatedLinkFactory(DjangoModelFactory):
+    class Meta:
+        model = RelatedLink
+
+    article = factory.SubFactory(ArticleFactory)
+    target = factory.SubFactory(ArticleFactory)
