@@ -34,6 +34,11 @@ class Entity(TagBase):
         validators=[wikidata_id_validator],
         help_text="For example Q7747 for Vladimir Putin.",
     )
+    always_confirm = models.BooleanField(
+        default=False,
+        help_text="Confirm this entity on a story as soon as it is detected, "
+        "without waiting for an editor.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -93,6 +98,10 @@ class Alias(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        self.kind = self.entity.kind
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         if self.entity_id is None:
             return
@@ -112,6 +121,79 @@ class Alias(models.Model):
                 }
             )
 
-    def save(self, *args, **kwargs) -> None:
-        self.kind = self.entity.kind
-        super().save(*args, **kwargs)
+
+class EntityRedirect(models.Model):
+    """An old entity address that now points at the entity it was merged into."""
+
+    old_slug = models.CharField(max_length=200, unique=True)
+    entity = models.ForeignKey(
+        Entity, on_delete=models.CASCADE, related_name="redirects"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.old_slug} → {self.entity.slug}"
+
+
+class Suggestion(models.Model):
+    """An entity the matcher found in a story, waiting for an editor to decide."""
+
+    class Status(models.TextChoices):
+        SUGGESTED = "suggested", "Suggested"
+        CONFIRMED = "confirmed", "Confirmed"
+        REJECTED = "rejected", "Rejected"
+
+    class Field(models.TextChoices):
+        HEADLINE = "headline", "Headline"
+        DEK = "dek", "Standfirst"
+        BODY = "body", "Body"
+
+    article = models.ForeignKey(
+        "articles.Article", on_delete=models.CASCADE, related_name="suggestions"
+    )
+    entity = models.ForeignKey(
+        Entity, on_delete=models.CASCADE, related_name="suggestions"
+    )
+    status = models.CharField(max_length=16, choices=Status, default=Status.SUGGESTED)
+    relevance = models.CharField(max_length=16, default="mentions")
+    mention_count = models.PositiveIntegerField(default=1)
+    first_field = models.CharField(max_length=16, choices=Field, default=Field.BODY)
+    first_offset = models.PositiveIntegerField(default=0)
+    alias = models.CharField(
+        max_length=200, blank=True, help_text="The words the story used."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-mention_count", "entity__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "entity"], name="suggestion_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity} in {self.article} ({self.get_status_display()})"
+
+
+class Candidate(models.Model):
+    """A name the gazetteer does not know yet, offered to the editor as an entity."""
+
+    article = models.ForeignKey(
+        "articles.Article", on_delete=models.CASCADE, related_name="candidates"
+    )
+    name = models.CharField(max_length=200)
+    kind = models.CharField(
+        "guessed kind", max_length=16, choices=Entity.Kind, default=Entity.Kind.OTHER
+    )
+    mention_count = models.PositiveIntegerField(default=1)
+    dismissed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-mention_count", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "name"], name="candidate_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
