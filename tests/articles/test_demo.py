@@ -1,0 +1,239 @@
+from __future__ import annotations
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.utils import timezone
+from taggit.models import Tag
+
+from articles.demo import (
+    DEFAULT_EDITOR_PASSWORD,
+    ENTITIES,
+    SECTIONS,
+    STORIES,
+    load_demo,
+)
+from articles.html import sanitize_html
+from articles.models import Article, ArticleEntity, RelatedLink, Section
+from entities.models import Alias, Entity
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SHARED_ENTITIES = [
+    "Vell Valley Water Authority",
+    "Port Alden Athletic",
+    "Adaeze Okafor",
+    "River Vell",
+    "Eastbank",
+]
+
+
+@pytest.fixture(autouse=True)
+def _demo_password(monkeypatch):
+    monkeypatch.delenv("DEMO_EDITOR_PASSWORD", raising=False)
+
+
+def _counts() -> dict[str, int]:
+    models = [Article, Section, Entity, Alias, ArticleEntity, RelatedLink, Tag]
+    counts = {model.__name__: model.objects.count() for model in models}
+    counts["User"] = get_user_model().objects.count()
+    return counts
+
+
+def _demo(slug: str) -> Article:
+    return Article.objects.get(source_key=f"demo:{slug}")
+
+
+def test_demo_content_is_consistent():
+    """Every entity, section and related story a demo story names is defined."""
+    entities = {entity.name for entity in ENTITIES}
+    sections = {section.slug for section in SECTIONS}
+    stories = {story.slug for story in STORIES}
+    assert len(stories) == len(STORIES)
+    for story in STORIES:
+        assert story.section in sections
+        assert set(story.about) | set(story.mentions) <= entities
+        assert not set(story.about) & set(story.mentions)
+        assert set(story.related) <= stories - {story.slug}
+        assert 3 <= story.html.count("<p>") + story.html.count("<ul>") <= 8
+
+
+def test_loading_creates_the_demo_newsroom():
+    """Loading creates every demo story, entity, section and the editor."""
+    result = load_demo()
+
+    assert 12 <= result.stories == len(STORIES) <= 15
+    assert Article.objects.filter(source_key__startswith="demo:").count() == 14
+    assert Entity.objects.count() == result.entities == len(ENTITIES)
+    assert Section.objects.count() == result.sections == 5
+    assert Alias.objects.filter(name="Mayor Okafor").get().entity.name == (
+        "Adaeze Okafor"
+    )
+    assert result.created_stories == 14
+    assert result.created_editor
+
+
+def test_entities_have_descriptions_and_both_relevances_are_used():
+    """Every demo entity is described, and stories are both about and mention."""
+    load_demo()
+
+    assert not Entity.objects.filter(description="").exists()
+    assert ArticleEntity.objects.filter(relevance="about").exists()
+    assert ArticleEntity.objects.filter(relevance="mentions").exists()
+
+
+def test_draft_and_scheduled_story_are_not_published():
+    """The demo draft and the scheduled story stay off every public surface."""
+    load_demo()
+    draft = _demo("athletic-talks-goalkeeper-before-final")
+    scheduled = _demo("hosepipe-ban-what-you-can-and-cannot-do")
+
+    assert draft.status == Article.Status.DRAFT
+    assert scheduled.is_scheduled
+    published = Article.objects.published()
+    assert published.count() == 12
+    assert draft not in published
+    assert scheduled not in published
+
+
+def test_published_stories_are_spread_over_recent_weeks():
+    """Published demo stories went live on different days in the last month."""
+    load_demo()
+    now = timezone.now()
+    times = list(Article.objects.published().values_list("go_live_at", flat=True))
+
+    assert all(now - datetime.timedelta(days=30) < time < now for time in times)
+    assert len({time.date() for time in times}) >= 10
+
+
+def test_loading_twice_duplicates_nothing():
+    """Running the loader a second time leaves every count as it was."""
+    load_demo()
+    before = _counts()
+
+    result = load_demo()
+
+    assert _counts() == before
+    assert result.created_stories == 0
+    assert not result.created_editor
+
+
+def test_loading_again_keeps_editors_changes():
+    """A demo story an editor has changed is not overwritten by a reload."""
+    load_demo()
+    article = _demo("hosepipe-ban-confirmed")
+    article.headline = "Hosepipe ban starts next week"
+    article.save()
+
+    load_demo()
+
+    assert _demo("hosepipe-ban-confirmed").headline == "Hosepipe ban starts next week"
+
+
+def test_editor_can_log_in(client):
+    """The demo editor logs in with the demo password and is a superuser."""
+    load_demo()
+
+    assert client.login(username="editor", password=DEFAULT_EDITOR_PASSWORD)
+    editor = get_user_model().objects.get(username="editor")
+    assert editor.is_staff
+    assert editor.is_superuser
+
+
+def test_editor_password_comes_from_the_environment(client, monkeypatch):
+    """DEMO_EDITOR_PASSWORD replaces the default demo password."""
+    monkeypatch.setenv("DEMO_EDITOR_PASSWORD", "harbour-lights")
+
+    load_demo()
+
+    assert client.login(username="editor", password="harbour-lights")
+
+
+def test_existing_editor_keeps_its_password(client):
+    """An existing account called editor is left as it is."""
+    UserFactory(username="editor", password="my own secret")
+
+    result = load_demo()
+
+    assert not result.created_editor
+    assert client.login(username="editor", password="my own secret")
+    assert not get_user_model().objects.get(username="editor").is_superuser
+
+
+def test_editor_picks_from_published_stories_are_published():
+    """Related links on public stories never point at a draft or scheduled story."""
+    load_demo()
+    published = Article.objects.published()
+    picks = RelatedLink.objects.filter(article__in=published)
+
+    assert picks.count() >= 5
+    assert not picks.exclude(target__in=published).exists()
+
+
+def test_editor_picks_keep_their_order():
+    """A story's related links come back in the order the demo lists them."""
+    load_demo()
+    article = _demo("hosepipe-ban-confirmed")
+
+    assert [link.target.slug for link in article.related_links.all()] == [
+        "greyfield-reservoir-lowest-level-in-a-decade",
+        "water-authority-leaks-scrutiny",
+    ]
+
+
+@pytest.mark.parametrize("name", SHARED_ENTITIES)
+def test_developing_stories_share_entities(name):
+    """Entities in developing stories link to several published stories."""
+    load_demo()
+    entity = Entity.objects.get(name=name)
+
+    assert Article.objects.published().filter(entity_links__tag=entity).count() >= 3
+
+
+def test_bodies_survive_sanitising_unchanged():
+    """Each demo body is stored exactly as written, because it is already clean."""
+    load_demo()
+
+    for story in STORIES:
+        article = _demo(story.slug)
+        assert article.body == story.html
+        assert article.body == sanitize_html(article.body)
+
+
+def test_published_stories_have_public_addresses():
+    """Every published demo story has a dated address under its slug."""
+    load_demo()
+
+    for article in Article.objects.published():
+        date = timezone.localdate(article.go_live_at)
+        assert article.get_absolute_url() == (
+            f"/{date:%Y}/{date:%m}/{date:%d}/{article.slug}/"
+        )
+
+
+def test_command_prints_the_login():
+    """The command ends by printing the counts, the addresses and the login."""
+    out = StringIO()
+
+    call_command("load_demo", stdout=out)
+
+    output = out.getvalue()
+    assert "Demo newsroom ready: 14 stories, 23 entities." in output
+    assert "http://127.0.0.1:8000/admin/" in output
+    assert "(user: editor, password: newsroom-demo)" in output
+    assert "http://127.0.0.1:8000/api/v1/" in output
+
+
+def test_command_runs_twice():
+    """Running the command again succeeds and prints the same summary."""
+    call_command("load_demo", stdout=StringIO())
+    out = StringIO()
+
+    call_command("load_demo", "--site", "http://demo.test/", stdout=out)
+
+    assert "Demo newsroom ready: 14 stories" in out.getvalue()
+    assert "Admin: http://demo.test/admin/" in out.getvalue()
