@@ -1,5 +1,7 @@
 """The one DRF router, mounted at /api/v1/."""
 
+from __future__ import annotations
+
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter

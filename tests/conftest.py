@@ -17,6 +17,7 @@ NINJS = SHARED / "ninjs"
 def _test_settings(settings):
     """Serve plain HTTP in tests; production settings redirect to HTTPS."""
     settings.SECURE_SSL_REDIRECT = False
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 
 from articles.api.serializers import ArticleSerializer, SectionSerializer
-from articles.models import Article, ArticleEntity, Section
+from articles.models import Article, ArticleEntity, ArticleQuerySet, Section
 
 
-def published_articles_for_api():
+def published_articles_for_api() -> ArticleQuerySet:
     """Published stories with everything the serializer touches loaded in bulk."""
     return (
         Article.objects.published()
@@ -21,15 +23,40 @@ def published_articles_for_api():
             ),
             "tags",
         )
+        # The primary key breaks ties so that pages never overlap.
+        .order_by("-go_live_at", "-pk")
     )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List published stories",
+        parameters=[
+            OpenApiParameter(
+                "entity",
+                OpenApiTypes.STR,
+                description="Only stories tagged with the entity that has this slug.",
+            ),
+            OpenApiParameter(
+                "section",
+                OpenApiTypes.STR,
+                description="Only stories in the section that has this slug.",
+            ),
+            OpenApiParameter(
+                "tag",
+                OpenApiTypes.STR,
+                description="Only stories with the topic tag that has this slug.",
+            ),
+        ],
+    ),
+    retrieve=extend_schema(summary="Retrieve a published story"),
+)
 class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
-    """Published stories, newest first."""
+    """Published stories, newest first, with their section, entities and tags."""
 
     serializer_class = ArticleSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> ArticleQuerySet:
         queryset = published_articles_for_api()
         params = self.request.query_params
         if entity := params.get("entity"):
@@ -41,7 +68,13 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
         return queryset
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List sections"),
+    retrieve=extend_schema(summary="Retrieve a section"),
+)
 class SectionViewSet(viewsets.ReadOnlyModelViewSet):
+    """The parts of the paper, in the order of the site navigation."""
+
     serializer_class = SectionSerializer
     queryset = Section.objects.all()
     lookup_field = "slug"

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.reverse import reverse
 
+from articles.api.serializers import article_list_url
 from entities.models import Entity
 
 
@@ -11,8 +12,11 @@ class EntitySerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(
         view_name="api:entity-detail", lookup_field="slug"
     )
-    articles_url = serializers.SerializerMethodField()
     aliases = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    article_count = serializers.IntegerField(
+        read_only=True, help_text="How many published stories are tagged with it."
+    )
+    articles_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Entity
@@ -24,10 +28,11 @@ class EntitySerializer(serializers.ModelSerializer):
             "description",
             "aliases",
             "wikidata_id",
+            "article_count",
             "articles_url",
         ]
+        read_only_fields = fields
 
-    @extend_schema_field(serializers.URLField())
+    @extend_schema_field(OpenApiTypes.URI)
     def get_articles_url(self, entity: Entity) -> str:
-        url = reverse("api:article-list", request=self.context.get("request"))
-        return f"{url}?entity={entity.slug}"
+        return article_list_url(self.context.get("request"), entity=entity.slug)

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import ArticleFactory, SectionFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = "/api/v1/sections/"
+
+
+def test_list_in_navigation_order(client):
+    """Sections are listed in the order of the site navigation."""
+    SectionFactory(name="World", slug="world", position=2)
+    SectionFactory(name="Politics", slug="politics", position=1)
+
+    response = client.get(LIST_URL)
+
+    assert response.status_code == 200
+    assert [item["slug"] for item in response.json()["results"]] == [
+        "politics",
+        "world",
+    ]
+
+
+def test_detail_shape(client):
+    """A section has its name, description and the address of its stories."""
+    SectionFactory(name="Politics", slug="politics", description="Who governs.")
+
+    response = client.get(f"{LIST_URL}politics/")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "url": "http://testserver/api/v1/sections/politics/",
+        "name": "Politics",
+        "slug": "politics",
+        "description": "Who governs.",
+        "articles_url": "http://testserver/api/v1/articles/?section=politics",
+    }
+
+
+def test_articles_url_lists_the_sections_stories(client):
+    """Following articles_url gives the section's published stories."""
+    politics = SectionFactory(name="Politics", slug="politics")
+    story = ArticleFactory(section=politics)
+    ArticleFactory(section=politics, draft=True)
+    ArticleFactory()
+
+    articles_url = client.get(f"{LIST_URL}politics/").json()["articles_url"]
+    results = client.get(articles_url).json()["results"]
+
+    assert [item["id"] for item in results] == [story.pk]
+
+
+def test_unknown_section_is_404(client):
+    """A slug no section has is not found."""
+    assert client.get(f"{LIST_URL}nowhere/").status_code == 404
+
+
+@pytest.mark.parametrize("sections", [1, 30])
+def test_list_query_count_is_constant(client, django_assert_max_num_queries, sections):
+    """Listing sections costs two queries however many there are."""
+    SectionFactory.create_batch(sections)
+
+    # count, sections
+    with django_assert_max_num_queries(2):
+        response = client.get(LIST_URL)
+
+    assert response.status_code == 200
+
+
+def test_browsable_api(client):
+    """The section list renders as HTML."""
+    SectionFactory()
+
+    response = client.get(LIST_URL, HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200

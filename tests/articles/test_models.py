@@ -1,0 +1,189 @@
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from articles.models import Article, ArticleEntity, RelatedLink
+from tests.factories import ArticleFactory, EntityFactory, RelatedLinkFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_slug_made_from_headline():
+    """A story saved without a slug gets one from its headline."""
+    article = ArticleFactory(headline="Rain Falls on London, Again!")
+
+    assert article.slug == "rain-falls-on-london-again"
+
+
+def test_slug_made_unique():
+    """A second story with the same headline gets a numbered slug."""
+    first = ArticleFactory(headline="Budget day")
+    second = ArticleFactory(headline="Budget day")
+    third = ArticleFactory(headline="Budget day")
+
+    assert (first.slug, second.slug, third.slug) == (
+        "budget-day",
+        "budget-day-2",
+        "budget-day-3",
+    )
+
+
+def test_slug_kept_on_resave():
+    """Saving a story again does not change its slug."""
+    article = ArticleFactory(headline="Budget day")
+    article.headline = "Budget day: what changed"
+    article.save()
+
+    assert article.slug == "budget-day"
+
+
+def test_slug_given_is_kept():
+    """A slug an editor typed is not replaced."""
+    article = ArticleFactory(headline="Budget day", slug="budget-2026")
+
+    assert article.slug == "budget-2026"
+
+
+def test_body_sanitised_on_save():
+    """Scripts and event handlers are stripped from a body; allowed markup stays."""
+    article = ArticleFactory(
+        body='<p onclick="steal()">Hello <strong>world</strong></p>'
+        "<script>alert(1)</script>"
+        '<h2>Heading</h2><ul><li><a href="https://example.org/">link</a></li></ul>'
+    )
+
+    article.refresh_from_db()
+    assert "script" not in article.body
+    assert "alert" not in article.body
+    assert "onclick" not in article.body
+    assert "<strong>world</strong>" in article.body
+    assert "<h2>Heading</h2>" in article.body
+    assert '<a href="https://example.org/">link</a>' in article.body
+    assert article.body.startswith("<p>Hello")
+
+
+def test_javascript_links_stripped():
+    """A javascript: link loses its href."""
+    article = ArticleFactory(body='<p><a href="javascript:alert(1)">x</a></p>')
+
+    assert "javascript" not in article.body
+
+
+def test_publishing_on_save_fills_the_publication_times():
+    """A story saved as published gets a go-live time and publication times."""
+    article = ArticleFactory(go_live_at=None)
+
+    assert article.go_live_at is not None
+    assert article.first_published_at == article.go_live_at
+    assert article.last_published_at == article.go_live_at
+
+
+def test_published_headline_required():
+    """A published story without a headline does not validate."""
+    article = ArticleFactory.build(headline="  ", slug="x", section=None)
+
+    with pytest.raises(ValidationError) as excinfo:
+        article.full_clean()
+
+    assert "headline" in excinfo.value.message_dict
+
+
+def test_public_and_preview_urls():
+    """A story's address carries its go-live date; the preview uses its id."""
+    article = ArticleFactory(headline="Budget day")
+    date = article.go_live_at.date()
+
+    assert article.get_absolute_url() == (
+        f"/{date.year}/{date.month:02d}/{date.day:02d}/budget-day/"
+    )
+    assert article.get_preview_url() == f"/preview/{article.pk}/"
+
+
+def test_entities_manager_add_with_relevance():
+    """article.entities works like a taggit manager, with relevance on the link."""
+    article = ArticleFactory()
+    ada, grace = EntityFactory(name="Ada"), EntityFactory(name="Grace")
+
+    article.entities.add(ada)
+    article.entities.add(
+        grace, through_defaults={"relevance": ArticleEntity.Relevance.MENTIONS}
+    )
+
+    assert set(article.entities.all()) == {ada, grace}
+    assert sorted(article.entities.names()) == ["Ada", "Grace"]
+    relevance = dict(article.entity_links.values_list("tag__name", "relevance"))
+    assert relevance == {"Ada": "about", "Grace": "mentions"}
+    assert list(Article.objects.filter(entities=ada)) == [article]
+
+
+def test_entities_manager_remove_and_clear():
+    """Removing an entity from a story deletes only the link."""
+    article = ArticleFactory()
+    ada, grace = EntityFactory(), EntityFactory()
+    article.entities.add(ada, grace)
+
+    article.entities.remove(ada)
+
+    assert list(article.entities.all()) == [grace]
+    assert ada.pk is not None
+    article.entities.clear()
+    assert not ArticleEntity.objects.filter(content_object=article).exists()
+
+
+def test_entity_linked_once_per_story():
+    """The same entity cannot be linked to a story twice."""
+    link = ArticleEntity.objects.create(
+        content_object=ArticleFactory(), tag=EntityFactory()
+    )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ArticleEntity.objects.create(content_object=link.content_object, tag=link.tag)
+
+
+def test_tags_manager():
+    """Topic tags are plain taggit tags, matched case-insensitively."""
+    article = ArticleFactory(tags=["Climate"])
+    article.tags.add("climate", "Energy")
+
+    assert sorted(article.tags.names()) == ["Climate", "Energy"]
+
+
+def test_related_link_to_itself_fails_clean():
+    """A story cannot be related to itself (form validation)."""
+    article = ArticleFactory()
+    link = RelatedLink(article=article, target=article)
+
+    with pytest.raises(ValidationError) as excinfo:
+        link.full_clean()
+
+    assert "target" in excinfo.value.message_dict
+
+
+def test_related_link_to_itself_refused_by_database():
+    """A story cannot be related to itself (database constraint)."""
+    article = ArticleFactory()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RelatedLink.objects.create(article=article, target=article)
+
+
+def test_related_link_unique():
+    """A story links to another story once."""
+    link = RelatedLinkFactory()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RelatedLink.objects.create(article=link.article, target=link.target)
+
+
+def test_is_live_and_is_scheduled():
+    """A published story is live once its go-live time has passed."""
+    live = ArticleFactory()
+    scheduled = ArticleFactory(scheduled=True)
+    draft = ArticleFactory(draft=True)
+
+    assert (live.is_live, live.is_scheduled) == (True, False)
+    assert (scheduled.is_live, scheduled.is_scheduled) == (False, True)
+    assert (draft.is_live, draft.is_scheduled) == (False, False)
+    assert set(Article.objects.published()) == {live}

@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from entities.models import Alias, Entity
+from tests.factories import AliasFactory, EntityFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("value", ["42", "Q0", "Q042", "q42", "Q42a", "P31"])
+def test_wikidata_id_rejected(value):
+    """A Wikidata ID must be Q and a number without leading zeros."""
+    entity = EntityFactory.build(name="Douglas Adams", slug="douglas-adams")
+    entity.wikidata_id = value
+
+    with pytest.raises(ValidationError) as excinfo:
+        entity.full_clean()
+
+    assert "wikidata_id" in excinfo.value.message_dict
+
+
+@pytest.mark.parametrize("value", ["Q42", "Q7747", ""])
+def test_wikidata_id_accepted(value):
+    """Q42 is a Wikidata ID; leaving the field empty is fine too."""
+    entity = EntityFactory.build(name="Douglas Adams", slug="douglas-adams")
+    entity.wikidata_id = value
+
+    entity.full_clean()
+
+
+def test_wikidata_id_checked_by_database():
+    """The database refuses a malformed Wikidata ID that skipped validation."""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EntityFactory(wikidata_id="42")
+
+
+def test_wikidata_id_unique():
+    """Two entities cannot share a Wikidata ID."""
+    EntityFactory(wikidata_id="Q42")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EntityFactory(wikidata_id="Q42")
+
+
+def test_many_entities_without_wikidata_id():
+    """The empty Wikidata ID is not subject to uniqueness."""
+    EntityFactory.create_batch(2, wikidata_id="")
+
+    assert Entity.objects.filter(wikidata_id="").count() == 2
+
+
+def test_name_unique_per_kind():
+    """Two people cannot share a name."""
+    EntityFactory(name="Georgia", kind=Entity.Kind.PERSON)
+    duplicate = EntityFactory.build(
+        name="Georgia", kind=Entity.Kind.PERSON, slug="georgia-2"
+    )
+
+    with pytest.raises(ValidationError):
+        duplicate.full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        duplicate.save()
+
+
+def test_same_name_in_two_kinds():
+    """Georgia the place and Georgia the person are two entities, two slugs."""
+    person = EntityFactory(name="Georgia", kind=Entity.Kind.PERSON)
+    place = EntityFactory.build(name="Georgia", kind=Entity.Kind.PLACE)
+    place.full_clean(exclude=["slug"])
+    place.save()
+
+    assert person.slug != place.slug
+    assert Entity.objects.filter(name="Georgia").count() == 2
+
+
+def test_alias_takes_the_entitys_kind():
+    """An alias carries its entity's kind, and follows it when the kind changes."""
+    entity = EntityFactory(kind=Entity.Kind.PERSON)
+    alias = AliasFactory(entity=entity)
+    assert alias.kind == Entity.Kind.PERSON
+
+    entity.kind = Entity.Kind.ORGANIZATION
+    entity.save()
+
+    alias.refresh_from_db()
+    assert alias.kind == Entity.Kind.ORGANIZATION
+
+
+def test_alias_unique_per_kind_clean_names_both_entities():
+    """An alias already used by another entity of the kind fails, naming both."""
+    first = EntityFactory(name="Benjamin Netanyahu", kind=Entity.Kind.PERSON)
+    second = EntityFactory(name="Yair Netanyahu", kind=Entity.Kind.PERSON)
+    AliasFactory(entity=first, name="Netanyahu")
+    clash = Alias(entity=second, name="Netanyahu")
+
+    with pytest.raises(ValidationError) as excinfo:
+        clash.full_clean()
+
+    [message] = excinfo.value.message_dict["name"]
+    assert "Benjamin Netanyahu" in message
+    assert "Yair Netanyahu" in message
+
+
+def test_alias_unique_per_kind_in_database():
+    """The database refuses the same alias twice within a kind."""
+    first = EntityFactory(kind=Entity.Kind.PERSON)
+    second = EntityFactory(kind=Entity.Kind.PERSON)
+    AliasFactory(entity=first, name="The Boss")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AliasFactory(entity=second, name="The Boss")
+
+
+def test_same_alias_in_two_kinds():
+    """An alias may name a person and a place at once."""
+    person = EntityFactory(kind=Entity.Kind.PERSON)
+    place = EntityFactory(kind=Entity.Kind.PLACE)
+    AliasFactory(entity=person, name="Georgia")
+    alias = Alias(entity=place, name="Georgia")
+
+    alias.full_clean()
+    alias.save()
+
+    assert Alias.objects.filter(name="Georgia").count() == 2
+
+
+def test_alias_of_the_same_entity_revalidates():
+    """Cleaning an existing alias does not clash with itself."""
+    alias = AliasFactory()
+
+    alias.full_clean()
+
+
+def test_wikidata_url():
+    """An entity with a Wikidata ID links to its Wikidata page."""
+    assert EntityFactory.build(wikidata_id="Q42").wikidata_url == (
+        "https://www.wikidata.org/wiki/Q42"
+    )
+    assert EntityFactory.build(wikidata_id="").wikidata_url == ""
+
+
+def test_absolute_url():
+    """An entity's page is at /entities/<slug>/."""
+    entity = EntityFactory(name="Ada Lovelace")
+
+    assert entity.get_absolute_url() == f"/entities/{entity.slug}/"
