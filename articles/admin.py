@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html
 from taggit.admin import TagAdmin
 from taggit.models import Tag
 
 from articles import services
+from articles.forms import StoryImportForm
+from articles.importers import import_files
 from articles.models import Article, ArticleEntity, RelatedLink, Section, TaggedArticle
 from entities.models import Entity
 
@@ -98,6 +103,17 @@ class ArticleAdmin(admin.ModelAdmin):
     ]
     actions = ["publish", "withdraw"]
     save_on_top = True
+    change_list_template = "admin/articles/article/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="articles_article_import",
+            ),
+            *super().get_urls(),
+        ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         return (
@@ -129,6 +145,40 @@ class ArticleAdmin(admin.ModelAdmin):
             '<a href="{}" target="_blank">Preview as a reader would see it</a>',
             article.get_preview_url(),
         )
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload plain-text or ninjs files and see what became of each."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = StoryImportForm(
+            request.POST or None,
+            request.FILES or None,
+            can_publish=self.has_publish_permission(request),
+        )
+        report = None
+        if request.method == "POST" and form.is_valid():
+            uploads = form.cleaned_data["files"]
+            report = import_files(
+                ((upload.name, upload.read()) for upload in uploads),
+                status=form.cleaned_data["status"],
+                section=form.cleaned_data["section"],
+                published_at=form.cleaned_data["published_at"],
+                by=request.user,
+            )
+            self.message_user(
+                request,
+                f"Import finished: {report.summary()}.",
+                messages.WARNING if report.rejected else messages.SUCCESS,
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Import stories",
+            "form": form,
+            "report": report,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/articles/article/import.html", context)
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(services.PUBLISH_PERMISSION)

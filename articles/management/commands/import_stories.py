@@ -1,0 +1,95 @@
+"""Import plain-text and ninjs story files: `manage.py import_stories PATH...`."""
+
+from __future__ import annotations
+
+import datetime
+from argparse import ArgumentTypeError
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from articles.importers import (
+    IMPORT_SUFFIXES,
+    Outcome,
+    get_or_create_section,
+    import_files,
+)
+from articles.models import Article
+
+
+class Command(BaseCommand):
+    help = (
+        "Import stories from plain-text (.txt) and IPTC ninjs (.json) files; "
+        "folders are searched for both. Re-importing a story updates it."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("paths", nargs="+", metavar="PATH", type=Path)
+        parser.add_argument(
+            "--status",
+            choices=[Article.Status.DRAFT, Article.Status.PUBLISHED],
+            default=Article.Status.DRAFT,
+            help="Import as drafts (the default) or publish at once.",
+        )
+        parser.add_argument(
+            "--section",
+            metavar="SLUG-OR-NAME",
+            help="Put the stories in this section, creating it if need be.",
+        )
+        parser.add_argument(
+            "--published-at",
+            metavar="ISO-DATETIME",
+            type=_aware_datetime,
+            help="Go-live time, e.g. 2025-03-01T09:00+00:00; without an offset "
+            "it is in TIME_ZONE.",
+        )
+
+    def handle(self, *args, **options) -> None:
+        paths = list(_story_files(options["paths"]))
+        section = options["section"]
+        report = import_files(
+            ((str(path), path.read_bytes()) for path in paths),
+            status=options["status"],
+            section=get_or_create_section(section) if section else None,
+            published_at=options["published_at"],
+            progress=True,
+            total=len(paths),
+        )
+        for outcome in report.outcomes:
+            if outcome.result == Outcome.REJECTED:
+                self.stderr.write(str(outcome), style_func=self.style.ERROR)
+            elif options["verbosity"] >= 1:
+                self.stdout.write(str(outcome))
+        self.stdout.write(report.summary())
+        if report.rejected:
+            raise CommandError(
+                f"{report.rejected} rejected; fix the files listed above and import "
+                "them again."
+            )
+
+
+def _story_files(paths: list[Path]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(
+                file
+                for file in path.rglob("*")
+                if file.is_file() and file.suffix.lower() in IMPORT_SUFFIXES
+            )
+        elif path.is_file():
+            yield path
+        else:
+            raise CommandError(f"{path}: no such file or folder.")
+
+
+def _aware_datetime(value: str) -> datetime.datetime:
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ArgumentTypeError(f"not an ISO 8601 date-time: {value!r}")
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from articles.models import Article
+from tests.factories import SectionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+IMPORT_URL = reverse("admin:articles_article_import")
+DRAFT = {"status": "draft"}
+
+
+def upload(name: str, data: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+@pytest.fixture
+def drafter_client(client):
+    """A staff member who may add stories but not publish them."""
+    user = UserFactory(is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="articles",
+            codename__in=["add_article", "view_article", "change_article"],
+        )
+    )
+    client.force_login(user)
+    return client
+
+
+def test_editor_sees_the_import_page(editor_client):
+    """An editor gets the import form in the admin."""
+    response = editor_client.get(IMPORT_URL)
+
+    assert response.status_code == 200
+    assert b'type="file"' in response.content
+    assert b"multiple" in response.content
+    assert b'value="published"' in response.content
+    assert "Import stories" in response.text
+
+
+def test_change_list_links_to_the_import_page(editor_client):
+    """The story list has an "Import stories" button next to "Add"."""
+    response = editor_client.get(reverse("admin:articles_article_changelist"))
+
+    assert f'href="{IMPORT_URL}"' in response.text
+
+
+def test_anonymous_visitor_is_sent_to_log_in(client):
+    """The import page asks an anonymous visitor to log in."""
+    response = client.get(IMPORT_URL)
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
+
+
+def test_non_staff_user_gets_no_access(client):
+    """A logged-in reader who is not staff cannot reach the import page."""
+    client.force_login(UserFactory())
+
+    response = client.post(
+        IMPORT_URL, {"files": [upload("a.txt", b"Sneaky\n\nBody.")], "status": "draft"}
+    )
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
+    assert not Article.objects.exists()
+
+
+def test_staff_without_add_permission_is_forbidden(client):
+    """Staff who may not add stories may not import them."""
+    client.force_login(UserFactory(is_staff=True))
+
+    assert client.get(IMPORT_URL).status_code == 403
+
+
+def test_upload_reports_created_and_rejected_per_file(editor_client):
+    """Uploaded files are imported and each one's outcome is shown."""
+    response = editor_client.post(
+        IMPORT_URL,
+        {
+            "files": [
+                upload("harbour.txt", b"Harbour reopens | Gazette\n\nBoats are back."),
+                upload("broken.json", b'{"headline": '),
+                upload("empty.txt", b""),
+                upload("storm.json", b'{"uri": "urn:x:storm", "headline": "Storm"}'),
+            ],
+            "status": "draft",
+        },
+    )
+
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert [(o.name, o.result) for o in report.outcomes] == [
+        ("harbour.txt", "created"),
+        ("broken.json", "rejected"),
+        ("empty.txt", "rejected"),
+        ("storm.json", "created"),
+    ]
+    assert "2 created, 0 updated, 2 rejected" in response.text
+    assert "broken.json, line 1, column 14" in response.text
+    assert "not valid JSON" in response.text
+    assert "the file is empty" in response.text
+    assert "Harbour reopens" in response.text
+    assert Article.objects.count() == 2
+
+
+def test_upload_again_reports_updated(editor_client):
+    """Uploading the same file twice updates the story."""
+    data = b"Harbour reopens | Gazette\n\nBoats are back."
+    editor_client.post(IMPORT_URL, {"files": [upload("a.txt", data)]} | DRAFT)
+
+    response = editor_client.post(
+        IMPORT_URL, {"files": [upload("a.txt", data)]} | DRAFT
+    )
+
+    assert response.context["report"].outcomes[0].result == "updated"
+    assert Article.objects.count() == 1
+
+
+def test_editor_can_import_published_into_a_section(editor_client):
+    """An editor with publishing rights imports straight into a section, live."""
+    section = SectionFactory(name="Business", slug="business")
+
+    editor_client.post(
+        IMPORT_URL,
+        {
+            "files": [upload("a.txt", b"Harbour reopens\n\nBoats are back.")],
+            "status": "published",
+            "section": section.pk,
+            "published_at": "2025-03-01T09:00",
+        },
+    )
+
+    article = Article.objects.get()
+    assert article.is_live
+    assert article.section == section
+    assert article.go_live_at.isoformat() == "2025-03-01T09:00:00+00:00"
+
+
+def test_drafter_may_import_drafts_but_not_publish(drafter_client):
+    """Without the publish permission only drafts can be imported."""
+    page = drafter_client.get(IMPORT_URL)
+    assert page.status_code == 200
+    assert b'value="published"' not in page.content
+
+    response = drafter_client.post(
+        IMPORT_URL,
+        {"files": [upload("a.txt", b"Harbour\n\nBody.")], "status": "published"},
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["status"]
+    assert not Article.objects.exists()
+
+
+def test_posting_without_files_shows_an_error(editor_client):
+    """The form asks for at least one file."""
+    response = editor_client.post(IMPORT_URL, DRAFT)
+
+    assert response.context["form"].errors["files"]
+    assert response.context["report"] is None
