@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -68,6 +69,8 @@ class ArticleAdmin(admin.ModelAdmin):
     list_select_related = ["section"]
     search_fields = ["headline", "dek", "body"]
     date_hierarchy = "go_live_at"
+    ordering = ["-go_live_at", "-created_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section"]
     inlines = [ArticleEntityInline, TaggedArticleInline, RelatedLinkInline]
@@ -183,6 +186,22 @@ class ArticleAdmin(admin.ModelAdmin):
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(services.PUBLISH_PERMISSION)
 
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not self.has_publish_permission(request):
+            # Writers draft; publishing is an editor's decision.
+            readonly += ["status", "go_live_at"]
+        return readonly
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if "status" not in form.changed_data:
+            return
+        if obj.status == Article.Status.PUBLISHED:
+            services.publish_article(article=obj, by=request.user, at=obj.go_live_at)
+        elif obj.status == Article.Status.WITHDRAWN:
+            services.withdraw_article(article=obj, by=request.user)
+
     @admin.action(description="Publish selected stories", permissions=["publish"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         for article in queryset:
@@ -204,6 +223,7 @@ class ArticleAdmin(admin.ModelAdmin):
 class SectionAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "position", "story_count"]
     list_editable = ["position"]
+    ordering = ["position", "name"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 

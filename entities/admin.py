@@ -23,6 +23,7 @@ class EntityAdmin(admin.ModelAdmin):
         "always_confirm",
         "updated_at",
     ]
+    ordering = ["name"]
     list_filter = ["kind", "always_confirm"]
     search_fields = ["name", "aliases__name", "wikidata_id"]
     search_help_text = "Search by name, alias or Wikidata ID."

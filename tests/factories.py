@@ -25,6 +25,9 @@ class UserFactory(DjangoModelFactory):
 class EditorFactory(UserFactory):
     """A desk editor: staff, may edit and publish stories."""
 
+    class Meta:
+        skip_postgeneration_save = True
+
     username = factory.Sequence(lambda n: f"editor{n}")
     is_staff = True
 
@@ -69,6 +72,7 @@ class ArticleFactory(DjangoModelFactory):
 
     class Meta:
         model = Article
+        skip_postgeneration_save = True
 
     headline = factory.Sequence(lambda n: f"Story number {n} makes the news")
     dek = "A short standfirst that sums the story up."

@@ -320,11 +320,6 @@ def test_actions_offered_to_editor(editor_client):
     assert {"publish", "withdraw"} <= set(actions)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ArticleAdmin lets anyone with change_article set status to published; "
-    "see the report for the fix (status read-only without the publish permission).",
-)
 def test_writer_cannot_publish_through_the_form(writer_client):
     """A writer without the publish permission cannot publish by editing status."""
     draft = ArticleFactory(draft=True)
