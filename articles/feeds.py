@@ -5,6 +5,7 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from articles.models import Article, Section
 
@@ -12,6 +13,8 @@ FEED_SIZE = 30
 
 
 class LatestStoriesFeed(Feed):
+    """The latest published stories as RSS."""
+
     description = "The latest published stories."
 
     def title(self, obj=None) -> str:
@@ -21,13 +24,17 @@ class LatestStoriesFeed(Feed):
         return reverse("articles:home")
 
     def items(self, obj=None):
-        return Article.objects.published().select_related("section")[:FEED_SIZE]
+        return self.stories(obj).select_related("section")[:FEED_SIZE]
+
+    def stories(self, obj=None):
+        return Article.objects.published().order_by("-go_live_at", "-pk")
 
     def item_title(self, item: Article) -> str:
         return item.headline
 
     def item_description(self, item: Article) -> str:
-        return item.dek
+        # Feed readers treat the description as HTML; the standfirst is plain text.
+        return escape(item.dek)
 
     def item_pubdate(self, item: Article):
         return item.go_live_at
@@ -43,6 +50,8 @@ class LatestStoriesFeed(Feed):
 
 
 class SectionFeed(LatestStoriesFeed):
+    """A section's latest published stories as RSS."""
+
     def get_object(self, request, slug: str) -> Section:
         return get_object_or_404(Section, slug=slug)
 
@@ -52,10 +61,15 @@ class SectionFeed(LatestStoriesFeed):
     def link(self, obj: Section) -> str:
         return obj.get_absolute_url()
 
-    def items(self, obj: Section):
-        return super().items().filter(section=obj)
+    def description(self, obj: Section) -> str:
+        return f"The latest published {obj.name} stories."
+
+    def stories(self, obj: Section):
+        return super().stories().filter(section=obj)
 
 
 class LatestStoriesAtomFeed(LatestStoriesFeed):
+    """The latest published stories as Atom."""
+
     feed_type = Atom1Feed
     subtitle = LatestStoriesFeed.description

@@ -12,7 +12,8 @@ RELATED_LIMIT = 5
 def related_articles(article: Article, limit: int = RELATED_LIMIT) -> list[Article]:
     """Published stories related to `article`, editor picks first in their order.
 
-    Costs two queries whatever the size of the list.
+    Never `article` itself, and never a story readers cannot see, even when an
+    editor picked it. Costs two queries whatever the size of the list.
     """
     published = Article.objects.published().exclude(pk=article.pk)
     picks = list(
@@ -26,7 +27,7 @@ def related_articles(article: Article, limit: int = RELATED_LIMIT) -> list[Artic
         published.filter(entity_links__tag__article_links__content_object=article)
         .exclude(pk__in=[pick.pk for pick in picks])
         .annotate(shared=Count("entity_links", distinct=True))
-        .order_by("-shared", "-go_live_at")
+        .order_by("-shared", "-go_live_at", "-pk")
         .select_related("section")[: limit - len(picks)]
     )
     return picks + list(shared)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+from taggit.models import Tag
 
 from articles.models import Article, Section
 from entities.models import Entity
@@ -36,8 +38,24 @@ class EntitySitemap(Sitemap):
         )
 
 
+class TagSitemap(Sitemap):
+    changefreq = "daily"
+
+    def items(self):
+        # A tag only drafts carry has no public page.
+        return (
+            Tag.objects.filter(articles__in=Article.objects.published())
+            .distinct()
+            .order_by("pk")
+        )
+
+    def location(self, item: Tag) -> str:
+        return reverse("articles:tag", kwargs={"slug": item.slug})
+
+
 SITEMAPS = {
     "articles": ArticleSitemap,
     "sections": SectionSitemap,
     "entities": EntitySitemap,
+    "tags": TagSitemap,
 }

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.urls import path
 
 from articles import feeds, views
@@ -6,6 +8,7 @@ app_name = "articles"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("feed/", feeds.LatestStoriesFeed(), name="feed"),
+    path("feed/atom/", feeds.LatestStoriesAtomFeed(), name="atom_feed"),
     path("section/<slug:slug>/", views.SectionDetailView.as_view(), name="section"),
     path("section/<slug:slug>/feed/", feeds.SectionFeed(), name="section_feed"),
     path("tag/<str:slug>/", views.TagDetailView.as_view(), name="tag"),

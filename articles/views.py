@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode, urlsplit
+
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
@@ -14,32 +18,74 @@ from entities.models import Entity
 
 PAGE_SIZE = 20
 
+KIND_PLURALS = {
+    Entity.Kind.PERSON: "People",
+    Entity.Kind.ORGANIZATION: "Organisations",
+    Entity.Kind.PLACE: "Places",
+    Entity.Kind.EVENT: "Events",
+    Entity.Kind.OTHER: "Other",
+}
 
-class HomeView(ListView):
+
+class PublicPageMixin:
+    """What every reader-facing page needs: its canonical address and the sections.
+
+    On a paginated list the canonical address carries ?page=N only when N > 1, and
+    `page_range` holds the (elided) page numbers to link to.
+    """
+
+    def get_canonical_path(self) -> str | None:
+        return self.request.path
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        path = self.get_canonical_path()
+        page = context.get("page_obj")
+        if page is not None:
+            context["page_range"] = page.paginator.get_elided_page_range(
+                page.number, on_each_side=2, on_ends=1
+            )
+            if path is not None and page.number > 1:
+                path = f"{path}?{urlencode({'page': page.number})}"
+        if path is not None:
+            context["canonical_url"] = self.request.build_absolute_uri(path)
+        context["nav_sections"] = Section.objects.all()
+        return context
+
+
+def newest_first(queryset):
+    """Newest first, with a tie-breaker so that pages never overlap."""
+    return queryset.order_by("-go_live_at", "-pk")
+
+
+class HomeView(PublicPageMixin, ListView):
+    """The front page: the latest published stories."""
+
     template_name = "articles/article_list.html"
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        return Article.objects.published().for_listing()
+        return newest_first(Article.objects.published().for_listing())
 
 
-class ArticleDetailView(DetailView):
+def with_page_relations(queryset):
+    """Everything the story page shows about its story, loaded in bulk."""
+    return queryset.select_related("section").prefetch_related(
+        Prefetch(
+            "entity_links",
+            queryset=ArticleEntity.objects.select_related("tag").order_by(
+                "tag__kind", "tag__name"
+            ),
+        ),
+        "tags",
+    )
+
+
+class ArticleDetailView(PublicPageMixin, DetailView):
     """A published story at /yyyy/mm/dd/slug/."""
 
     def get_queryset(self):
-        return (
-            Article.objects.published()
-            .select_related("section")
-            .prefetch_related(
-                Prefetch(
-                    "entity_links",
-                    queryset=ArticleEntity.objects.select_related("tag").order_by(
-                        "tag__kind", "tag__name"
-                    ),
-                ),
-                "tags",
-            )
-        )
+        return with_page_relations(Article.objects.published())
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
@@ -47,11 +93,15 @@ class ArticleDetailView(DetailView):
             return redirect(self.object, permanent=True)
         return self.render_to_response(self.get_context_data(object=self.object))
 
+    def get_canonical_path(self) -> str | None:
+        return self.object.get_absolute_url()
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.object
         context["entity_groups"] = group_entities(article)
         context["related"] = related_articles(article)
+        context["source_link"] = web_link(article.source_url)
         return context
 
 
@@ -62,9 +112,10 @@ class ArticlePreviewView(ArticleDetailView):
     template_name = "articles/article_detail.html"
 
     def get_queryset(self):
-        return Article.objects.select_related("section").prefetch_related(
-            "entity_links__tag", "tags"
-        )
+        return with_page_relations(Article.objects.all())
+
+    def get_canonical_path(self) -> str | None:
+        return None
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
@@ -76,39 +127,50 @@ class ArticlePreviewView(ArticleDetailView):
 
 
 def group_entities(article: Article) -> list[tuple[str, list[ArticleEntity]]]:
-    """The story's entity links grouped by kind, in the order kinds are declared."""
+    """The story's entity links grouped by kind, in the order kinds are declared.
+
+    Uses the story's prefetched `entity_links` (with their entities).
+    """
     by_kind: dict[str, list[ArticleEntity]] = {}
     for link in article.entity_links.all():
         by_kind.setdefault(link.tag.kind, []).append(link)
-    labels = dict(Entity.Kind.choices)
-    plural = {"person": "People", "organization": "Organisations", "place": "Places"}
     return [
-        (plural.get(kind, labels[kind] + "s"), by_kind[kind])
+        (KIND_PLURALS[kind], by_kind[kind])
         for kind in Entity.Kind.values
         if kind in by_kind
     ]
 
 
-class SectionDetailView(ListView):
+def web_link(url: str) -> str:
+    """`url` if it is safe to put in an href (http or https), else ""."""
+    return url if urlsplit(url).scheme in {"http", "https"} else ""
+
+
+class SectionDetailView(PublicPageMixin, ListView):
+    """A section's front page: its published stories, newest first."""
+
     template_name = "articles/section_detail.html"
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
         self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
-        return Article.objects.published().filter(section=self.section).for_listing()
+        published = Article.objects.published().filter(section=self.section)
+        return newest_first(published.for_listing())
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(section=self.section, **kwargs)
 
 
-class TagDetailView(ListView):
+class TagDetailView(PublicPageMixin, ListView):
+    """A topic tag's page: its published stories, newest first."""
+
     template_name = "articles/tag_detail.html"
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
-        queryset = Article.objects.published().filter(tag_links__tag=self.tag)
-        return queryset.for_listing()
+        published = Article.objects.published().filter(tag_links__tag=self.tag)
+        return newest_first(published.for_listing())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(tag=self.tag, **kwargs)
@@ -116,3 +178,16 @@ class TagDetailView(ListView):
             # A tag that only drafts carry has no public page.
             raise Http404("No published story has this tag.")
         return context
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Keep crawlers out of the admin and previews; point them at the sitemap."""
+    sitemap = reverse("django.contrib.sitemaps.views.sitemap")
+    lines = [
+        "User-agent: *",
+        f"Disallow: {reverse('admin:index')}",
+        "Disallow: /preview/",
+        f"Sitemap: {request.build_absolute_uri(sitemap)}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

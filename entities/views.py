@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import redirect
 from django.views.generic import ListView
 
 from articles.models import Article
-from entities.models import Entity
+from articles.views import KIND_PLURALS, PublicPageMixin, newest_first
+from entities.models import Entity, EntityRedirect
 
 
-class EntityListView(ListView):
+class EntityListView(PublicPageMixin, ListView):
     """Every entity with at least one published story, by kind."""
 
     template_name = "entities/entity_list.html"
@@ -25,23 +26,44 @@ class EntityListView(ListView):
                 )
             )
             .filter(story_count__gt=0)
-            .order_by("kind", "name")
+            .order_by("kind", "name", "pk")
         )
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        groups: dict[str, list[Entity]] = {}
+        for entity in context["object_list"]:
+            groups.setdefault(entity.kind, []).append(entity)
+        context["entity_groups"] = [
+            (KIND_PLURALS[kind], groups[kind])
+            for kind in Entity.Kind.values
+            if kind in groups
+        ]
+        return context
 
-class EntityDetailView(ListView):
+
+class EntityDetailView(PublicPageMixin, ListView):
     """An entity's page: who or what it is, and every published story about it."""
 
     template_name = "entities/entity_detail.html"
     paginate_by = 20
 
+    def get(self, request, *args, **kwargs):
+        slug = self.kwargs["slug"]
+        self.entity = Entity.objects.filter(slug=slug).first()
+        if self.entity is None:
+            # A merged entity's old address leads to the entity it became, once
+            # that entity has a public page of its own.
+            moved = EntityRedirect.objects.filter(old_slug=slug).first()
+            if moved is not None and self._published(moved.entity_id).exists():
+                return redirect(
+                    "entities:detail", slug=moved.entity.slug, permanent=True
+                )
+            raise Http404("No entity has this address.")
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
-        self.entity = get_object_or_404(Entity, slug=self.kwargs["slug"])
-        return (
-            Article.objects.published()
-            .filter(entity_links__tag=self.entity)
-            .for_listing()
-        )
+        return newest_first(self._published(self.entity.pk).for_listing())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(entity=self.entity, **kwargs)
@@ -49,3 +71,7 @@ class EntityDetailView(ListView):
             # An entity known only from drafts could give an embargoed story away.
             raise Http404("No published story is tagged with this entity.")
         return context
+
+    @staticmethod
+    def _published(entity_id: int):
+        return Article.objects.published().filter(entity_links__tag_id=entity_id)

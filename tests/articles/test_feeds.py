@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import datetime
+from xml.etree import ElementTree
+
+import pytest
+from django.utils import timezone
+
+from articles.feeds import FEED_SIZE
+from tests.factories import ArticleFactory, EntityFactory, SectionFactory
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+XSS = "<script>alert(1)</script>"
+
+
+def rss_items(response) -> list[ElementTree.Element]:
+    assert response.status_code == 200
+    return ElementTree.fromstring(response.content).findall("channel/item")
+
+
+def stories(count: int, **kwargs):
+    now = timezone.now()
+    return [
+        ArticleFactory(go_live_at=now - datetime.timedelta(minutes=n + 1), **kwargs)
+        for n in range(count)
+    ]
+
+
+def test_rss_feed_lists_latest_stories_newest_first(client):
+    """The RSS feed lists live stories, newest first, with absolute links."""
+    newer, older = stories(2)
+    items = rss_items(client.get("/feed/"))
+    assert [item.findtext("title") for item in items] == [
+        newer.headline,
+        older.headline,
+    ]
+    assert items[0].findtext("link") == f"http://testserver{newer.get_absolute_url()}"
+    assert items[0].findtext("description") == newer.dek
+    assert items[0].findtext("category") == "World"
+
+
+def test_rss_feed_is_capped(client):
+    """The feed carries at most FEED_SIZE stories."""
+    stories(FEED_SIZE + 2)
+    assert len(rss_items(client.get("/feed/"))) == FEED_SIZE
+
+
+def test_section_feed_lists_only_that_section(client):
+    """A section's feed lists that section's stories and no others."""
+    (world,) = stories(1)
+    ArticleFactory(section=SectionFactory(name="Sport", slug="sport"))
+    response = client.get("/section/world/feed/")
+    assert [item.findtext("title") for item in rss_items(response)] == [world.headline]
+    channel = ElementTree.fromstring(response.content).find("channel")
+    assert channel.findtext("link") == "http://testserver/section/world/"
+
+
+def test_section_feed_of_unknown_section_is_404(client):
+    """There is no feed for a section that does not exist."""
+    assert client.get("/section/nowhere/feed/").status_code == 404
+
+
+def test_atom_feed_lists_latest_stories(client):
+    """The Atom feed lists the same stories as the RSS feed."""
+    (story,) = stories(1)
+    response = client.get("/feed/atom/")
+    assert response["Content-Type"].startswith("application/atom+xml")
+    entries = ElementTree.fromstring(response.content).findall(f"{ATOM}entry")
+    assert [entry.findtext(f"{ATOM}title") for entry in entries] == [story.headline]
+
+
+@pytest.mark.parametrize("path", ["/feed/", "/feed/atom/", "/section/world/feed/"])
+def test_feeds_escape_markup(client, path):
+    """Markup in a headline or standfirst reaches feed readers as text."""
+    ArticleFactory(
+        headline=f"Headline {XSS}",
+        dek=f"Dek {XSS}",
+        entities=[EntityFactory(name=f"Entity {XSS}")],
+    )
+    response = client.get(path)
+    assert b"<script" not in response.content
+    # The description is HTML to a feed reader, so the text is escaped once more.
+    assert b"Dek &amp;lt;script&amp;gt;" in response.content
+
+
+@pytest.mark.parametrize("count", [1, FEED_SIZE + 5])
+@pytest.mark.parametrize(
+    ("path", "queries"), [("/feed/", 1), ("/section/world/feed/", 2)]
+)
+def test_feed_query_count_is_constant(
+    client, django_assert_max_num_queries, count, path, queries
+):
+    """A feed costs the same queries for 1 story or a full feed."""
+    stories(count)
+    with django_assert_max_num_queries(queries):
+        assert client.get(path).status_code == 200

@@ -1,0 +1,160 @@
+"""Drafts, withdrawn and scheduled stories never reach a public surface."""
+
+from __future__ import annotations
+
+import datetime
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article
+from tests.factories import ArticleFactory, EntityFactory, RelatedLinkFactory
+
+pytestmark = pytest.mark.django_db
+
+STATES = ["draft", "withdrawn", "scheduled"]
+
+# Every surface a reader, crawler, feed reader or partner can reach: its address and
+# something published it must show, so that an empty page cannot pass. LIVE stands
+# for the published story's own page, SHARED for its entity's page.
+SURFACES = {
+    "home page": ("/", "Live story"),
+    "article page": ("LIVE", "Live story"),
+    "section page": ("/section/world/", "Live story"),
+    "tag page": ("/tag/shared/", "Live story"),
+    "entity page": ("SHARED", "Live story"),
+    "entity list": ("/entities/", "Shared entity"),
+    "RSS feed": ("/feed/", "Live story"),
+    "Atom feed": ("/feed/atom/", "Live story"),
+    "section feed": ("/section/world/feed/", "Live story"),
+    "sitemap": ("/sitemap.xml", "live-story"),
+    "API article list": ("/api/v1/articles/", "Live story"),
+    "API entity list": ("/api/v1/entities/", "Shared entity"),
+    "API section list": ("/api/v1/sections/", "World"),
+}
+
+
+@pytest.fixture
+def newsroom(unpublished):
+    """A live story sharing section, entity, tag and editor picks with hidden ones.
+
+    The hidden stories also carry an entity and a tag that no live story has.
+    """
+    shared = EntityFactory(name="Shared entity", slug="shared-entity")
+    secret = EntityFactory(name="Secret entity must not leak", slug="secret-entity")
+    live = ArticleFactory(headline="Live story", entities=[shared], tags=["shared"])
+    for story in unpublished.values():
+        story.entities.add(shared, secret)
+        story.tags.add("shared", "secret tag")
+        RelatedLinkFactory(article=live, target=story)
+    return SimpleNamespace(live=live, shared=shared, secret=secret, hidden=unpublished)
+
+
+def address(newsroom, path: str) -> str:
+    return {
+        "LIVE": newsroom.live.get_absolute_url(),
+        "SHARED": newsroom.shared.get_absolute_url(),
+    }.get(path, path)
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize(("path", "shown"), SURFACES.values(), ids=SURFACES.keys())
+def test_hidden_story_is_on_no_public_surface(client, newsroom, path, shown, state):
+    """A draft, withdrawn or scheduled story is absent from every public surface."""
+    hidden = newsroom.hidden[state]
+    response = client.get(address(newsroom, path))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert shown in text
+    assert hidden.headline not in text
+    assert hidden.slug not in text
+    assert newsroom.secret.name not in text
+    assert newsroom.secret.slug not in text
+    assert "secret-tag" not in text
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_hidden_story_page_is_404(client, newsroom, state):
+    """A hidden story's own address is not found."""
+    hidden = newsroom.hidden[state]
+    assert client.get(hidden.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_hidden_story_is_404_in_the_api(client, newsroom, state):
+    """A hidden story is not found in the API."""
+    hidden = newsroom.hidden[state]
+    assert client.get(f"/api/v1/articles/{hidden.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/entities/secret-entity/", "/api/v1/entities/secret-entity/", "/tag/secret-tag/"],
+)
+def test_entity_or_tag_only_hidden_stories_carry_is_404(client, newsroom, path):
+    """An entity or tag carried only by hidden stories has no public page."""
+    assert client.get(path).status_code == 404
+
+
+def test_entity_page_lists_only_the_published_story(client, newsroom):
+    """An entity on a published and on hidden stories lists only the published one."""
+    response = client.get(newsroom.shared.get_absolute_url())
+    assert list(response.context["object_list"]) == [newsroom.live]
+    assert "1 story" in response.text
+
+
+def test_entity_list_counts_only_published_stories(client, newsroom):
+    """The entity list counts an entity's published stories only."""
+    response = client.get("/entities/")
+    assert [entity.name for entity in response.context["object_list"]] == [
+        "Shared entity"
+    ]
+    assert 'Shared entity</a> <span class="count">1</span>' in response.text
+
+
+def test_related_list_skips_hidden_picks_and_entity_sharers(client, newsroom):
+    """Hidden stories are not related, though picked and sharing an entity."""
+    response = client.get(newsroom.live.get_absolute_url())
+    assert response.context["related"] == []
+    assert "Related stories" not in response.text
+
+
+def test_scheduled_story_appears_once_its_go_live_time_passes(client):
+    """A scheduled story shows up by itself once its go-live time is past."""
+    story = ArticleFactory(scheduled=True, headline="Embargoed until later")
+    assert client.get(story.get_absolute_url()).status_code == 404
+    assert story.headline not in client.get("/").text
+    # As if the clock had moved past the go-live time: no job runs in between.
+    Article.objects.filter(pk=story.pk).update(
+        go_live_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    story.refresh_from_db()
+    assert client.get(story.get_absolute_url()).status_code == 200
+    for path in ("/", "/feed/", "/sitemap.xml", "/api/v1/articles/"):
+        response = client.get(path)
+        assert story.headline in response.content.decode() or (
+            story.get_absolute_url() in response.content.decode()
+        ), path
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_staff_preview_shows_hidden_story(editor_client, unpublished, state):
+    """Staff can preview a hidden story, marked noindex."""
+    story = unpublished[state]
+    response = editor_client.get(story.get_preview_url())
+    assert response.status_code == 200
+    assert story.headline in response.text
+    assert response["X-Robots-Tag"] == "noindex"
+    assert '<meta name="robots" content="noindex">' in response.text
+    assert 'rel="canonical"' not in response.text
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_anonymous_preview_redirects_to_login(client, unpublished, state):
+    """A reader asking for a preview is sent to the login page instead."""
+    story = unpublished[state]
+    response = client.get(story.get_preview_url())
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+    assert story.headline not in response.content.decode()
