@@ -28,7 +28,7 @@ KIND_PLURALS = {
 
 
 class PublicPageMixin:
-    """What every reader-facing page needs: its canonical address and the sections.
+    """What every reader-facing page needs: its canonical address.
 
     On a paginated list the canonical address carries ?page=N only when N > 1, and
     `page_range` holds the (elided) page numbers to link to.
@@ -49,7 +49,6 @@ class PublicPageMixin:
                 path = f"{path}?{urlencode({'page': page.number})}"
         if path is not None:
             context["canonical_url"] = self.request.build_absolute_uri(path)
-        context["nav_sections"] = Section.objects.all()
         return context
 
 
