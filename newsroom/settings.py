@@ -139,10 +139,9 @@ STORAGES = {
         )
     },
 }
-# Tests and `manage.py check` run without collectstatic; let WhiteNoise find files
-# through the finders rather than failing on a missing manifest.
+# Without DEBUG, run `manage.py collectstatic` before serving: the manifest storage
+# names every file by its hash. WhiteNoise may still fall back to the finders.
 WHITENOISE_USE_FINDERS = True
-WHITENOISE_MANIFEST_STRICT = False
 
 SITE_NAME = os.environ.get("SITE_NAME", "Newsroom")
 LOGIN_URL = "admin:login"
