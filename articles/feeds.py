@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
-from articles.models import Article, Section
+from articles.models import Article, Section, Thread
 
 FEED_SIZE = 30
 
@@ -66,6 +66,25 @@ class SectionFeed(LatestStoriesFeed):
 
     def stories(self, obj: Section):
         return super().stories().filter(section=obj)
+
+
+class ThreadFeed(LatestStoriesFeed):
+    """A developing story's latest published stories as RSS."""
+
+    def get_object(self, request, slug: str) -> Thread:
+        return get_object_or_404(Thread, slug=slug)
+
+    def title(self, obj: Thread) -> str:
+        return f"{settings.SITE_NAME}: {obj.title}"
+
+    def link(self, obj: Thread) -> str:
+        return obj.get_absolute_url()
+
+    def description(self, obj: Thread) -> str:
+        return obj.description or f"The latest in {obj.title}."
+
+    def stories(self, obj: Thread):
+        return super().stories().filter(thread=obj)
 
 
 class LatestStoriesAtomFeed(LatestStoriesFeed):

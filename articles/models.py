@@ -133,6 +133,14 @@ class Article(models.Model):
         related_name="articles",
     )
     language = models.CharField(max_length=16, default="en")
+    thread = models.ForeignKey(
+        "articles.Thread",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="stories",
+        help_text="The developing story this story belongs to.",
+    )
     source_name = models.CharField(
         max_length=200, blank=True, help_text="The publication an import came from."
     )
@@ -269,3 +277,102 @@ class RelatedLink(models.Model):
     def clean(self) -> None:
         if self.article_id and self.article_id == self.target_id:
             raise ValidationError({"target": "A story cannot be related to itself."})
+
+
+class Thread(models.Model):
+    """A developing story: the stories that follow one event, read in time order."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, blank=True)
+    description = models.TextField(
+        blank=True, help_text="Shown at the top of the thread's timeline."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = slugify(self.title)[:200].strip("-") or "thread"
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:thread", kwargs={"slug": self.slug})
+
+    def timeline(self) -> ArticleQuerySet:
+        """The thread's published stories, oldest first."""
+        return (
+            Article.objects.published()
+            .filter(thread=self)
+            .order_by("go_live_at", "pk")
+            .select_related("section")
+        )
+
+
+class RelatedExclusion(models.Model):
+    """A story the editor never wants suggested as related to another."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="related_exclusions"
+    )
+    target = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="excluded story",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "excluded suggestion"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "target"], name="related_exclusion_unique"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(article=models.F("target")),
+                name="related_exclusion_not_self",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article} ↛ {self.target}"
+
+    def clean(self) -> None:
+        if self.article_id and self.article_id == self.target_id:
+            raise ValidationError({"target": "A story cannot exclude itself."})
+
+
+class RelatedScore(models.Model):
+    """A precomputed automatic suggestion: how strongly `target` relates to
+    `article`, and the entities and tags they share.
+
+    Derived data, rebuilt by `manage.py rebuild_related`; editors never edit it.
+    """
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="related_scores"
+    )
+    target = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="related_score_targets"
+    )
+    score = models.FloatField()
+    rank = models.PositiveSmallIntegerField()
+    shared = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["article", "rank"]
+        indexes = [models.Index(fields=["article", "rank"], name="related_score_rank")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "target"], name="related_score_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} → {self.target_id} ({self.score:.2f})"

@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from taggit.models import Tag
 
-from articles.models import Article, Section
+from articles.models import Article, RelatedExclusion, RelatedLink, Section, Thread
 from entities.models import Entity
+from entities.services import suggest_entities
 
 if TYPE_CHECKING:
     from articles.importers import EntityRef, StoryData
@@ -43,6 +44,7 @@ def publish_article(
     article.first_published_at = article.first_published_at or article.go_live_at
     article.last_published_at = max(article.go_live_at, now)
     article.save()
+    refresh_related_later(article=article)
     return article
 
 
@@ -52,6 +54,7 @@ def withdraw_article(*, article: Article, by=None) -> Article:
     _check_permission(by)
     article.status = Article.Status.WITHDRAWN
     article.save()
+    refresh_related_later(article=article)
     return article
 
 
@@ -62,6 +65,7 @@ def import_story(
     status: str = Article.Status.DRAFT,
     section: Section | None = None,
     published_at: datetime.datetime | None = None,
+    confirm_entities: bool = False,
     by=None,
 ) -> tuple[Article, bool]:
     """Create the story, or update the one imported before under its source key.
@@ -70,7 +74,9 @@ def import_story(
     story is published through `publish_article` at `published_at`, else at the
     source's own publication time, else now; a draft import never unpublishes a
     story that was published since. The slug, tags and entities an editor added
-    are kept. Raises ValidationError when the story does not fit the model, and
+    are kept. Entities the matcher finds become suggestions, confirmed at once
+    with `confirm_entities`. Raises ValidationError when the story does not fit
+    the model, and
     PermissionDenied when `by` may not publish.
     """
     publish = status == Article.Status.PUBLISHED
@@ -92,6 +98,8 @@ def import_story(
     article.source_url = story.source_url
     if section is not None:
         article.section = section
+    if story.thread:
+        article.thread = thread_named(story.thread)
     if (
         not publish
         and published_at is not None
@@ -110,6 +118,7 @@ def import_story(
         article.entities.add(
             _entity_for(ref), through_defaults={"relevance": ref.relevance}
         )
+    suggest_entities(article=article, confirm=confirm_entities)
     if publish:
         publish_article(article=article, by=by, at=published_at or story.published_at)
     return article, created
@@ -138,3 +147,63 @@ def _entity_for(ref: EntityRef) -> Entity:
         entity.wikidata_id = ref.wikidata_id
         entity.save(update_fields=["wikidata_id", "updated_at"])
     return entity
+
+
+def thread_named(title_or_slug: str) -> Thread:
+    """The thread with this slug or title, created with that title if none has."""
+    thread = (
+        Thread.objects.filter(slug=title_or_slug).first()
+        or Thread.objects.filter(title__iexact=title_or_slug).first()
+    )
+    if thread is None:
+        thread = Thread.objects.create(title=title_or_slug)
+    return thread
+
+
+def refresh_related_later(*, article: Article) -> None:
+    """Recompute the stored related stories around `article` in the background,
+    once the current transaction commits (its entities or status changed)."""
+    from articles.tasks import refresh_related_lists
+
+    transaction.on_commit(lambda: refresh_related_lists.enqueue(article.pk))
+
+
+@transaction.atomic
+def pin_related(*, article: Article, target: Article) -> RelatedLink:
+    """Make `target` an editor's pick for `article`, after the existing picks.
+
+    Pinning removes an exclusion of the same story. Raises ValidationError for
+    the story itself.
+    """
+    link = RelatedLink(article=article, target=target)
+    link.full_clean(
+        exclude=["sort_order"], validate_unique=False, validate_constraints=False
+    )
+    last = (
+        RelatedLink.objects.filter(article=article)
+        .order_by("-sort_order")
+        .values_list("sort_order", flat=True)
+        .first()
+    )
+    link, _ = RelatedLink.objects.get_or_create(
+        article=article,
+        target=target,
+        defaults={"sort_order": 0 if last is None else last + 1},
+    )
+    RelatedExclusion.objects.filter(article=article, target=target).delete()
+    return link
+
+
+@transaction.atomic
+def exclude_related(*, article: Article, target: Article) -> RelatedExclusion:
+    """Never suggest `target` next to `article` again (it may still be picked).
+
+    Takes effect at once: the stored suggestion is dropped too.
+    """
+    exclusion = RelatedExclusion(article=article, target=target)
+    exclusion.full_clean(validate_unique=False, validate_constraints=False)
+    exclusion, _ = RelatedExclusion.objects.get_or_create(
+        article=article, target=target
+    )
+    article.related_scores.filter(target=target).delete()
+    return exclusion

@@ -12,6 +12,8 @@ urlpatterns = [
     path("section/<slug:slug>/", views.SectionDetailView.as_view(), name="section"),
     path("section/<slug:slug>/feed/", feeds.SectionFeed(), name="section_feed"),
     path("tag/<str:slug>/", views.TagDetailView.as_view(), name="tag"),
+    path("thread/<slug:slug>/", views.ThreadDetailView.as_view(), name="thread"),
+    path("thread/<slug:slug>/feed/", feeds.ThreadFeed(), name="thread_feed"),
     path("preview/<int:pk>/", views.ArticlePreviewView.as_view(), name="preview"),
     path(
         "<int:year>/<str:month>/<str:day>/<slug:slug>/",

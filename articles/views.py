@@ -3,7 +3,7 @@ from __future__ import annotations
 from urllib.parse import urlencode, urlsplit
 
 from django.contrib.admin.views.decorators import staff_member_required
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -12,11 +12,12 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from articles.models import Article, ArticleEntity, Section
+from articles.models import Article, ArticleEntity, Section, Thread
 from articles.related import related_articles
 from entities.models import Entity
 
 PAGE_SIZE = 20
+THREAD_NEIGHBOURS = 3
 
 KIND_PLURALS = {
     Entity.Kind.PERSON: "People",
@@ -69,7 +70,7 @@ class HomeView(PublicPageMixin, ListView):
 
 def with_page_relations(queryset):
     """Everything the story page shows about its story, loaded in bulk."""
-    return queryset.select_related("section").prefetch_related(
+    return queryset.select_related("section", "thread").prefetch_related(
         Prefetch(
             "entity_links",
             queryset=ArticleEntity.objects.select_related("tag").order_by(
@@ -100,6 +101,7 @@ class ArticleDetailView(PublicPageMixin, DetailView):
         article = self.object
         context["entity_groups"] = group_entities(article)
         context["related"] = related_articles(article)
+        context.update(thread_neighbours(article))
         context["source_link"] = web_link(article.source_url)
         return context
 
@@ -123,6 +125,27 @@ class ArticlePreviewView(ArticleDetailView):
         )
         response["X-Robots-Tag"] = "noindex"
         return response
+
+
+def thread_neighbours(article: Article, size: int = THREAD_NEIGHBOURS) -> dict:
+    """The published stories just before and the latest after `article` in its
+    thread, as `thread_earlier` (oldest first) and `thread_latest` (newest first).
+
+    Two queries at most, however long the thread.
+    """
+    if article.thread_id is None or article.go_live_at is None:
+        return {}
+    stories = (
+        Article.objects.published()
+        .filter(thread_id=article.thread_id)
+        .exclude(pk=article.pk)
+        .select_related("section")
+    )
+    when = article.go_live_at
+    before = Q(go_live_at__lt=when) | Q(go_live_at=when, pk__lt=article.pk)
+    earlier = list(stories.filter(before).order_by("-go_live_at", "-pk")[:size])
+    latest = list(stories.exclude(before).order_by("-go_live_at", "-pk")[:size])
+    return {"thread_earlier": earlier[::-1], "thread_latest": latest}
 
 
 def group_entities(article: Article) -> list[tuple[str, list[ArticleEntity]]]:
@@ -176,6 +199,24 @@ class TagDetailView(PublicPageMixin, ListView):
         if not context["paginator"].count:
             # A tag that only drafts carry has no public page.
             raise Http404("No published story has this tag.")
+        return context
+
+
+class ThreadDetailView(PublicPageMixin, ListView):
+    """A developing story's timeline: its published stories, oldest first."""
+
+    template_name = "articles/thread_detail.html"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        self.thread = get_object_or_404(Thread, slug=self.kwargs["slug"])
+        return self.thread.timeline().prefetch_related("entities")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(thread=self.thread, **kwargs)
+        if not context["paginator"].count:
+            # A thread of drafts only is not public yet.
+            raise Http404("No published story in this thread.")
         return context
 
 

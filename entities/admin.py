@@ -1,10 +1,23 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
 
-from entities.models import Alias, Entity
+from articles.html import html_to_text
+from entities import services
+from entities.matcher import invalidate_matcher
+from entities.models import Alias, Candidate, Entity, EntityRedirect, Suggestion
+
+SNIPPET_CONTEXT = 70
 
 
 class AliasInline(admin.TabularInline):
@@ -13,8 +26,24 @@ class AliasInline(admin.TabularInline):
     verbose_name_plural = "aliases (other names stories use for it)"
 
 
+class GazetteerChangesMixin:
+    """Every change to names or aliases rebuilds the matcher in every process."""
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        invalidate_matcher()
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        invalidate_matcher()
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        invalidate_matcher()
+
+
 @admin.register(Entity)
-class EntityAdmin(admin.ModelAdmin):
+class EntityAdmin(GazetteerChangesMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "kind",
@@ -30,6 +59,7 @@ class EntityAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created_at", "updated_at"]
     inlines = [AliasInline]
+    actions = ["merge"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "description"]}),
         ("Linked data", {"fields": ["wikidata_id"]}),
@@ -50,3 +80,257 @@ class EntityAdmin(admin.ModelAdmin):
     @admin.display(description="stories", ordering="story_count")
     def story_count(self, entity: Entity) -> int:
         return entity.story_count
+
+    @admin.action(
+        description="Merge selected entities into one", permissions=["change"]
+    )
+    def merge(self, request: HttpRequest, queryset: QuerySet[Entity]):
+        entities = list(queryset.order_by("-story_count", "name"))
+        if len(entities) < 2:
+            self.message_user(
+                request, "Select at least two entities to merge.", messages.WARNING
+            )
+            return None
+        keep_pk = request.POST.get("keep")
+        if keep_pk:
+            keep = next((e for e in entities if str(e.pk) == keep_pk), None)
+            if keep is None:
+                raise PermissionDenied
+            others = [entity for entity in entities if entity.pk != keep.pk]
+            services.merge_entities(keep=keep, merge=others)
+            self.message_user(
+                request,
+                f"Merged {', '.join(e.name for e in others)} into {keep.name}; "
+                "their pages now redirect there.",
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge entities",
+            "opts": self.opts,
+            "entities": entities,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/entities/entity/merge.html", context)
+
+
+@admin.register(EntityRedirect)
+class EntityRedirectAdmin(admin.ModelAdmin):
+    list_display = ["old_slug", "entity", "created_at"]
+    search_fields = ["old_slug", "entity__name"]
+    autocomplete_fields = ["entity"]
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(admin.ModelAdmin):
+    """The review queue: every suggestion waiting for an editor, across stories."""
+
+    list_display = [
+        "entity",
+        "article",
+        "status",
+        "relevance",
+        "mention_count",
+        "first_field",
+    ]
+    list_filter = ["status", "relevance", "entity__kind"]
+    list_select_related = ["entity", "article"]
+    search_fields = ["entity__name", "article__headline"]
+    ordering = ["status", "-mention_count"]
+    actions = ["confirm", "reject"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.has_perm("articles.change_article")
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/<str:decision>/",
+                view(self.decide_view),
+                name="entities_suggestion_decide",
+            ),
+            path(
+                "candidate/<int:pk>/<str:decision>/",
+                view(self.candidate_view),
+                name="entities_candidate_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.action(description="Confirm selected suggestions", permissions=["change"])
+    def confirm(self, request: HttpRequest, queryset: QuerySet[Suggestion]) -> None:
+        for suggestion in queryset.select_related("article", "entity"):
+            services.confirm_suggestion(suggestion=suggestion)
+        self.message_user(request, f"Confirmed {len(queryset)} suggestions.")
+
+    @admin.action(description="Reject selected suggestions", permissions=["change"])
+    def reject(self, request: HttpRequest, queryset: QuerySet[Suggestion]) -> None:
+        for suggestion in queryset.select_related("article", "entity"):
+            services.reject_suggestion(suggestion=suggestion)
+        self.message_user(request, f"Rejected {len(queryset)} suggestions.")
+
+    @method_decorator(require_POST)
+    def decide_view(self, request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+        """One click from the story's page: confirm or reject one suggestion."""
+        suggestion = get_object_or_404(
+            Suggestion.objects.select_related("article", "entity"), pk=pk
+        )
+        if not self.has_change_permission(request, suggestion):
+            raise PermissionDenied
+        if decision == "confirm":
+            services.confirm_suggestion(suggestion=suggestion)
+            verb = "Confirmed"
+        elif decision == "reject":
+            services.reject_suggestion(suggestion=suggestion)
+            verb = "Rejected"
+        else:
+            raise PermissionDenied
+        self.message_user(request, f"{verb} {suggestion.entity.name}.")
+        return _back_to_story(suggestion.article_id)
+
+    @method_decorator(require_POST)
+    def candidate_view(
+        self, request: HttpRequest, pk: int, decision: str
+    ) -> HttpResponse:
+        """One click from the story's page: make a candidate an entity, or dismiss."""
+        candidate = get_object_or_404(
+            Candidate.objects.select_related("article"), pk=pk
+        )
+        if not (
+            request.user.has_perm("entities.add_entity")
+            and self.has_change_permission(request)
+        ):
+            raise PermissionDenied
+        article_id = candidate.article_id
+        if decision == "create":
+            kind = request.POST.get(f"candidate-kind-{candidate.pk}", candidate.kind)
+            if kind not in Entity.Kind.values:
+                kind = candidate.kind
+            entity = services.create_entity_from_candidate(
+                candidate=candidate, kind=kind
+            )
+            self.message_user(
+                request,
+                f"Created {entity.get_kind_display().lower()} “{entity.name}” "
+                "and tagged the story with it.",
+            )
+        elif decision == "dismiss":
+            candidate.dismissed = True
+            candidate.save(update_fields=["dismissed"])
+            self.message_user(request, f"Dismissed “{candidate.name}”.")
+        else:
+            raise PermissionDenied
+        return _back_to_story(article_id)
+
+
+def _back_to_story(article_id: int) -> HttpResponseRedirect:
+    url = reverse("admin:articles_article_change", args=[article_id])
+    return HttpResponseRedirect(f"{url}#entity-suggestions")
+
+
+def render_suggestions(article) -> str:
+    """The editor's review panel for a story: suggestions in context, candidates.
+
+    Buttons post to the suggestion admin's views through `formaction`, so one
+    click decides without a nested form.
+    """
+    if not article.pk:
+        return "Entities are suggested once the story is saved."
+    suggestions = list(article.suggestions.select_related("entity"))
+    candidates = list(article.candidates.filter(dismissed=False))
+    if not suggestions and not candidates:
+        return "No entities found in this story yet."
+    texts = {
+        "headline": article.headline,
+        "dek": article.dek,
+        "body": html_to_text(article.body),
+    }
+    waiting = [s for s in suggestions if s.status == Suggestion.Status.SUGGESTED]
+    decided = [s for s in suggestions if s.status != Suggestion.Status.SUGGESTED]
+    parts = [mark_safe('<div id="entity-suggestions" class="entity-suggestions">')]
+    if waiting:
+        parts.append(format_html("<h4>Suggested ({})</h4><ul>", len(waiting)))
+        parts.extend(_suggestion_row(s, texts) for s in waiting)
+        parts.append(mark_safe("</ul>"))
+    if decided:
+        parts.append(format_html("<h4>Decided</h4><p>{}</p>", _decided(decided)))
+    if candidates:
+        parts.append(mark_safe("<h4>Names the gazetteer does not know</h4><ul>"))
+        parts.extend(_candidate_row(c) for c in candidates)
+        parts.append(mark_safe("</ul>"))
+    parts.append(mark_safe("</div>"))
+    return mark_safe("".join(parts))  # every part comes from format_html
+
+
+def _snippet(suggestion: Suggestion, texts: dict[str, str]) -> str:
+    text = texts.get(suggestion.first_field, "")
+    start = suggestion.first_offset
+    end = start + len(suggestion.alias)
+    before = text[max(0, start - SNIPPET_CONTEXT) : start]
+    after = text[end : end + SNIPPET_CONTEXT]
+    return format_html(
+        "{}{}<mark>{}</mark>{}{}",
+        "…" if start > SNIPPET_CONTEXT else "",
+        before,
+        text[start:end],
+        after,
+        "…" if end + SNIPPET_CONTEXT < len(text) else "",
+    )
+
+
+def _suggestion_row(suggestion: Suggestion, texts: dict[str, str]) -> str:
+    return format_html(
+        "<li><strong>{}</strong> <small>{} · {} · {}×</small> "
+        '<button type="submit" class="button" formnovalidate formmethod="post" '
+        'formaction="{}">Confirm</button> '
+        '<button type="submit" class="button" formnovalidate formmethod="post" '
+        'formaction="{}">Reject</button><br><q>{}</q></li>',
+        suggestion.entity.name,
+        suggestion.entity.get_kind_display(),
+        suggestion.relevance,
+        suggestion.mention_count,
+        reverse("admin:entities_suggestion_decide", args=[suggestion.pk, "confirm"]),
+        reverse("admin:entities_suggestion_decide", args=[suggestion.pk, "reject"]),
+        _snippet(suggestion, texts),
+    )
+
+
+def _decided(suggestions: list[Suggestion]) -> str:
+    return format_html_join(
+        ", ",
+        "{} <small>({})</small>",
+        (
+            (suggestion.entity.name, suggestion.get_status_display().lower())
+            for suggestion in suggestions
+        ),
+    )
+
+
+def _candidate_row(candidate: Candidate) -> str:
+    options = format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (value, " selected" if value == candidate.kind else "", label)
+            for value, label in Entity.Kind.choices
+        ),
+    )
+    return format_html(
+        "<li><strong>{}</strong> <small>{}×</small> as "
+        '<select name="candidate-kind-{}" aria-label="kind">{}</select> '
+        '<button type="submit" class="button" formnovalidate formmethod="post" '
+        'formaction="{}">Create entity</button> '
+        '<button type="submit" class="button" formnovalidate formmethod="post" '
+        'formaction="{}">Dismiss</button></li>',
+        candidate.name,
+        candidate.mention_count,
+        candidate.pk,
+        options,
+        reverse("admin:entities_candidate_decide", args=[candidate.pk, "create"]),
+        reverse("admin:entities_candidate_decide", args=[candidate.pk, "dismiss"]),
+    )

@@ -103,21 +103,37 @@ class Alias(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        if self.entity_id is None:
+        try:
+            # In the admin's inline the entity may be new and not saved yet.
+            entity = self.entity
+        except Alias.entity.RelatedObjectDoesNotExist:
             return
-        self.kind = self.entity.kind
+        self.kind = entity.kind
         clash = (
             Alias.objects.filter(kind=self.kind, name=self.name)
             .exclude(pk=self.pk)
             .select_related("entity")
             .first()
         )
-        if clash is not None and clash.entity_id != self.entity_id:
+        if clash is not None and clash.entity_id != entity.pk:
             raise ValidationError(
                 {
                     "name": f"“{self.name}” is already an alias of "
                     f"“{clash.entity.name}”; it cannot also name "
-                    f"“{self.entity.name}”."
+                    f"“{entity.name}”."
+                }
+            )
+        named = (
+            Entity.objects.filter(kind=self.kind, name=self.name)
+            .exclude(pk=entity.pk)
+            .first()
+        )
+        if named is not None:
+            raise ValidationError(
+                {
+                    "name": f"“{self.name}” is the name of “{named.name}” "
+                    f"({named.get_kind_display().lower()}); it cannot also name "
+                    f"“{entity.name}”."
                 }
             )
 

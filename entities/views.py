@@ -1,13 +1,17 @@
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import ListView
 
 from articles.models import Article
-from articles.views import KIND_PLURALS, PublicPageMixin, newest_first
+from articles.views import KIND_PLURALS, PublicPageMixin
 from entities.models import Entity, EntityRedirect
+
+# How many entities "Often appears with" lists.
+COMPANIONS = 8
 
 
 class EntityListView(PublicPageMixin, ListView):
@@ -63,13 +67,32 @@ class EntityDetailView(PublicPageMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return newest_first(self._published(self.entity.pk).for_listing())
+        # Stories about the entity come before those that only mention it.
+        return (
+            self._published(self.entity.pk)
+            .annotate(relevance=F("entity_links__relevance"))
+            .for_listing()
+            .order_by("relevance", "-go_live_at", "-pk")
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(entity=self.entity, **kwargs)
         if not context["paginator"].count:
             # An entity known only from drafts could give an embargoed story away.
             raise Http404("No published story is tagged with this entity.")
+        stories = self._published(self.entity.pk)
+        context["companions"] = (
+            Entity.objects.filter(article_links__content_object__in=stories)
+            .exclude(pk=self.entity.pk)
+            .annotate(shared=Count("article_links"))
+            .order_by("-shared", "name")[:COMPANIONS]
+        )
+        context["timeline"] = (
+            stories.annotate(month=TruncMonth("go_live_at"))
+            .values("month")
+            .annotate(count=Count("pk"))
+            .order_by("-month")
+        )
         return context
 
     @staticmethod

@@ -6,11 +6,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from articles.api.views import ArticleViewSet, SectionViewSet
+from articles.api.views import ArticleViewSet, ChangeViewSet, SectionViewSet
 from entities.api.views import EntityViewSet
 
 router = DefaultRouter()
 router.register("articles", ArticleViewSet, basename="article")
+router.register("changes", ChangeViewSet, basename="change")
 router.register("entities", EntityViewSet, basename="entity")
 router.register("sections", SectionViewSet, basename="section")
 

@@ -1,7 +1,7 @@
 """Newsroom settings, driven by environment variables and secure by default.
 
 Variables: DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL,
-CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIRECT, TIME_ZONE.
+CSRF_TRUSTED_ORIGINS, CORS_ALLOWED_ORIGINS, SECURE_SSL_REDIRECT, TIME_ZONE.
 """
 
 from __future__ import annotations
@@ -54,15 +54,23 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "taggit",
     "rest_framework",
+    "rest_framework_api_key",
+    "django_filters",
+    "corsheaders",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_prose_editor",
+    "django_tasks",
+    "django_tasks_db",
     "newsroom",
     "entities",
     "articles",
+    "partners",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -164,11 +172,23 @@ if env_bool("USE_X_FORWARDED_PROTO"):
 
 TAGGIT_CASE_INSENSITIVE = True
 
+# Background work (related-story updates) is queued in the database and run by
+# `manage.py db_worker`, which `make run` starts next to the web server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# The partner API: a key per partner (or a staff session for the browsable API),
+# each partner's own rate limit, and errors as JSON. See docs/partners.md.
 REST_FRAMEWORK = {
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "partners.authentication.PartnerAPIKeyAuthentication",
+        "partners.authentication.StaffSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["partners.permissions.IsPartnerOrStaff"],
+    "DEFAULT_THROTTLE_CLASSES": ["partners.throttling.PartnerRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "articles.api.pagination.PageNumberPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "partners.schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -176,10 +196,26 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Newsroom API",
-    "DESCRIPTION": "Published stories, entities and sections for partners.",
+    "DESCRIPTION": "Published stories, entities and sections for partners. "
+    "Every request needs a partner key sent as `Authorization: Api-Key <key>`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs are public, so partners can read them before
+    # they have a key; staff sessions are not part of the partner contract.
+    "SERVE_AUTHENTICATION": [],
+    "AUTHENTICATION_WHITELIST": ["partners.authentication.PartnerAPIKeyAuthentication"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
 }
+
+# Browsers may call /api/ from these origins (comma-separated), and from the
+# origins listed on each partner in the admin.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
 
 LOGGING = {
     "version": 1,

@@ -5,7 +5,12 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
-from tests.factories import ArticleFactory, EditorFactory
+from tests.factories import (
+    ArticleFactory,
+    EditorFactory,
+    PartnerAPIKeyFactory,
+    PartnerFactory,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -23,6 +28,14 @@ def _test_settings(settings):
         "staticfiles": {
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
+    }
+
+
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings):
+    """Run background tasks at once, in the test's own transaction."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
     }
 
 
@@ -46,6 +59,21 @@ def editor_client(client, editor):
 
 @pytest.fixture
 def reader_client(client):
+    return client
+
+
+@pytest.fixture
+def partner(db):
+    """A partner pulling stories through the API."""
+    return PartnerFactory(name="Daily Courier")
+
+
+@pytest.fixture
+def partner_client(client, partner):
+    """A test client that sends the partner's key with every request."""
+    client.defaults["HTTP_AUTHORIZATION"] = (
+        f"Api-Key {PartnerAPIKeyFactory(partner=partner).key}"
+    )
     return client
 
 

@@ -8,7 +8,14 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from articles.models import Article, ArticleEntity, RelatedLink, Section
+from articles.models import (
+    Article,
+    ArticleEntity,
+    RelatedExclusion,
+    RelatedLink,
+    Section,
+    Thread,
+)
 from entities.models import Alias, Entity
 
 
@@ -118,6 +125,49 @@ class ArticleEntityFactory(DjangoModelFactory):
 class RelatedLinkFactory(DjangoModelFactory):
     class Meta:
         model = RelatedLink
+
+    article = factory.SubFactory(ArticleFactory)
+    target = factory.SubFactory(ArticleFactory)
+
+
+class PartnerFactory(DjangoModelFactory):
+    """A partner allowed to pull stories, with a generous rate limit."""
+
+    class Meta:
+        model = "partners.Partner"
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Partner {n}")
+    contact = "desk@partner.example.org"
+    throttle_rate = "10000/hour"
+
+
+class PartnerAPIKeyFactory(DjangoModelFactory):
+    """A key for a partner; the secret to send is on the instance as `.key`."""
+
+    class Meta:
+        model = "partners.PartnerAPIKey"
+
+    partner = factory.SubFactory(PartnerFactory)
+    name = factory.Sequence(lambda n: f"Key {n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        api_key, key = model_class.objects.create_key(**kwargs)
+        api_key.key = key
+        return api_key
+
+
+class ThreadFactory(DjangoModelFactory):
+    class Meta:
+        model = Thread
+
+    title = factory.Sequence(lambda n: f"Developing story {n}")
+
+
+class RelatedExclusionFactory(DjangoModelFactory):
+    class Meta:
+        model = RelatedExclusion
 
     article = factory.SubFactory(ArticleFactory)
     target = factory.SubFactory(ArticleFactory)

@@ -60,10 +60,12 @@ def address(newsroom, path: str) -> str:
 
 @pytest.mark.parametrize("state", STATES)
 @pytest.mark.parametrize(("path", "shown"), SURFACES.values(), ids=SURFACES.keys())
-def test_hidden_story_is_on_no_public_surface(client, newsroom, path, shown, state):
+def test_hidden_story_is_on_no_public_surface(
+    partner_client, newsroom, path, shown, state
+):
     """A draft, withdrawn or scheduled story is absent from every public surface."""
     hidden = newsroom.hidden[state]
-    response = client.get(address(newsroom, path))
+    response = partner_client.get(address(newsroom, path))
     assert response.status_code == 200
     text = response.content.decode()
     assert shown in text
@@ -82,19 +84,19 @@ def test_hidden_story_page_is_404(client, newsroom, state):
 
 
 @pytest.mark.parametrize("state", STATES)
-def test_hidden_story_is_404_in_the_api(client, newsroom, state):
+def test_hidden_story_is_404_in_the_api(partner_client, newsroom, state):
     """A hidden story is not found in the API."""
     hidden = newsroom.hidden[state]
-    assert client.get(f"/api/v1/articles/{hidden.pk}/").status_code == 404
+    assert partner_client.get(f"/api/v1/articles/{hidden.pk}/").status_code == 404
 
 
 @pytest.mark.parametrize(
     "path",
     ["/entities/secret-entity/", "/api/v1/entities/secret-entity/", "/tag/secret-tag/"],
 )
-def test_entity_or_tag_only_hidden_stories_carry_is_404(client, newsroom, path):
+def test_entity_or_tag_only_hidden_stories_carry_is_404(partner_client, newsroom, path):
     """An entity or tag carried only by hidden stories has no public page."""
-    assert client.get(path).status_code == 404
+    assert partner_client.get(path).status_code == 404
 
 
 def test_entity_page_lists_only_the_published_story(client, newsroom):
@@ -120,19 +122,19 @@ def test_related_list_skips_hidden_picks_and_entity_sharers(client, newsroom):
     assert "Related stories" not in response.text
 
 
-def test_scheduled_story_appears_once_its_go_live_time_passes(client):
+def test_scheduled_story_appears_once_its_go_live_time_passes(partner_client):
     """A scheduled story shows up by itself once its go-live time is past."""
     story = ArticleFactory(scheduled=True, headline="Embargoed until later")
-    assert client.get(story.get_absolute_url()).status_code == 404
-    assert story.headline not in client.get("/").text
+    assert partner_client.get(story.get_absolute_url()).status_code == 404
+    assert story.headline not in partner_client.get("/").text
     # As if the clock had moved past the go-live time: no job runs in between.
     Article.objects.filter(pk=story.pk).update(
         go_live_at=timezone.now() - datetime.timedelta(seconds=1)
     )
     story.refresh_from_db()
-    assert client.get(story.get_absolute_url()).status_code == 200
+    assert partner_client.get(story.get_absolute_url()).status_code == 200
     for path in ("/", "/feed/", "/sitemap.xml", "/api/v1/articles/"):
-        response = client.get(path)
+        response = partner_client.get(path)
         assert story.headline in response.content.decode() or (
             story.get_absolute_url() in response.content.decode()
         ), path

@@ -55,6 +55,7 @@ class StoryData:
     published_at: datetime.datetime | None = None
     tags: list[str] = field(default_factory=list)
     entities: list[EntityRef] = field(default_factory=list)
+    thread: str = ""
 
 
 class ImportRejected(Exception):
@@ -203,6 +204,8 @@ def import_files(
     status: str = Article.Status.DRAFT,
     section: Section | None = None,
     published_at: datetime.datetime | None = None,
+    thread: str = "",
+    confirm_entities: bool = False,
     by=None,
     progress: bool = False,
     total: int | None = None,
@@ -212,7 +215,10 @@ def import_files(
     Each story is written in its own transaction: a rejected file or story
     leaves nothing behind and does not stop the others. `by`, when given, must
     have permission to publish if `status` is published. `total` is the number
-    of files, for the progress bar.
+    of files, for the progress bar. `thread` (a title or slug) puts the stories
+    that name no thread of their own in that developing story. With
+    `confirm_entities` the entities the matcher finds are confirmed at once
+    instead of waiting as suggestions for an editor.
     """
     report = ImportReport()
     bar = tqdm(
@@ -232,12 +238,14 @@ def import_files(
             report.outcomes.append(Outcome.rejected(error))
             continue
         for story in stories:
+            story.thread = story.thread or thread
             try:
                 article, created = services.import_story(
                     story=story,
                     status=status,
                     section=section,
                     published_at=published_at,
+                    confirm_entities=confirm_entities,
                     by=by,
                 )
             except ValidationError as error:

@@ -1,16 +1,26 @@
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
 
+import pytest
+from django.utils import timezone
+
+from articles.models import ArticleEntity
 from entities.models import Entity
-from tests.factories import AliasFactory, ArticleFactory, EntityFactory
+from tests.factories import (
+    AliasFactory,
+    ArticleEntityFactory,
+    ArticleFactory,
+    EntityFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 LIST_URL = "/api/v1/entities/"
 
 
-def test_list_shape(client):
+def test_list_shape(partner_client):
     """An entity carries its aliases, story count and the address of its stories."""
     entity = EntityFactory(
         name="Ada Lovelace",
@@ -22,7 +32,7 @@ def test_list_shape(client):
     AliasFactory(entity=entity, name="Ada King")
     ArticleFactory.create_batch(2, entities=[entity])
 
-    response = client.get(LIST_URL)
+    response = partner_client.get(LIST_URL)
 
     assert response.status_code == 200
     body = response.json()
@@ -42,31 +52,33 @@ def test_list_shape(client):
     ]
 
 
-def test_articles_url_lists_the_entitys_stories(client):
+def test_articles_url_lists_the_entitys_stories(partner_client):
     """Following articles_url gives the entity's published stories."""
     entity = EntityFactory()
     story = ArticleFactory(entities=[entity])
     ArticleFactory()
 
-    articles_url = client.get(f"{LIST_URL}{entity.slug}/").json()["articles_url"]
-    results = client.get(articles_url).json()["results"]
+    articles_url = partner_client.get(f"{LIST_URL}{entity.slug}/").json()[
+        "articles_url"
+    ]
+    results = partner_client.get(articles_url).json()["results"]
 
     assert [item["id"] for item in results] == [story.pk]
 
 
-def test_detail_shape(client):
+def test_detail_shape(partner_client):
     """An entity's detail has the same fields as its entry in the list."""
     entity = EntityFactory()
     ArticleFactory(entities=[entity])
 
-    listed = client.get(LIST_URL).json()["results"][0]
-    response = client.get(f"{LIST_URL}{entity.slug}/")
+    listed = partner_client.get(LIST_URL).json()["results"][0]
+    response = partner_client.get(f"{LIST_URL}{entity.slug}/")
 
     assert response.status_code == 200
     assert response.json() == listed
 
 
-def test_only_entities_with_published_stories_are_listed(client, unpublished):
+def test_only_entities_with_published_stories_are_listed(partner_client, unpublished):
     """An entity tagged only on drafts, withdrawn or scheduled stories is hidden."""
     live = EntityFactory(name="Live")
     hidden = EntityFactory(name="Hidden")
@@ -75,50 +87,50 @@ def test_only_entities_with_published_stories_are_listed(client, unpublished):
     for article in unpublished.values():
         article.entities.add(hidden, live)
 
-    results = client.get(LIST_URL).json()["results"]
+    results = partner_client.get(LIST_URL).json()["results"]
 
     assert [item["name"] for item in results] == ["Live"]
     assert results[0]["article_count"] == 1
 
 
-def test_detail_of_entity_with_only_drafts_is_404(client):
+def test_detail_of_entity_with_only_drafts_is_404(partner_client):
     """An entity known only from a draft could give the story away: not found."""
     entity = EntityFactory()
     ArticleFactory(draft=True, entities=[entity])
 
-    response = client.get(f"{LIST_URL}{entity.slug}/")
+    response = partner_client.get(f"{LIST_URL}{entity.slug}/")
 
     assert response.status_code == 404
 
 
-def test_filter_by_kind(client):
+def test_filter_by_kind(partner_client):
     """?kind= lists only entities of that kind."""
     person = EntityFactory(kind=Entity.Kind.PERSON)
     place = EntityFactory(kind=Entity.Kind.PLACE)
     ArticleFactory(entities=[person, place])
 
-    results = client.get(LIST_URL, {"kind": "place"}).json()["results"]
+    results = partner_client.get(LIST_URL, {"kind": "place"}).json()["results"]
 
     assert [item["slug"] for item in results] == [place.slug]
 
 
-def test_same_name_in_two_kinds(client):
+def test_same_name_in_two_kinds(partner_client):
     """Two entities sharing a name are listed separately at their own addresses."""
     person = EntityFactory(name="Georgia", kind=Entity.Kind.PERSON)
     place = EntityFactory(name="Georgia", kind=Entity.Kind.PLACE)
     ArticleFactory(entities=[person, place])
 
-    results = client.get(LIST_URL).json()["results"]
+    results = partner_client.get(LIST_URL).json()["results"]
 
     assert sorted(item["kind"] for item in results) == ["person", "place"]
     assert len({item["url"] for item in results}) == 2
 
 
-def test_pagination(client):
+def test_pagination(partner_client):
     """Entities come in pages with the total and a link to the next page."""
     ArticleFactory(entities=EntityFactory.create_batch(21))
 
-    body = client.get(LIST_URL).json()
+    body = partner_client.get(LIST_URL).json()
 
     assert body["count"] == 21
     assert len(body["results"]) == 20
@@ -126,26 +138,151 @@ def test_pagination(client):
 
 
 @pytest.mark.parametrize("entities", [1, 50])
-def test_list_query_count_is_constant(client, django_assert_max_num_queries, entities):
-    """Listing entities costs three queries however many entities and aliases."""
+def test_list_query_count_is_constant(
+    partner_client, django_assert_max_num_queries, entities
+):
+    """Listing entities costs a handful of queries however many there are."""
     batch = EntityFactory.create_batch(entities)
     for entity in batch:
         AliasFactory.create_batch(2, entity=entity)
     ArticleFactory.create_batch(2, entities=batch)
 
-    # count, entities with story counts, aliases
-    with django_assert_max_num_queries(3):
-        response = client.get(LIST_URL)
+    # key, usage, count, entities with story counts, aliases, Last-Modified (2)
+    with django_assert_max_num_queries(7):
+        response = partner_client.get(LIST_URL)
 
     assert response.status_code == 200
     assert all(len(item["aliases"]) == 2 for item in response.json()["results"])
 
 
-def test_browsable_api(client):
-    """The entity list and an entity render as HTML."""
+def test_browsable_api(editor_client):
+    """The entity list, an entity and its stories render as HTML for staff."""
     entity = EntityFactory()
     ArticleFactory(entities=[entity])
 
-    for url in (LIST_URL, f"{LIST_URL}{entity.slug}/"):
-        response = client.get(url, HTTP_ACCEPT="text/html")
+    for url in (
+        LIST_URL,
+        f"{LIST_URL}{entity.slug}/",
+        f"{LIST_URL}{entity.slug}/articles/",
+    ):
+        response = editor_client.get(url, HTTP_ACCEPT="text/html")
         assert response.status_code == 200, url
+
+
+@pytest.mark.parametrize("params", [{"kind": "planet"}, {"kind": ""}])
+def test_bad_kind_is_400(partner_client, params):
+    """A kind that does not exist is a 400 naming the parameter."""
+    response = partner_client.get(LIST_URL, params)
+
+    assert response.status_code == 400
+    assert "kind" in response.json()
+
+
+@pytest.mark.parametrize(
+    "params", [{"page": "0"}, {"page": "two"}, {"page_size": "1000"}]
+)
+def test_bad_page_is_400(partner_client, params):
+    """A malformed page or page size is a 400, not a silent default."""
+    response = partner_client.get(LIST_URL, params)
+
+    assert response.status_code == 400
+    assert set(response.json()) == set(params)
+
+
+def test_page_past_the_end_is_404(partner_client):
+    """A page after the last one is not found."""
+    ArticleFactory(entities=[EntityFactory()])
+
+    assert partner_client.get(LIST_URL, {"page": "9"}).status_code == 404
+
+
+def test_slug_with_nul_is_404(partner_client):
+    """A slug no entity could have is not found, not a database error."""
+    assert partner_client.get(f"{LIST_URL}bad%00slug/").status_code == 404
+
+
+def test_last_modified_follows_entity_edits(partner_client):
+    """Renaming an entity moves Last-Modified on, so the old copy is not kept."""
+    entity = EntityFactory(name="Old name")
+    ArticleFactory(entities=[entity])
+    first = partner_client.get(f"{LIST_URL}{entity.slug}/")
+    Entity.objects.filter(pk=entity.pk).update(updated_at=first_plus_a_minute(first))
+
+    again = partner_client.get(
+        f"{LIST_URL}{entity.slug}/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
+    )
+
+    assert again.status_code == 200
+
+
+def first_plus_a_minute(response):
+    return parsedate_to_datetime(response["Last-Modified"]) + timedelta(minutes=1)
+
+
+class TestEntityArticles:
+    def test_about_first_then_newest(self, partner_client):
+        """An entity's stories list those about it first, newest first in each."""
+        entity = EntityFactory()
+        old_about = ArticleFactory(go_live_at=timezone.now() - timedelta(days=3))
+        new_about = ArticleFactory(go_live_at=timezone.now() - timedelta(days=2))
+        newest_mention = ArticleFactory(go_live_at=timezone.now() - timedelta(days=1))
+        for story in (old_about, new_about):
+            ArticleEntityFactory(content_object=story, tag=entity)
+        ArticleEntityFactory(
+            content_object=newest_mention,
+            tag=entity,
+            relevance=ArticleEntity.Relevance.MENTIONS,
+        )
+        ArticleFactory(draft=True, entities=[entity])
+        ArticleFactory()
+
+        response = partner_client.get(f"{LIST_URL}{entity.slug}/articles/")
+
+        assert response.status_code == 200
+        body = response.json()
+        assert body["count"] == 3
+        assert [item["id"] for item in body["results"]] == [
+            new_about.pk,
+            old_about.pk,
+            newest_mention.pk,
+        ]
+        assert "body" not in body["results"][0]
+
+    def test_fields(self, partner_client):
+        """fields= and expand= work on an entity's stories as on the story list."""
+        entity = EntityFactory()
+        story = ArticleFactory(entities=[entity])
+
+        response = partner_client.get(
+            f"{LIST_URL}{entity.slug}/articles/",
+            {"fields": "headline", "expand": "body"},
+        )
+
+        assert response.json()["results"] == [
+            {"id": story.pk, "headline": story.headline, "body": story.body}
+        ]
+
+    def test_entity_of_drafts_only_is_404(self, partner_client):
+        """An entity only drafts carry has no stories to list."""
+        entity = EntityFactory()
+        ArticleFactory(draft=True, entities=[entity])
+
+        response = partner_client.get(f"{LIST_URL}{entity.slug}/articles/")
+
+        assert response.status_code == 404
+
+    @pytest.mark.parametrize("stories", [1, 50])
+    def test_query_count(self, partner_client, django_assert_max_num_queries, stories):
+        """An entity's stories cost a handful of queries however many there are."""
+        entity = EntityFactory()
+        for _ in range(stories):
+            ArticleFactory(entities=[entity, EntityFactory()], tags=["Transport"])
+
+        # key, usage, entity, aliases, count, stories, links, tags,
+        # Last-Modified (2)
+        with django_assert_max_num_queries(10):
+            response = partner_client.get(
+                f"{LIST_URL}{entity.slug}/articles/", {"page_size": 100}
+            )
+
+        assert len(response.json()["results"]) == stories

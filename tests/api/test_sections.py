@@ -9,12 +9,12 @@ pytestmark = pytest.mark.django_db
 LIST_URL = "/api/v1/sections/"
 
 
-def test_list_in_navigation_order(client):
+def test_list_in_navigation_order(partner_client):
     """Sections are listed in the order of the site navigation."""
     SectionFactory(name="World", slug="world", position=2)
     SectionFactory(name="Politics", slug="politics", position=1)
 
-    response = client.get(LIST_URL)
+    response = partner_client.get(LIST_URL)
 
     assert response.status_code == 200
     assert [item["slug"] for item in response.json()["results"]] == [
@@ -23,11 +23,11 @@ def test_list_in_navigation_order(client):
     ]
 
 
-def test_detail_shape(client):
+def test_detail_shape(partner_client):
     """A section has its name, description and the address of its stories."""
     SectionFactory(name="Politics", slug="politics", description="Who governs.")
 
-    response = client.get(f"{LIST_URL}politics/")
+    response = partner_client.get(f"{LIST_URL}politics/")
 
     assert response.status_code == 200
     assert response.json() == {
@@ -39,40 +39,52 @@ def test_detail_shape(client):
     }
 
 
-def test_articles_url_lists_the_sections_stories(client):
+def test_articles_url_lists_the_sections_stories(partner_client):
     """Following articles_url gives the section's published stories."""
     politics = SectionFactory(name="Politics", slug="politics")
     story = ArticleFactory(section=politics)
     ArticleFactory(section=politics, draft=True)
     ArticleFactory()
 
-    articles_url = client.get(f"{LIST_URL}politics/").json()["articles_url"]
-    results = client.get(articles_url).json()["results"]
+    articles_url = partner_client.get(f"{LIST_URL}politics/").json()["articles_url"]
+    results = partner_client.get(articles_url).json()["results"]
 
     assert [item["id"] for item in results] == [story.pk]
 
 
-def test_unknown_section_is_404(client):
+def test_unknown_section_is_404(partner_client):
     """A slug no section has is not found."""
-    assert client.get(f"{LIST_URL}nowhere/").status_code == 404
+    assert partner_client.get(f"{LIST_URL}nowhere/").status_code == 404
 
 
 @pytest.mark.parametrize("sections", [1, 30])
-def test_list_query_count_is_constant(client, django_assert_max_num_queries, sections):
-    """Listing sections costs two queries however many there are."""
+def test_list_query_count_is_constant(
+    partner_client, django_assert_max_num_queries, sections
+):
+    """Listing sections costs a handful of queries however many there are."""
     SectionFactory.create_batch(sections)
 
-    # count, sections
-    with django_assert_max_num_queries(2):
-        response = client.get(LIST_URL)
+    # key, usage, count, sections
+    with django_assert_max_num_queries(4):
+        response = partner_client.get(LIST_URL)
 
     assert response.status_code == 200
 
 
-def test_browsable_api(client):
-    """The section list renders as HTML."""
+def test_browsable_api(editor_client):
+    """The section list renders as HTML for staff."""
     SectionFactory()
 
-    response = client.get(LIST_URL, HTTP_ACCEPT="text/html")
+    response = editor_client.get(LIST_URL, HTTP_ACCEPT="text/html")
 
     assert response.status_code == 200
+
+
+def test_etag_gives_304(partner_client):
+    """A client sending back the ETag of an unchanged section gets 304."""
+    SectionFactory(name="Politics", slug="politics")
+    first = partner_client.get(f"{LIST_URL}politics/")
+
+    again = partner_client.get(f"{LIST_URL}politics/", HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert again.status_code == 304

@@ -76,6 +76,8 @@ def story_form(**fields: str) -> dict[str, str]:
         **management_form("entity_links"),
         **management_form("tag_links"),
         **management_form("related_links"),
+        **management_form("related_exclusions"),
+        "thread": "",
         **fields,
     }
 
@@ -161,7 +163,12 @@ def test_add_page_renders(editor_client):
     response = editor_client.get(ADD)
 
     assert response.status_code == 200
-    assert inline_prefixes(response) == ["entity_links", "tag_links", "related_links"]
+    assert inline_prefixes(response) == [
+        "entity_links",
+        "tag_links",
+        "related_links",
+        "related_exclusions",
+    ]
     assert "Save the story to preview it." in response.content.decode()
 
 
@@ -174,12 +181,22 @@ def test_change_page_renders(editor_client):
     response = editor_client.get(change_url(article))
 
     assert response.status_code == 200
-    assert inline_prefixes(response) == ["entity_links", "tag_links", "related_links"]
+    assert inline_prefixes(response) == [
+        "entity_links",
+        "tag_links",
+        "related_links",
+        "related_exclusions",
+    ]
     initial = {
         inline.formset.prefix: inline.formset.initial_form_count()
         for inline in response.context["inline_admin_formsets"]
     }
-    assert initial == {"entity_links": 1, "tag_links": 1, "related_links": 1}
+    assert initial == {
+        "entity_links": 1,
+        "tag_links": 1,
+        "related_links": 1,
+        "related_exclusions": 0,
+    }
     assert article.get_preview_url() in response.content.decode()
 
 

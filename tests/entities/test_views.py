@@ -125,7 +125,8 @@ def test_entity_list_groups_entities_by_kind(client):
     assert 'Kyiv</a> <span class="count">2</span>' in html
 
 
-ENTITY_QUERIES = 6  # nav, entity, count, stories, their entities, aliases
+# nav, entity, count, stories, their entities, aliases, companions, timeline
+ENTITY_QUERIES = 8
 ENTITY_LIST_QUERIES = 3  # nav, count, entities
 
 

@@ -46,6 +46,18 @@ class Command(BaseCommand):
             help="Go-live time, e.g. 2025-03-01T09:00+00:00; without an offset "
             "it is in TIME_ZONE.",
         )
+        parser.add_argument(
+            "--confirm-entities",
+            action="store_true",
+            help="Tag the stories with the entities the matcher finds right away, "
+            "instead of leaving them as suggestions for an editor.",
+        )
+        parser.add_argument(
+            "--thread",
+            metavar="TITLE-OR-SLUG",
+            default="",
+            help="Put the stories in this developing story, creating it if need be.",
+        )
 
     def handle(self, *args, **options) -> None:
         paths = list(_story_files(options["paths"]))
@@ -55,6 +67,8 @@ class Command(BaseCommand):
             status=options["status"],
             section=get_or_create_section(section) if section else None,
             published_at=options["published_at"],
+            thread=options["thread"],
+            confirm_entities=options["confirm_entities"],
             progress=True,
             total=len(paths),
         )

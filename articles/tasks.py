@@ -1,0 +1,17 @@
+"""Background work, run by `manage.py db_worker` (django-tasks-db)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from articles.models import Article
+from articles.related import refresh_related
+
+
+@task()
+def refresh_related_lists(article_id: int) -> int:
+    """Recompute the stored related stories of a story and of its neighbours."""
+    article = Article.objects.filter(pk=article_id).first()
+    if article is None:
+        return 0
+    return refresh_related(article)

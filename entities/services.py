@@ -1,0 +1,211 @@
+"""Writes about entities: suggestions from the matcher, confirming, merging."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from articles.html import html_to_text
+from articles.models import Article, ArticleEntity
+from entities import matcher
+from entities.models import Alias, Candidate, Entity, EntityRedirect, Suggestion
+
+
+@transaction.atomic
+def suggest_entities(*, article: Article, confirm: bool = False) -> list[Suggestion]:
+    """Record what the matcher finds in `article` as suggestions for the editor.
+
+    Rejected suggestions stay rejected; confirmed ones stay confirmed with fresh
+    counts; suggestions no longer found are dropped. With `confirm`, or for an
+    entity marked "always confirm", a suggestion is confirmed at once. Unknown
+    capitalised names become new-entity candidates. Call after `article` is saved.
+    """
+    body_text = html_to_text(article.body)
+    detections = matcher.detect(article.headline, article.dek, body_text)
+    found = {detection.entity_id: detection for detection in detections}
+    existing = {s.entity_id: s for s in article.suggestions.all()}
+    tagged = set(article.entity_links.values_list("tag_id", flat=True))
+    always = set(
+        Entity.objects.filter(pk__in=found, always_confirm=True).values_list(
+            "pk", flat=True
+        )
+    )
+
+    new, changed, to_confirm = [], [], []
+    for entity_id, detection in found.items():
+        suggestion = existing.get(entity_id) or Suggestion(
+            article=article, entity_id=entity_id
+        )
+        suggestion.mention_count = detection.count
+        suggestion.first_field = detection.first_field
+        suggestion.first_offset = detection.first_offset
+        suggestion.relevance = detection.relevance
+        suggestion.alias = detection.alias[:200]
+        if suggestion.status != Suggestion.Status.REJECTED and (
+            confirm or entity_id in always or entity_id in tagged
+        ):
+            if suggestion.status != Suggestion.Status.CONFIRMED:
+                to_confirm.append(suggestion)
+            suggestion.status = Suggestion.Status.CONFIRMED
+        (changed if suggestion.pk else new).append(suggestion)
+
+    Suggestion.objects.bulk_create(new)
+    Suggestion.objects.bulk_update(
+        changed,
+        [
+            "mention_count",
+            "first_field",
+            "first_offset",
+            "relevance",
+            "alias",
+            "status",
+        ],
+    )
+    article.suggestions.filter(status=Suggestion.Status.SUGGESTED).exclude(
+        entity_id__in=found
+    ).delete()
+    ArticleEntity.objects.bulk_create(
+        [
+            ArticleEntity(
+                content_object=article, tag_id=s.entity_id, relevance=s.relevance
+            )
+            for s in to_confirm
+            if s.entity_id not in tagged
+        ]
+    )
+    _record_candidates(article, body_text)
+    return new + changed
+
+
+def _record_candidates(article: Article, body_text: str) -> None:
+    text = "\n\n".join([article.headline, article.dek, body_text])
+    candidates = matcher.find_candidates(text)
+    dismissed = set(
+        article.candidates.filter(dismissed=True).values_list("name", flat=True)
+    )
+    article.candidates.filter(dismissed=False).delete()
+    Candidate.objects.bulk_create(
+        [
+            Candidate(
+                article=article,
+                name=candidate.name[:200],
+                kind=candidate.kind,
+                mention_count=candidate.count,
+            )
+            for candidate in candidates
+            if candidate.name not in dismissed
+        ],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def confirm_suggestion(*, suggestion: Suggestion) -> Suggestion:
+    """Tag the story with the suggested entity, so readers see the link."""
+    suggestion.status = Suggestion.Status.CONFIRMED
+    suggestion.save(update_fields=["status", "updated_at"])
+    ArticleEntity.objects.update_or_create(
+        content_object=suggestion.article,
+        tag=suggestion.entity,
+        defaults={"relevance": suggestion.relevance},
+    )
+    return suggestion
+
+
+@transaction.atomic
+def reject_suggestion(*, suggestion: Suggestion) -> Suggestion:
+    """Drop the suggestion for good: it will not come back for this story."""
+    suggestion.status = Suggestion.Status.REJECTED
+    suggestion.save(update_fields=["status", "updated_at"])
+    ArticleEntity.objects.filter(
+        content_object=suggestion.article, tag=suggestion.entity
+    ).delete()
+    return suggestion
+
+
+@transaction.atomic
+def create_entity_from_candidate(
+    *, candidate: Candidate, kind: str | None = None
+) -> Entity:
+    """Make a new entity from a candidate name and confirm it on the story."""
+    kind = kind or candidate.kind
+    entity, _ = Entity.objects.get_or_create(name=candidate.name, kind=kind)
+    matcher.invalidate_matcher()
+    article = candidate.article
+    suggestion, _ = Suggestion.objects.update_or_create(
+        article=article,
+        entity=entity,
+        defaults={
+            "status": Suggestion.Status.CONFIRMED,
+            "mention_count": candidate.mention_count,
+            "alias": candidate.name,
+            "relevance": ArticleEntity.Relevance.MENTIONS,
+        },
+    )
+    ArticleEntity.objects.get_or_create(
+        content_object=article,
+        tag=entity,
+        defaults={"relevance": suggestion.relevance},
+    )
+    # The same name is no longer unknown on any story.
+    Candidate.objects.filter(name=candidate.name).delete()
+    return entity
+
+
+@transaction.atomic
+def merge_entities(*, keep: Entity, merge: Iterable[Entity]) -> Entity:
+    """Fold each entity in `merge` into `keep`: tags, suggestions, aliases, URL.
+
+    The merged entities are deleted; their pages redirect permanently to `keep`.
+    """
+    for other in merge:
+        if other.pk == keep.pk:
+            continue
+        _move_links(keep, other)
+        _move_suggestions(keep, other)
+        names = {other.name, *other.aliases.values_list("name", flat=True)}
+        other.aliases.all().delete()
+        taken = set(
+            Alias.objects.filter(kind=keep.kind, name__in=names).values_list(
+                "name", flat=True
+            )
+        )
+        Alias.objects.bulk_create(
+            [
+                Alias(entity=keep, name=name, kind=keep.kind)
+                for name in sorted(names - taken - {keep.name})
+            ]
+        )
+        EntityRedirect.objects.filter(entity=other).update(entity=keep)
+        old_slug = other.slug
+        other.delete()
+        EntityRedirect.objects.update_or_create(
+            old_slug=old_slug, defaults={"entity": keep}
+        )
+    matcher.invalidate_matcher()
+    return keep
+
+
+def _move_links(keep: Entity, other: Entity) -> None:
+    keep_links = {
+        link.content_object_id: link for link in ArticleEntity.objects.filter(tag=keep)
+    }
+    for link in ArticleEntity.objects.filter(tag=other):
+        kept = keep_links.get(link.content_object_id)
+        if kept is None:
+            link.tag = keep
+            link.save(update_fields=["tag"])
+            continue
+        if link.relevance == ArticleEntity.Relevance.ABOUT:
+            kept.relevance = ArticleEntity.Relevance.ABOUT
+            kept.save(update_fields=["relevance"])
+        link.delete()
+
+
+def _move_suggestions(keep: Entity, other: Entity) -> None:
+    on_keep = set(
+        Suggestion.objects.filter(entity=keep).values_list("article_id", flat=True)
+    )
+    Suggestion.objects.filter(entity=other, article_id__in=on_keep).delete()
+    Suggestion.objects.filter(entity=other).update(entity=keep)

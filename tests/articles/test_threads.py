@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import services
+from articles.importers import StoryData
+from articles.models import Article, Thread
+from articles.related import rebuild_related
+from tests.factories import (
+    ArticleFactory,
+    EntityFactory,
+    RelatedLinkFactory,
+    ThreadFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def days_ago(days: float) -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(days=days)
+
+
+@pytest.fixture
+def ceasefire():
+    """A thread of five published stories a day apart, plus a draft and a
+    withdrawn story; returns the thread and the published stories, oldest first."""
+    thread = ThreadFactory(title="Syria ceasefire, December 2016")
+    stories = [
+        ArticleFactory(thread=thread, go_live_at=days_ago(10 - n), headline=f"Day {n}")
+        for n in range(5)
+    ]
+    ArticleFactory(thread=thread, draft=True, headline="Draft must not leak")
+    ArticleFactory(thread=thread, withdrawn=True, headline="Withdrawn must not leak")
+    return thread, stories
+
+
+def test_thread_slug_comes_from_its_title():
+    """A thread gets its address from its title."""
+    assert ThreadFactory(title="Syria ceasefire, December 2016").slug == (
+        "syria-ceasefire-december-2016"
+    )
+
+
+def test_thread_page_is_a_timeline_of_published_stories(reader_client, ceasefire):
+    """The thread page lists its published stories oldest first, and no others."""
+    thread, stories = ceasefire
+    response = reader_client.get(thread.get_absolute_url())
+    assert response.status_code == 200
+    assert list(response.context["object_list"]) == stories
+    content = response.content.decode()
+    assert "must not leak" not in content
+    assert reverse("articles:thread_feed", kwargs={"slug": thread.slug}) in content
+
+
+def test_thread_page_costs_the_same_queries_however_long(
+    reader_client, django_assert_max_num_queries
+):
+    """The thread page's query count does not grow with its stories or entities."""
+    thread = ThreadFactory()
+    entities = EntityFactory.create_batch(4)
+    ArticleFactory.create_batch(15, thread=thread, entities=entities)
+    with django_assert_max_num_queries(6):
+        reader_client.get(thread.get_absolute_url())
+
+
+@pytest.mark.parametrize("state", ["draft", "withdrawn", "scheduled"])
+def test_thread_of_unpublished_stories_is_not_found(reader_client, state):
+    """A thread whose stories readers cannot see has no public page or stories."""
+    thread = ThreadFactory()
+    ArticleFactory(thread=thread, **{state: True})
+    assert reader_client.get(thread.get_absolute_url()).status_code == 404
+    assert reader_client.get("/thread/no-such-thread/").status_code == 404
+
+
+def test_thread_feed_has_its_published_stories_newest_first(reader_client, ceasefire):
+    """The thread feed carries its published stories, newest first."""
+    thread, stories = ceasefire
+    response = reader_client.get(
+        reverse("articles:thread_feed", kwargs={"slug": thread.slug})
+    )
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert thread.title in content
+    assert "must not leak" not in content
+    positions = [content.index(f"<title>{s.headline}</title>") for s in stories]
+    assert positions == sorted(positions, reverse=True)
+
+
+def test_story_shows_earlier_and_latest_in_its_thread(reader_client, ceasefire):
+    """A story in a thread links to the stories just before and the latest after."""
+    thread, stories = ceasefire
+    response = reader_client.get(stories[2].get_absolute_url())
+    assert response.context["thread_earlier"] == stories[:2]
+    assert response.context["thread_latest"] == [stories[4], stories[3]]
+    content = response.content.decode()
+    assert "Earlier in this story" in content
+    assert "Latest in this story" in content
+    assert thread.get_absolute_url() in content
+    assert "must not leak" not in content
+
+
+def test_latest_story_in_thread_has_no_latest_block(reader_client, ceasefire):
+    """The newest story in a thread shows only what came before."""
+    _, stories = ceasefire
+    response = reader_client.get(stories[-1].get_absolute_url())
+    assert response.context["thread_latest"] == []
+    assert "Latest in this story" not in response.content.decode()
+
+
+@pytest.mark.parametrize("size", [1, 12])
+def test_story_page_costs_the_same_queries_whatever_its_relations(
+    reader_client, django_assert_max_num_queries, size
+):
+    """The story page's query count does not grow with related stories, entities,
+    tags or thread length."""
+    thread = ThreadFactory()
+    entities = EntityFactory.create_batch(size)
+    story = ArticleFactory(
+        thread=thread, entities=entities, tags=[f"tag {n}" for n in range(size)]
+    )
+    for n in range(size):
+        ArticleFactory(thread=thread, entities=entities, go_live_at=days_ago(n + 2))
+        RelatedLinkFactory(article=story, target=ArticleFactory(entities=entities))
+    ArticleFactory(thread=thread, go_live_at=days_ago(0.1))
+    rebuild_related()
+    # 8 for the page and its lists, up to 4 for entity linking in the body.
+    with django_assert_max_num_queries(12):
+        response = reader_client.get(story.get_absolute_url())
+    assert response.status_code == 200
+    assert response.context["related"]
+
+
+def test_import_can_name_a_thread():
+    """An imported story naming a thread joins it, creating it the first time."""
+    for n in range(2):
+        article, _ = services.import_story(
+            story=StoryData(
+                headline=f"Ceasefire holds, day {n}",
+                source_key=f"ceasefire-{n}",
+                thread="Syria ceasefire, December 2016",
+            )
+        )
+        assert article.thread.title == "Syria ceasefire, December 2016"
+    assert Thread.objects.count() == 1
+    assert Article.objects.filter(thread__isnull=False).count() == 2
+
+
+def test_editor_adds_a_story_to_a_thread_in_the_admin(editor_client):
+    """The story form has a thread field with autocomplete."""
+    story = ArticleFactory()
+    response = editor_client.get(
+        reverse("admin:articles_article_change", args=[story.pk])
+    )
+    assert 'name="thread"' in response.content.decode()
+    thread = ThreadFactory(title="Aleppo evacuation")
+    response = editor_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": "Aleppo",
+            "app_label": "articles",
+            "model_name": "article",
+            "field_name": "thread",
+        },
+    )
+    assert response.json()["results"][0]["id"] == str(thread.pk)
+
+
+def test_thread_admin_lists_its_stories(editor_client, ceasefire):
+    """The thread form shows its stories in time order, drafts included."""
+    thread, stories = ceasefire
+    response = editor_client.get(
+        reverse("admin:articles_thread_change", args=[thread.pk])
+    )
+    content = response.content.decode()
+    assert content.index("Day 0") < content.index("Day 4")
+    assert "Draft must not leak" in content

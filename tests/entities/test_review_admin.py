@@ -1,0 +1,534 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
+from django.forms import MultiWidget
+from django.urls import reverse
+
+from articles.models import Article, ArticleEntity
+from entities.admin import render_suggestions
+from entities.matcher import invalidate_matcher
+from entities.models import Alias, Candidate, Entity, EntityRedirect, Suggestion
+from entities.services import suggest_entities
+from tests.factories import (
+    AliasFactory,
+    ArticleFactory,
+    EditorFactory,
+    EntityFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+ADD = "/admin/articles/article/add/"
+QUEUE = "/admin/entities/suggestion/"
+ENTITIES = "/admin/entities/entity/"
+
+
+def change_url(article: Article) -> str:
+    return f"/admin/articles/article/{article.pk}/change/"
+
+
+def decide_url(suggestion: Suggestion, decision: str) -> str:
+    return reverse("admin:entities_suggestion_decide", args=[suggestion.pk, decision])
+
+
+def candidate_url(candidate: Candidate, decision: str) -> str:
+    return reverse("admin:entities_candidate_decide", args=[candidate.pk, decision])
+
+
+@pytest.fixture
+def geneva():
+    entity = EntityFactory(name="Geneva", kind=Entity.Kind.PLACE)
+    invalidate_matcher()
+    return entity
+
+
+@pytest.fixture
+def story(geneva):
+    """A story naming Geneva and an unknown person, with suggestions recorded."""
+    article = ArticleFactory(
+        headline="Talks resume",
+        body="<p>Delegates met in Geneva with Anna Kowalski on Monday.</p>",
+    )
+    suggest_entities(article=article)
+    return article
+
+
+def suggestion_for(article: Article, entity: Entity) -> Suggestion:
+    return Suggestion.objects.get(article=article, entity=entity)
+
+
+def form_data(response, **fields: str) -> dict[str, str]:
+    """The admin form's initial data as a browser would post it, inlines empty."""
+    form = response.context["adminform"].form
+    data: dict[str, str] = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if isinstance(field.widget, MultiWidget):
+            parts = field.widget.decompress(value)
+            for i, part in enumerate(parts):
+                data[f"{name}_{i}"] = "" if part is None else str(part)
+        else:
+            data[name] = "" if value is None else str(value)
+    for inline in response.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        for name in management.fields:
+            data[f"{management.prefix}-{name}"] = str(management[name].value())
+        # No extra rows: an untouched extra row would still post its defaults.
+        data[f"{management.prefix}-TOTAL_FORMS"] = str(
+            inline.formset.initial_form_count()
+        )
+    data.update(fields)
+    return data
+
+
+def test_change_page_shows_the_review_panel(editor_client, story):
+    """The story's change page lists suggestions in context with one-click buttons."""
+    suggestion = suggestion_for(story, Entity.objects.get(name="Geneva"))
+
+    response = editor_client.get(change_url(story))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'id="entity-suggestions"' in content
+    assert "<strong>Geneva</strong>" in content
+    assert "Delegates met in <mark>Geneva</mark> with Anna Kowalski" in content
+    assert f'formaction="{decide_url(suggestion, "confirm")}">Confirm</button>' in (
+        content
+    )
+    assert f'formaction="{decide_url(suggestion, "reject")}">Reject</button>' in (
+        content
+    )
+    candidate = story.candidates.get(name="Anna Kowalski")
+    assert f'name="candidate-kind-{candidate.pk}"' in content
+    assert f'formaction="{candidate_url(candidate, "create")}"' in content
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_change_page_query_count(editor_client, django_assert_max_num_queries, count):
+    """The panel costs the same queries for 1 or 10 suggestions and candidates."""
+    entities = [EntityFactory(name=f"Person Number{n}") for n in range(count)]
+    invalidate_matcher()
+    body = "".join(
+        f"<p>{entity.name} met Anna Kowalski{n} Smith.</p>"
+        for n, entity in enumerate(entities)
+    )
+    article = ArticleFactory(body=body)
+    suggest_entities(article=article)
+    assert article.suggestions.count() == count
+    assert article.candidates.count() == count
+
+    with django_assert_max_num_queries(16):
+        response = editor_client.get(change_url(article))
+
+    assert response.status_code == 200
+    assert response.content.decode().count(">Confirm</button>") == count
+
+
+def test_panel_escapes_story_text(editor_client):
+    """Text around a mention is escaped in the panel."""
+    entity = EntityFactory(name="Geneva")
+    invalidate_matcher()
+    article = ArticleFactory(
+        headline="<b>Geneva</b> & more",
+        body="<p>Nothing here.</p>",
+    )
+    suggest_entities(article=article)
+
+    panel = render_suggestions(article)
+
+    assert entity.name in panel
+    assert "&lt;b&gt;<mark>Geneva</mark>&lt;/b&gt; &amp; more" in panel
+
+
+def test_panel_for_a_story_without_findings(editor_client):
+    """A story with nothing found says so instead of an empty panel."""
+    article = ArticleFactory(body="<p>quiet day.</p>", headline="quiet")
+    suggest_entities(article=article)
+
+    assert render_suggestions(article) == "No entities found in this story yet."
+
+
+def test_confirm_button_tags_the_story(editor_client, story, geneva):
+    """Posting confirm tags the story and returns to its change page."""
+    suggestion = suggestion_for(story, geneva)
+
+    response = editor_client.post(decide_url(suggestion, "confirm"))
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{change_url(story)}#entity-suggestions"
+    link = ArticleEntity.objects.get(content_object=story, tag=geneva)
+    assert link.relevance == "mentions"
+    suggestion.refresh_from_db()
+    assert suggestion.status == Suggestion.Status.CONFIRMED
+
+
+def test_reject_button_rejects(editor_client, story, geneva):
+    """Posting reject marks the suggestion rejected; the panel lists it as decided."""
+    suggestion = suggestion_for(story, geneva)
+
+    response = editor_client.post(decide_url(suggestion, "reject"))
+
+    assert response.status_code == 302
+    suggestion.refresh_from_db()
+    assert suggestion.status == Suggestion.Status.REJECTED
+    assert not ArticleEntity.objects.filter(content_object=story).exists()
+    content = editor_client.get(change_url(story)).content.decode()
+    assert "Geneva <small>(rejected)</small>" in content
+
+
+def test_decide_refuses_get(editor_client, story, geneva):
+    """A GET on the decide URL changes nothing and is refused with 405."""
+    suggestion = suggestion_for(story, geneva)
+
+    response = editor_client.get(decide_url(suggestion, "confirm"))
+
+    assert response.status_code == 405
+    suggestion.refresh_from_db()
+    assert suggestion.status == Suggestion.Status.SUGGESTED
+
+
+def test_decide_refuses_unknown_decision(editor_client, story, geneva):
+    """A decision other than confirm or reject is refused."""
+    suggestion = suggestion_for(story, geneva)
+
+    response = editor_client.post(decide_url(suggestion, "maybe"))
+
+    assert response.status_code == 403
+    suggestion.refresh_from_db()
+    assert suggestion.status == Suggestion.Status.SUGGESTED
+
+
+@pytest.fixture
+def viewer_client(client):
+    """Staff who may change entities but not stories."""
+    user = UserFactory(is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="entities")
+        | Permission.objects.filter(codename="view_article")
+    )
+    client.force_login(user)
+    return client
+
+
+def test_decide_needs_permission_to_change_stories(viewer_client, story, geneva):
+    """Staff who may not change stories cannot confirm or reject."""
+    suggestion = suggestion_for(story, geneva)
+
+    response = viewer_client.post(decide_url(suggestion, "confirm"))
+
+    assert response.status_code == 403
+    assert not ArticleEntity.objects.exists()
+
+
+def test_candidate_create_needs_permission(viewer_client, story):
+    """Staff who may not change stories cannot create entities from candidates."""
+    candidate = story.candidates.get(name="Anna Kowalski")
+
+    response = viewer_client.post(candidate_url(candidate, "create"))
+
+    assert response.status_code == 403
+    assert not Entity.objects.filter(name="Anna Kowalski").exists()
+
+
+def test_candidate_create_with_chosen_kind(editor_client, story):
+    """Creating from a candidate uses the kind chosen next to it and tags the story."""
+    candidate = story.candidates.get(name="Anna Kowalski")
+    assert candidate.kind == Entity.Kind.OTHER
+
+    response = editor_client.post(
+        candidate_url(candidate, "create"),
+        {f"candidate-kind-{candidate.pk}": "person"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{change_url(story)}#entity-suggestions"
+    entity = Entity.objects.get(name="Anna Kowalski")
+    assert entity.kind == Entity.Kind.PERSON
+    assert ArticleEntity.objects.filter(content_object=story, tag=entity).exists()
+    assert not Candidate.objects.filter(pk=candidate.pk).exists()
+
+
+def test_candidate_create_ignores_unknown_kind(editor_client, story):
+    """An unknown kind falls back to the guessed one."""
+    candidate = story.candidates.get(name="Anna Kowalski")
+
+    editor_client.post(
+        candidate_url(candidate, "create"),
+        {f"candidate-kind-{candidate.pk}": "spaceship"},
+    )
+
+    assert Entity.objects.get(name="Anna Kowalski").kind == Entity.Kind.OTHER
+
+
+def test_candidate_dismiss(editor_client, story):
+    """Dismissing hides the candidate from the panel and from later runs."""
+    candidate = story.candidates.get(name="Anna Kowalski")
+
+    response = editor_client.post(candidate_url(candidate, "dismiss"))
+
+    assert response.status_code == 302
+    candidate.refresh_from_db()
+    assert candidate.dismissed
+    assert not Entity.objects.filter(name="Anna Kowalski").exists()
+    suggest_entities(article=story)
+    assert f"candidate-kind-{candidate.pk}" not in render_suggestions(story)
+    assert list(story.candidates.values_list("name", "dismissed")) == [
+        ("Anna Kowalski", True)
+    ]
+
+
+def test_candidate_decide_refuses_get(editor_client, story):
+    """A GET on the candidate URL is refused with 405."""
+    candidate = story.candidates.get(name="Anna Kowalski")
+
+    assert editor_client.get(candidate_url(candidate, "create")).status_code == 405
+    assert not Entity.objects.filter(name="Anna Kowalski").exists()
+
+
+def test_saving_through_the_add_form_suggests_entities(editor_client, geneva):
+    """A story saved through the admin gets its suggestions at once."""
+    form = editor_client.get(ADD)
+
+    response = editor_client.post(
+        ADD,
+        form_data(
+            form,
+            headline="Talks in Geneva",
+            body="<p>Delegates met in Geneva with Anna Kowalski.</p>",
+            status="draft",
+        ),
+    )
+
+    assert response.status_code == 302, response.context["errors"]
+    article = Article.objects.get(headline="Talks in Geneva")
+    suggestion = suggestion_for(article, geneva)
+    assert (suggestion.status, suggestion.relevance) == ("suggested", "about")
+    assert not ArticleEntity.objects.filter(content_object=article).exists()
+    assert list(article.candidates.values_list("name", flat=True)) == ["Anna Kowalski"]
+
+
+def test_saving_through_the_change_form_refreshes_suggestions(
+    editor_client, story, geneva
+):
+    """Editing the text in the admin drops suggestions it no longer supports."""
+    form = editor_client.get(change_url(story))
+
+    response = editor_client.post(
+        change_url(story), form_data(form, body="<p>Delegates met.</p>")
+    )
+
+    assert response.status_code == 302, response.context["errors"]
+    assert not story.suggestions.exists()
+    assert not story.candidates.exists()
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_review_queue_query_count(editor_client, django_assert_max_num_queries, count):
+    """The review queue costs the same queries for 1 or 20 suggestions."""
+    entity = EntityFactory(name="Geneva")
+    invalidate_matcher()
+    for _ in range(count):
+        suggest_entities(article=ArticleFactory(body="<p>In Geneva.</p>"))
+
+    with django_assert_max_num_queries(8):
+        response = editor_client.get(QUEUE, {"status__exact": "suggested"})
+
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == count
+    assert entity.name in response.content.decode()
+
+
+def test_review_queue_confirm_action(editor_client, geneva):
+    """The queue's confirm action tags each selected story."""
+    stories = ArticleFactory.create_batch(2, body="<p>In Geneva.</p>")
+    for article in stories:
+        suggest_entities(article=article)
+
+    response = editor_client.post(
+        QUEUE,
+        {
+            "action": "confirm",
+            "_selected_action": [str(s.pk) for s in Suggestion.objects.all()],
+        },
+    )
+
+    assert response.status_code == 302
+    assert ArticleEntity.objects.filter(tag=geneva).count() == 2
+    assert set(Suggestion.objects.values_list("status", flat=True)) == {"confirmed"}
+
+
+def test_review_queue_reject_action(editor_client, geneva):
+    """The queue's reject action rejects each selected suggestion."""
+    article = ArticleFactory(body="<p>In Geneva.</p>")
+    suggest_entities(article=article, confirm=True)
+
+    response = editor_client.post(
+        QUEUE,
+        {
+            "action": "reject",
+            "_selected_action": [str(s.pk) for s in Suggestion.objects.all()],
+        },
+    )
+
+    assert response.status_code == 302
+    assert suggestion_for(article, geneva).status == Suggestion.Status.REJECTED
+    assert not ArticleEntity.objects.exists()
+
+
+def test_review_queue_cannot_add(editor_client):
+    """Suggestions come from the matcher, never from an add form."""
+    assert editor_client.get(f"{QUEUE}add/").status_code == 403
+
+
+@pytest.fixture
+def duplicates():
+    keep = EntityFactory(name="Vladimir Putin")
+    other = EntityFactory(name="V. Putin")
+    AliasFactory(entity=other, name="Mr Putin")
+    ArticleFactory.create_batch(2, entities=[keep])
+    ArticleFactory(entities=[other])
+    return keep, other
+
+
+def test_merge_action_asks_which_to_keep(editor_client, duplicates):
+    """The merge action first shows the entities, the busiest offered as keeper."""
+    keep, other = duplicates
+
+    response = editor_client.post(
+        ENTITIES,
+        {"action": "merge", "_selected_action": [str(other.pk), str(keep.pk)]},
+    )
+
+    assert response.status_code == 200
+    assert [e.pk for e in response.context["entities"]] == [keep.pk, other.pk]
+    content = response.content.decode()
+    assert f'name="keep" value="{keep.pk}" checked' in content
+    assert f'name="keep" value="{other.pk}" >' in content
+    assert Entity.objects.count() == 2
+
+
+def test_merge_action_merges_into_the_chosen_entity(editor_client, duplicates):
+    """Posting the choice merges the others into the kept entity."""
+    keep, other = duplicates
+
+    response = editor_client.post(
+        ENTITIES,
+        {
+            "action": "merge",
+            "_selected_action": [str(keep.pk), str(other.pk)],
+            "keep": str(keep.pk),
+        },
+    )
+
+    assert response.status_code == 302
+    assert list(Entity.objects.all()) == [keep]
+    assert ArticleEntity.objects.filter(tag=keep).count() == 3
+    assert set(keep.aliases.values_list("name", flat=True)) == {"V. Putin", "Mr Putin"}
+    assert EntityRedirect.objects.get().old_slug == other.slug
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert messages == [
+        "Merged V. Putin into Vladimir Putin; their pages now redirect there."
+    ]
+
+
+def test_merge_action_refuses_a_keeper_not_selected(editor_client, duplicates):
+    """The kept entity must be one of those selected."""
+    keep, other = duplicates
+    stranger = EntityFactory(name="Someone Else")
+
+    response = editor_client.post(
+        ENTITIES,
+        {
+            "action": "merge",
+            "_selected_action": [str(keep.pk), str(other.pk)],
+            "keep": str(stranger.pk),
+        },
+    )
+
+    assert response.status_code == 403
+    assert Entity.objects.count() == 3
+
+
+def test_merge_action_needs_two_entities(editor_client, duplicates):
+    """Merging a single entity is refused with a warning and changes nothing."""
+    keep, _ = duplicates
+
+    response = editor_client.post(
+        ENTITIES,
+        {"action": "merge", "_selected_action": [str(keep.pk)], "keep": str(keep.pk)},
+        follow=True,
+    )
+
+    assert "Select at least two entities to merge." in response.content.decode()
+    assert Entity.objects.count() == 2
+
+
+def test_alias_clean_names_the_entity_that_has_the_alias():
+    """An alias already used by another entity of the kind is refused, naming both."""
+    bibi = EntityFactory(name="Benjamin Netanyahu")
+    AliasFactory(entity=bibi, name="Netanyahu")
+    other = EntityFactory(name="Iddo Netanyahu")
+
+    with pytest.raises(ValidationError) as error:
+        Alias(entity=other, name="Netanyahu").full_clean()
+
+    assert error.value.message_dict["name"] == [
+        "“Netanyahu” is already an alias of “Benjamin Netanyahu”; "
+        "it cannot also name “Iddo Netanyahu”."
+    ]
+
+
+def test_alias_clean_names_the_entity_with_that_name():
+    """An alias equal to another entity's name of the same kind is refused."""
+    EntityFactory(name="Geneva", kind=Entity.Kind.PLACE)
+    city = EntityFactory(name="Genf", kind=Entity.Kind.PLACE)
+
+    with pytest.raises(ValidationError) as error:
+        Alias(entity=city, name="Geneva").full_clean()
+
+    assert error.value.message_dict["name"] == [
+        "“Geneva” is the name of “Geneva” (place); it cannot also name “Genf”."
+    ]
+
+
+def test_alias_clean_allows_the_name_for_another_kind():
+    """The same words may name entities of different kinds."""
+    EntityFactory(name="Georgia", kind=Entity.Kind.PLACE)
+    person = EntityFactory(name="Georgia Smith", kind=Entity.Kind.PERSON)
+
+    Alias(entity=person, name="Georgia").full_clean()
+
+
+def test_entity_admin_shows_alias_clash(editor_client):
+    """Adding a clashing alias in the entity admin shows the message naming both."""
+    bibi = EntityFactory(name="Benjamin Netanyahu")
+    AliasFactory(entity=bibi, name="Netanyahu")
+    other = EntityFactory(name="Iddo Netanyahu")
+    url = f"{ENTITIES}{other.pk}/change/"
+    form = editor_client.get(url)
+
+    response = editor_client.post(
+        url,
+        form_data(
+            form,
+            **{"aliases-TOTAL_FORMS": "1", "aliases-0-name": "Netanyahu"},
+        ),
+    )
+
+    assert response.status_code == 200
+    assert (
+        "“Netanyahu” is already an alias of “Benjamin Netanyahu”; "
+        "it cannot also name “Iddo Netanyahu”."
+    ) in response.content.decode()
+    assert not other.aliases.exists()
+
+
+def test_editor_factory_can_review():
+    """The desk editor has the permissions the review panel needs."""
+    editor = EditorFactory()
+
+    assert editor.has_perm("articles.change_article")
+    assert editor.has_perm("entities.add_entity")

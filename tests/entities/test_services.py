@@ -1,0 +1,508 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from articles.importers import StoryData
+from articles.models import Article, ArticleEntity
+from articles.services import import_story
+from entities.matcher import get_matcher, invalidate_matcher
+from entities.models import Alias, Candidate, Entity, EntityRedirect, Suggestion
+from entities.services import (
+    confirm_suggestion,
+    create_entity_from_candidate,
+    merge_entities,
+    reject_suggestion,
+    suggest_entities,
+)
+from tests.factories import (
+    AliasFactory,
+    ArticleEntityFactory,
+    ArticleFactory,
+    EntityFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+HEADLINE = "Putin arrives for talks"
+BODY = "<p>Vladimir Putin landed in Geneva on Monday.</p><p>Putin spoke.</p>"
+
+
+@pytest.fixture
+def putin():
+    entity = EntityFactory(name="Vladimir Putin")
+    AliasFactory(entity=entity, name="Putin")
+    invalidate_matcher()
+    return entity
+
+
+@pytest.fixture
+def geneva():
+    entity = EntityFactory(name="Geneva", kind=Entity.Kind.PLACE)
+    invalidate_matcher()
+    return entity
+
+
+@pytest.fixture
+def story(putin, geneva):
+    """A published story naming Putin in the headline and body, Geneva once."""
+    return ArticleFactory(headline=HEADLINE, body=BODY)
+
+
+def suggestion_for(article: Article, entity: Entity) -> Suggestion:
+    return Suggestion.objects.get(article=article, entity=entity)
+
+
+def tagged(article: Article) -> dict[str, str]:
+    return dict(
+        ArticleEntity.objects.filter(content_object=article).values_list(
+            "tag__name", "relevance"
+        )
+    )
+
+
+def test_suggestions_record_counts_first_field_and_relevance(story, putin, geneva):
+    """Each entity found gets a suggestion with its count, first place and relevance."""
+    suggest_entities(article=story)
+
+    named = suggestion_for(story, putin)
+    assert named.status == Suggestion.Status.SUGGESTED
+    assert named.mention_count == 3
+    assert named.first_field == "headline"
+    assert named.first_offset == 0
+    assert named.alias == "Putin"
+    assert named.relevance == ArticleEntity.Relevance.ABOUT
+    place = suggestion_for(story, geneva)
+    assert place.mention_count == 1
+    assert place.first_field == "body"
+    assert place.first_offset == len("Vladimir Putin landed in ")
+    assert place.alias == "Geneva"
+    assert place.relevance == ArticleEntity.Relevance.MENTIONS
+
+
+def test_entity_in_the_dek_is_what_the_story_is_about(geneva):
+    """An entity named once, in the standfirst, makes the story about it."""
+    article = ArticleFactory(dek="Talks resume in Geneva.", body="<p>Nothing.</p>")
+
+    suggest_entities(article=article)
+
+    suggestion = suggestion_for(article, geneva)
+    assert suggestion.first_field == "dek"
+    assert suggestion.relevance == ArticleEntity.Relevance.ABOUT
+
+
+def test_suggestions_do_not_tag_the_story(story, client):
+    """Until an editor confirms, nothing is tagged and readers see no entity link."""
+    suggest_entities(article=story)
+
+    assert tagged(story) == {}
+    response = client.get(story.get_absolute_url())
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Vladimir Putin landed" in content
+    assert Entity.objects.get(name="Geneva").get_absolute_url() not in content
+    assert 'class="entity-link"' not in content
+
+
+def test_confirm_flag_tags_at_once(story):
+    """With confirm=True every entity found is tagged, with its relevance."""
+    suggest_entities(article=story, confirm=True)
+
+    assert tagged(story) == {"Vladimir Putin": "about", "Geneva": "mentions"}
+    assert set(story.suggestions.values_list("status", flat=True)) == {"confirmed"}
+
+
+def test_always_confirm_entity_is_tagged_at_once(story, putin, geneva):
+    """An entity marked "always confirm" is tagged without waiting for an editor."""
+    geneva.always_confirm = True
+    geneva.save()
+
+    suggest_entities(article=story)
+
+    assert tagged(story) == {"Geneva": "mentions"}
+    assert suggestion_for(story, geneva).status == Suggestion.Status.CONFIRMED
+    assert suggestion_for(story, putin).status == Suggestion.Status.SUGGESTED
+
+
+def test_rejected_suggestion_stays_rejected(story, putin):
+    """A rejected suggestion is not revived by a re-run, even with confirm=True."""
+    suggest_entities(article=story)
+    reject_suggestion(suggestion=suggestion_for(story, putin))
+
+    suggest_entities(article=story, confirm=True)
+
+    assert suggestion_for(story, putin).status == Suggestion.Status.REJECTED
+    assert "Vladimir Putin" not in tagged(story)
+
+
+def test_rejected_suggestion_survives_an_edit(story, putin):
+    """Editing and saving the story again keeps the rejection, with fresh counts."""
+    suggest_entities(article=story)
+    reject_suggestion(suggestion=suggestion_for(story, putin))
+
+    story.body = "<p>Putin again. Putin once more. Putin, Putin.</p>"
+    story.save()
+    suggest_entities(article=story)
+
+    suggestion = suggestion_for(story, putin)
+    assert suggestion.status == Suggestion.Status.REJECTED
+    assert suggestion.mention_count == 5
+    assert tagged(story) == {}
+
+
+def test_suggestion_no_longer_found_is_removed(story, geneva):
+    """When the text stops naming an entity, its pending suggestion goes away."""
+    suggest_entities(article=story)
+    story.body = "<p>Putin spoke.</p>"
+    story.save()
+
+    suggest_entities(article=story)
+
+    assert not Suggestion.objects.filter(article=story, entity=geneva).exists()
+
+
+def test_confirmed_suggestion_is_kept_when_no_longer_found(story, geneva):
+    """An editor's confirmation is not undone because the text changed."""
+    suggest_entities(article=story)
+    confirm_suggestion(suggestion=suggestion_for(story, geneva))
+    story.body = "<p>Putin spoke.</p>"
+    story.save()
+
+    suggest_entities(article=story)
+
+    assert suggestion_for(story, geneva).status == Suggestion.Status.CONFIRMED
+    assert tagged(story) == {"Geneva": "mentions"}
+
+
+def test_entity_tagged_by_hand_is_marked_confirmed(putin, geneva):
+    """An entity an editor already tagged shows as confirmed, not tagged twice."""
+    article = ArticleFactory(headline=HEADLINE, body=BODY)
+    ArticleEntityFactory(
+        content_object=article, tag=putin, relevance=ArticleEntity.Relevance.MENTIONS
+    )
+
+    suggest_entities(article=article)
+
+    assert suggestion_for(article, putin).status == Suggestion.Status.CONFIRMED
+    assert suggestion_for(article, geneva).status == Suggestion.Status.SUGGESTED
+    # The editor's own relevance is kept.
+    assert tagged(article) == {"Vladimir Putin": "mentions"}
+
+
+def test_unknown_names_become_candidates(story):
+    """Capitalised multi-word names the gazetteer lacks are recorded as candidates."""
+    story.body = (
+        "<p>The Harbour Trust Fund met Anna Kowalski in Geneva.</p>"
+        "<p>Anna Kowalski said Putin was late.</p>"
+    )
+    story.save()
+
+    suggest_entities(article=story)
+
+    assert set(story.candidates.values_list("name", "kind", "mention_count")) == {
+        ("Anna Kowalski", "other", 2),
+        ("Harbour Trust Fund", "organization", 1),
+    }
+    # Known names and single words are not candidates.
+    assert not story.candidates.filter(name__in=["Geneva", "Putin"]).exists()
+
+
+def test_dismissed_candidate_does_not_come_back(story):
+    """A candidate the editor dismissed is not offered again on a re-run."""
+    story.body = "<p>Anna Kowalski met the Harbour Trust Fund.</p>"
+    story.save()
+    suggest_entities(article=story)
+    candidate = story.candidates.get(name="Anna Kowalski")
+    candidate.dismissed = True
+    candidate.save()
+
+    suggest_entities(article=story)
+
+    assert list(story.candidates.values_list("name", "dismissed")) == [
+        ("Anna Kowalski", True),
+        ("Harbour Trust Fund", False),
+    ]
+
+
+def test_confirm_tags_with_the_suggestions_relevance(story, putin, geneva):
+    """Confirming tags the story with the relevance the matcher worked out."""
+    suggest_entities(article=story)
+
+    confirm_suggestion(suggestion=suggestion_for(story, putin))
+    confirm_suggestion(suggestion=suggestion_for(story, geneva))
+
+    assert tagged(story) == {"Vladimir Putin": "about", "Geneva": "mentions"}
+    assert suggestion_for(story, putin).status == Suggestion.Status.CONFIRMED
+
+
+def test_confirm_twice_tags_once(story, geneva):
+    """Confirming an already confirmed suggestion does not duplicate the tag."""
+    suggest_entities(article=story)
+    suggestion = suggestion_for(story, geneva)
+
+    confirm_suggestion(suggestion=suggestion)
+    confirm_suggestion(suggestion=suggestion)
+
+    assert ArticleEntity.objects.filter(content_object=story, tag=geneva).count() == 1
+
+
+def test_reject_removes_the_tag(story, geneva):
+    """Rejecting a confirmed suggestion untags the story."""
+    suggest_entities(article=story, confirm=True)
+
+    reject_suggestion(suggestion=suggestion_for(story, geneva))
+
+    assert suggestion_for(story, geneva).status == Suggestion.Status.REJECTED
+    assert tagged(story) == {"Vladimir Putin": "about"}
+
+
+def test_create_entity_from_candidate(story):
+    """A candidate becomes an entity of the chosen kind, tagged on its story."""
+    story.body = "<p>Anna Kowalski met the Harbour Trust Fund.</p>"
+    story.save()
+    suggest_entities(article=story)
+    candidate = story.candidates.get(name="Harbour Trust Fund")
+
+    entity = create_entity_from_candidate(
+        candidate=candidate, kind=Entity.Kind.ORGANIZATION
+    )
+
+    assert (entity.name, entity.kind) == ("Harbour Trust Fund", "organization")
+    assert tagged(story)["Harbour Trust Fund"] == "mentions"
+    assert suggestion_for(story, entity).status == Suggestion.Status.CONFIRMED
+    assert not Candidate.objects.filter(name="Harbour Trust Fund").exists()
+    assert story.candidates.filter(name="Anna Kowalski").exists()
+
+
+def test_created_entity_is_known_to_the_matcher(story):
+    """A new story naming the created entity gets a suggestion for it at once."""
+    story.body = "<p>Anna Kowalski spoke.</p>"
+    story.save()
+    suggest_entities(article=story)
+    get_matcher()  # warm the cache with the old gazetteer
+
+    entity = create_entity_from_candidate(
+        candidate=story.candidates.get(name="Anna Kowalski"), kind=Entity.Kind.PERSON
+    )
+    later = ArticleFactory(body="<p>Officials said Anna Kowalski resigned.</p>")
+    suggest_entities(article=later)
+
+    assert entity.kind == Entity.Kind.PERSON
+    assert suggestion_for(later, entity).status == Suggestion.Status.SUGGESTED
+    assert not later.candidates.filter(name="Anna Kowalski").exists()
+
+
+def test_created_entity_clears_the_candidate_on_other_stories(story):
+    """Once a name is an entity, no story offers it as a candidate any more."""
+    story.body = "<p>Anna Kowalski spoke.</p>"
+    story.save()
+    other = ArticleFactory(body="<p>Anna Kowalski resigned.</p>")
+    suggest_entities(article=story)
+    suggest_entities(article=other)
+
+    create_entity_from_candidate(candidate=story.candidates.get())
+
+    assert not Candidate.objects.exists()
+    assert Entity.objects.get(name="Anna Kowalski").kind == "other"
+
+
+@pytest.fixture
+def pair():
+    """Two entities for one person, with an alias on the one to merge away."""
+    keep = EntityFactory(name="Vladimir Putin")
+    merge = EntityFactory(name="V. Putin")
+    AliasFactory(entity=merge, name="Mr Putin")
+    invalidate_matcher()
+    return keep, merge
+
+
+def test_merge_moves_links_and_keeps_about(pair):
+    """Links move to the kept entity; where both tagged a story, "about" wins."""
+    keep, merge = pair
+    both = ArticleFactory()
+    ArticleEntityFactory(content_object=both, tag=keep, relevance="mentions")
+    ArticleEntityFactory(content_object=both, tag=merge, relevance="about")
+    only = ArticleFactory()
+    ArticleEntityFactory(content_object=only, tag=merge, relevance="mentions")
+
+    merge_entities(keep=keep, merge=[merge])
+
+    assert tagged(both) == {"Vladimir Putin": "about"}
+    assert tagged(only) == {"Vladimir Putin": "mentions"}
+    assert not Entity.objects.filter(pk=merge.pk).exists()
+
+
+def test_merge_keeps_the_kept_entitys_about(pair):
+    """A story about the kept entity stays about it when the other only mentions."""
+    keep, merge = pair
+    both = ArticleFactory()
+    ArticleEntityFactory(content_object=both, tag=keep, relevance="about")
+    ArticleEntityFactory(content_object=both, tag=merge, relevance="mentions")
+
+    merge_entities(keep=keep, merge=[merge])
+
+    assert tagged(both) == {"Vladimir Putin": "about"}
+
+
+def test_merge_moves_suggestions_and_names(pair):
+    """Suggestions move, and the merged name and aliases become aliases of keep."""
+    keep, merge = pair
+    article = ArticleFactory(body="<p>V. Putin and Mr Putin.</p>")
+    suggest_entities(article=article)
+    assert suggestion_for(article, merge).mention_count == 2
+
+    merge_entities(keep=keep, merge=[merge])
+
+    assert suggestion_for(article, keep).mention_count == 2
+    assert set(keep.aliases.values_list("name", flat=True)) == {
+        "V. Putin",
+        "Mr Putin",
+    }
+    assert set(keep.aliases.values_list("kind", flat=True)) == {keep.kind}
+    assert EntityRedirect.objects.get(old_slug=merge.slug).entity == keep
+
+
+def test_merge_drops_the_duplicate_suggestion(pair):
+    """Where both entities were suggested on a story, the kept one's stays."""
+    keep, merge = pair
+    article = ArticleFactory(body="<p>Vladimir Putin, also called V. Putin.</p>")
+    suggest_entities(article=article)
+
+    merge_entities(keep=keep, merge=[merge])
+
+    assert list(article.suggestions.values_list("entity__name", flat=True)) == [
+        "Vladimir Putin"
+    ]
+
+
+def test_merged_names_are_matched_to_the_kept_entity(pair):
+    """After a merge, a story using the old name is suggested the kept entity."""
+    keep, merge = pair
+    get_matcher()
+
+    merge_entities(keep=keep, merge=[merge])
+    article = ArticleFactory(body="<p>Mr Putin spoke.</p>")
+    suggest_entities(article=article)
+
+    assert suggestion_for(article, keep).alias == "Mr Putin"
+
+
+def test_merge_into_an_entity_that_already_has_the_alias():
+    """A merged name the kept entity already has as an alias is not added twice."""
+    keep = EntityFactory(name="Vladimir Putin")
+    AliasFactory(entity=keep, name="Putin")
+    merge = EntityFactory(name="Putin", kind=Entity.Kind.OTHER)
+    AliasFactory(entity=merge, name="Vlad Putin")
+
+    merge_entities(keep=keep, merge=[merge, keep])
+
+    assert sorted(keep.aliases.values_list("name", flat=True)) == [
+        "Putin",
+        "Vlad Putin",
+    ]
+    assert Alias.objects.count() == 2
+    assert Entity.objects.get() == keep
+
+
+def entity_url(slug: str) -> str:
+    return reverse("entities:detail", kwargs={"slug": slug})
+
+
+def test_merged_entity_url_redirects_permanently(pair, client):
+    """The merged entity's old address 301s to the kept entity's page."""
+    keep, merge = pair
+    ArticleFactory(entities=[merge])
+    old_slug = merge.slug
+
+    merge_entities(keep=keep, merge=[merge])
+    response = client.get(entity_url(old_slug))
+
+    assert response.status_code == 301
+    assert response["Location"] == keep.get_absolute_url()
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_merged_entity_url_is_gone_without_published_story(pair, client):
+    """The old address does not reveal a kept entity known only from drafts."""
+    keep, merge = pair
+    ArticleFactory(draft=True, entities=[merge])
+    old_slug = merge.slug
+
+    merge_entities(keep=keep, merge=[merge])
+
+    assert client.get(entity_url(old_slug)).status_code == 404
+
+
+def test_merge_chain_redirects_to_the_last_entity(client):
+    """A merged into B, then B into C: A's old address leads straight to C."""
+    a, b, c = (EntityFactory(name=name) for name in ("Alpha", "Beta", "Gamma"))
+    ArticleFactory(entities=[a])
+    slugs = a.slug, b.slug
+
+    merge_entities(keep=b, merge=[a])
+    merge_entities(keep=c, merge=[b])
+
+    for slug in slugs:
+        response = client.get(entity_url(slug))
+        assert response.status_code == 301
+        assert response["Location"] == c.get_absolute_url()
+    assert set(EntityRedirect.objects.values_list("old_slug", "entity")) == {
+        (slugs[0], c.pk),
+        (slugs[1], c.pk),
+    }
+    assert set(c.aliases.values_list("name", flat=True)) == {"Alpha", "Beta"}
+
+
+def wire_story(**fields) -> StoryData:
+    return StoryData(
+        headline="Putin arrives for talks",
+        source_key="wire:1",
+        body_html="<p>Vladimir Putin landed in Geneva.</p>",
+        **fields,
+    )
+
+
+def test_import_story_leaves_entities_as_suggestions(putin, geneva):
+    """An imported story's entities wait for an editor by default."""
+    article, _ = import_story(story=wire_story())
+
+    assert tagged(article) == {}
+    assert set(article.suggestions.values_list("entity__name", "status")) == {
+        ("Vladimir Putin", "suggested"),
+        ("Geneva", "suggested"),
+    }
+
+
+def test_import_story_can_confirm_entities(putin, geneva):
+    """With confirm_entities the imported story is tagged at once."""
+    article, _ = import_story(story=wire_story(), confirm_entities=True)
+
+    assert tagged(article) == {"Vladimir Putin": "about", "Geneva": "mentions"}
+
+
+def test_import_command_confirms_entities(putin, geneva, tmp_path):
+    """import_stories --confirm-entities tags what the matcher finds."""
+    (tmp_path / "talks.txt").write_text(
+        "Putin arrives | The Gazette\n\nPutin arrives\n\n"
+        "Vladimir Putin landed in Geneva.\n"
+    )
+    (tmp_path / "later.txt").write_text(
+        "Geneva talks | The Gazette\n\nGeneva talks\n\nThe talks went on.\n"
+    )
+
+    call_command(
+        "import_stories",
+        str(tmp_path / "talks.txt"),
+        "--confirm-entities",
+        stdout=StringIO(),
+    )
+    call_command("import_stories", str(tmp_path / "later.txt"), stdout=StringIO())
+
+    talks = Article.objects.get(headline="Putin arrives")
+    later = Article.objects.get(headline="Geneva talks")
+    assert tagged(talks) == {"Vladimir Putin": "about", "Geneva": "mentions"}
+    assert tagged(later) == {}
+    assert later.suggestions.get().entity == geneva
