@@ -16,8 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article, ArticleEntity, RelatedLink, Section
+from articles.related import rebuild_related
 from articles.services import publish_article
 from entities.models import Alias, Entity
+from entities.services import suggest_entities
 
 EDITOR_USERNAME = "editor"
 DEFAULT_EDITOR_PASSWORD = "newsroom-demo"
@@ -767,6 +769,13 @@ def load_demo(*, stdout: TextIO | None = None) -> DemoResult:
             )
             for sort_order, target in enumerate(demo.related)
         )
+
+    if created:
+        # Show editors the matcher's suggestions, and readers related stories,
+        # without waiting for the task worker.
+        for demo in created:
+            suggest_entities(article=articles[demo.slug])
+        rebuild_related()
 
     env_password = os.environ.get("DEMO_EDITOR_PASSWORD", "")
     password = env_password or DEFAULT_EDITOR_PASSWORD

@@ -33,13 +33,12 @@ import uuid
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
-from itertools import compress
-from operator import itemgetter
 from typing import NamedTuple
 
 import ahocorasick
 
 FIELDS = ("headline", "dek", "body")
+FIELD_ORDER = {field: n for n, field in enumerate(FIELDS)}
 ABOUT = "about"
 MENTIONS = "mentions"
 # A story is about an entity it names this often, even outside headline and dek.
@@ -159,15 +158,16 @@ class Matcher:
         """The matches in `text`, flat: start, end, payload, start, end, ...
 
         A payload is (length - 1, first entity id, alias); `shared` has the other
-        entities of an alias that names several. Flat, because a tuple per match
-        costs more than the search itself on a long text.
+        entities of an alias that names several. Flat, to spare a tuple per
+        match on long texts.
         """
         if self._automaton is None or not text:
             return []
         # iter_long() would choose leftmost-longest in C, but it drops matches
-        # (pyahocorasick issue #133) and cannot pass over part-word matches. So
-        # take every match, in order of end, and keep the whole-word ones that
-        # beat what they overlap.
+        # (pyahocorasick issue #133: "Syrian" in "the Free Syrian" when "Free
+        # Syrian Army" is a key) and cannot pass over part-word matches. So take
+        # every match, in order of end, and keep the whole-word ones that beat
+        # what they overlap.
         chosen: list = []
         append = chosen.append
         # A trailing space lets the boundary checks index past either end
@@ -275,7 +275,7 @@ def _fingerprint() -> tuple:
     from entities.models import Alias, Entity
 
     entities = Entity.objects.aggregate(count=Count("pk"), changed=Max("updated_at"))
-    aliases = Alias.objects.aggregate(count=Count("pk"), newest=Max("pk"))
+    aliases = Alias.objects.aggregate(count=Count("pk"), changed=Max("updated_at"))
     return (*entities.values(), *aliases.values())
 
 
@@ -300,24 +300,33 @@ def detect(
     if matcher is None:
         matcher = get_matcher()
     seen: dict[int, list] = {}
+    shared = matcher.shared
     for field, text in zip(FIELDS, (headline, dek, body_text), strict=True):
-        found = _tally(matcher, text or "")
-        for entity_id, (count, offset, alias) in found.items():
-            entry = seen.get(entity_id)
-            if entry is None:
-                seen[entity_id] = [count, field, offset, alias]
-            else:
-                entry[0] += count
+        if not text:
+            continue
+        found = matcher.scan(text)
+        payloads = found[2::3]
+        # Counting and first offsets run in C over every match; the Python loop
+        # below only visits each distinct alias once.
+        counts = Counter(payloads)
+        firsts = dict(zip(reversed(payloads), reversed(found[0::3]), strict=True))
+        for payload in sorted(counts, key=firsts.__getitem__):
+            _, entity_id, alias = payload
+            count, start = counts[payload], firsts[payload]
+            for owner in (entity_id, *shared.get(alias, ())):
+                entry = seen.get(owner)
+                if entry is None:
+                    seen[owner] = [count, field, start, alias]
+                else:
+                    entry[0] += count
     detections = [
         Detection(
-            entity_id=entity_id,
-            count=count,
-            first_field=field,
-            first_offset=offset,
-            relevance=(
-                ABOUT if field != "body" or count >= ABOUT_MIN_MENTIONS else MENTIONS
-            ),
-            alias=alias,
+            entity_id,
+            count,
+            field,
+            offset,
+            ABOUT if field != "body" or count >= ABOUT_MIN_MENTIONS else MENTIONS,
+            alias,
         )
         for entity_id, (count, field, offset, alias) in seen.items()
     ]
@@ -325,40 +334,11 @@ def detect(
         key=lambda d: (
             d.relevance != ABOUT,
             -d.count,
-            FIELDS.index(d.first_field),
+            FIELD_ORDER[d.first_field],
             d.first_offset,
         )
     )
     return detections
-
-
-def _tally(matcher: Matcher, text: str) -> dict[int, tuple[int, int, str]]:
-    """entity id -> (mentions, offset of the first, alias first matched)."""
-    found = matcher.scan(text)
-    if not found:
-        return {}
-    # Column-wise, so that counting runs in C: a pass in Python per entity, not
-    # per mention.
-    starts = found[0::3]
-    ids = [*map(itemgetter(1), found[2::3])]
-    aliases = [*map(itemgetter(2), found[2::3])]
-    counts = Counter(ids)
-    # Reversed, so that the first mention of each entity is written last.
-    first_start = dict(zip(reversed(ids), reversed(starts), strict=True))
-    first_alias = dict(zip(reversed(ids), reversed(aliases), strict=True))
-    if matcher.shared:
-        shared = matcher.shared
-        for start, alias in compress(
-            zip(starts, aliases, strict=True), map(shared.__contains__, aliases)
-        ):
-            for other in shared[alias]:
-                counts[other] += 1
-                if start < first_start.get(other, len(text)):
-                    first_start[other], first_alias[other] = start, alias
-    return {
-        entity_id: (count, first_start[entity_id], first_alias[entity_id])
-        for entity_id, count in counts.items()
-    }
 
 
 # New-entity candidates: runs of capitalised words, cut at what the gazetteer

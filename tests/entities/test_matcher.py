@@ -253,6 +253,15 @@ class TestDetect:
             (4, 1, "body", 24, MENTIONS),
         ]
 
+    def test_shared_alias_counts_for_each_entity(self):
+        """An alias of two entities counts as a mention of both."""
+        matcher = build(("Georgia", 1), ("Georgia", 2), ("Tbilisi", 1))
+        detections = detect("", "Tbilisi, Georgia", "Georgia", matcher=matcher)
+        assert [(d.entity_id, d.count, d.first_offset) for d in detections] == [
+            (1, 3, 0),
+            (2, 2, 9),
+        ]
+
     def test_first_alias_is_reported(self):
         """A detection names the alias of its first mention."""
         matcher = build(("Vladimir Putin", 1), ("Putin", 1))
