@@ -1,8 +1,12 @@
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from collections.abc import Iterable
+from typing import NamedTuple
+from urllib.parse import quote, urlencode
 
+from django.db import models
 from django.urls import reverse as django_reverse
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -12,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.reverse import reverse
 
 from articles.html import html_to_text
-from articles.models import Article, ArticleEntity, Section
+from articles.models import Article, ArticleEntity, Section, TaggedArticle
 from entities.models import Entity
 
 # Fields a list leaves out unless asked for with ?expand=.
@@ -22,6 +26,67 @@ EXPANDABLE = ("body",)
 def article_list_url(request: Request | None, **filters: str) -> str:
     """The address of the story list narrowed by `filters` (entity=, section=)."""
     return f"{reverse('api:article-list', request=request)}?{urlencode(filters)}"
+
+
+def api_link(context: dict, view_name: str, key: object = None, kwarg: str = "pk"):
+    """The API address of `view_name` for `key`, reversed once per response
+    and filled in for each object: reversing every link of a page of stories
+    would cost more than the rest of the page. `context` is the serializer
+    context, shared by a serializer and the ones nested in it."""
+    templates = context.setdefault("link_templates", {})
+    if (template := templates.get((view_name, kwarg))) is None:
+        template = templates[view_name, kwarg] = reverse(
+            view_name,
+            kwargs=None if key is None else {kwarg: LINK_PLACEHOLDER},
+            request=context.get("request"),
+        )
+    if key is None:
+        return template
+    return template.replace(LINK_PLACEHOLDER, quote(str(key), safe=""))
+
+
+LINK_PLACEHOLDER = "__key__"
+
+
+def web_link(context: dict, article: Article) -> str:
+    """`article.get_absolute_url()`, reversed once per day of a page rather than
+    once per story: the site address holds the story's date and slug."""
+    day = timezone.localdate(article.go_live_at or article.created_at)
+    templates = context.setdefault("web_templates", {})
+    if (template := templates.get(day)) is None:
+        stand_in = Article(
+            slug=LINK_PLACEHOLDER,
+            go_live_at=article.go_live_at,
+            created_at=article.created_at,
+        )
+        template = templates[day] = stand_in.get_absolute_url()
+    path = template.replace(LINK_PLACEHOLDER, quote(article.slug, safe=""))
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request else path
+
+
+class DateTimeField(serializers.DateTimeField):
+    """DRF's, in the newsroom's time zone, looked up once rather than per value
+    (a page of stories has hundreds of times)."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("default_timezone", timezone.get_default_timezone())
+        super().__init__(**kwargs)
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class LinkField(serializers.Field):
+    """An object's API address, like HyperlinkedIdentityField but cheaper."""
+
+    def __init__(self, view_name: str, lookup_field: str = "pk", **kwargs) -> None:
+        self.view_name = view_name
+        self.lookup_field = lookup_field
+        kwargs.update(source="*", read_only=True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, obj) -> str:
+        key = getattr(obj, self.lookup_field)
+        return api_link(self.root.context, self.view_name, key, self.lookup_field)
 
 
 def article_uri(article: Article) -> str:
@@ -67,10 +132,55 @@ def chosen_fields(request: Request, *, detail: bool) -> list[str]:
     return [name for name in available if name in wanted]
 
 
-class SectionSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(
-        view_name="api:section-detail", lookup_field="slug"
+class EntityLink(NamedTuple):
+    """An entity as tagged on a story, read as a plain row."""
+
+    entity_id: int
+    name: str
+    slug: str
+    kind: str
+    wikidata_id: str
+    relevance: str
+
+
+class TagLink(NamedTuple):
+    name: str
+    slug: str
+
+
+def load_relations(articles: Iterable[Article]) -> None:
+    """Give each story of a page its `entity_list` and `tag_list`: two queries
+    for the whole page, read as plain rows, because building model instances
+    for a page's links would cost more than the rest of the page."""
+    by_id = {article.pk: article for article in articles}
+    for article in by_id.values():
+        article.entity_list, article.tag_list = [], []
+    links = (
+        ArticleEntity.objects.filter(content_object_id__in=by_id)
+        .order_by("tag__kind", "tag__name", "tag_id")
+        .values_list(
+            "content_object_id",
+            "tag_id",
+            "tag__name",
+            "tag__slug",
+            "tag__kind",
+            "tag__wikidata_id",
+            "relevance",
+        )
     )
+    for article_id, *link in links:
+        by_id[article_id].entity_list.append(EntityLink(*link))
+    tags = (
+        TaggedArticle.objects.filter(content_object_id__in=by_id)
+        .order_by("tag__name", "tag_id")
+        .values_list("content_object_id", "tag__name", "tag__slug")
+    )
+    for article_id, *tag in tags:
+        by_id[article_id].tag_list.append(TagLink(*tag))
+
+
+class SectionSerializer(serializers.ModelSerializer):
+    url = LinkField("api:section-detail", lookup_field="slug")
     articles_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -80,7 +190,21 @@ class SectionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_articles_url(self, section: Section) -> str:
-        return article_list_url(self.context.get("request"), section=section.slug)
+        url = api_link(self.root.context, "api:article-list")
+        return f"{url}?{urlencode({'section': section.slug})}"
+
+    def to_representation(self, section: Section) -> dict:
+        # Written out: it runs for every story of a page, and going field by
+        # field through DRF costs more than the page's queries.
+        return {
+            "url": api_link(
+                self.root.context, "api:section-detail", section.slug, "slug"
+            ),
+            "name": section.name,
+            "slug": section.slug,
+            "description": section.description,
+            "articles_url": self.get_articles_url(section),
+        }
 
 
 class ArticleEntitySerializer(serializers.ModelSerializer):
@@ -92,31 +216,46 @@ class ArticleEntitySerializer(serializers.ModelSerializer):
         source="tag.kind", choices=Entity.Kind.choices, read_only=True
     )
     wikidata_id = serializers.CharField(source="tag.wikidata_id", read_only=True)
-    url = serializers.HyperlinkedRelatedField(
-        source="tag",
-        view_name="api:entity-detail",
-        lookup_field="slug",
-        read_only=True,
-    )
+    url = serializers.SerializerMethodField()
 
     class Meta:
         model = ArticleEntity
         fields = ["name", "slug", "kind", "relevance", "wikidata_id", "url"]
         read_only_fields = fields
 
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, link: EntityLink) -> str:
+        return api_link(self.root.context, "api:entity-detail", link.slug, "slug")
+
+    def to_representation(self, link: EntityLink) -> dict:
+        # Written out like SectionSerializer's: several per story of a page.
+        return {
+            "name": link.name,
+            "slug": link.slug,
+            "kind": link.kind,
+            "relevance": link.relevance,
+            "wikidata_id": link.wikidata_id,
+            "url": self.get_url(link),
+        }
+
 
 class ArticleSerializer(serializers.ModelSerializer):
     """A published story. Which fields are present depends on `fields=` and
     `expand=`; `id` always is."""
 
-    url = serializers.HyperlinkedIdentityField(view_name="api:article-detail")
+    url = LinkField("api:article-detail")
     uri = serializers.SerializerMethodField()
     web_url = serializers.SerializerMethodField()
     section = SectionSerializer(read_only=True, allow_null=True)
-    entities = ArticleEntitySerializer(source="entity_links", many=True, read_only=True)
+    entities = ArticleEntitySerializer(source="entity_list", many=True, read_only=True)
     tags = serializers.SerializerMethodField()
-    published_at = serializers.DateTimeField(source="go_live_at", read_only=True)
+    published_at = DateTimeField(source="go_live_at", read_only=True)
     source_url = serializers.SerializerMethodField()
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: DateTimeField,
+    }
 
     class Meta:
         model = Article
@@ -155,9 +294,7 @@ class ArticleSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_web_url(self, article: Article) -> str:
-        request = self.context.get("request")
-        path = article.get_absolute_url()
-        return request.build_absolute_uri(path) if request else path
+        return web_link(self.root.context, article)
 
     @extend_schema_field(
         {
@@ -171,8 +308,7 @@ class ArticleSerializer(serializers.ModelSerializer):
         return article.source_url or None
 
     def get_tags(self, article: Article) -> list[str]:
-        # Sorted here rather than in SQL so the prefetched tags are used as they are.
-        return sorted(tag.name for tag in article.tags.all())
+        return [tag.name for tag in article.tag_list]
 
 
 class RelatedArticleSerializer(ArticleSerializer):
@@ -199,9 +335,7 @@ class RelatedArticleSerializer(ArticleSerializer):
     def get_shared_entities(self, article: Article) -> list[str]:
         shared = self.context.get("entity_ids", set())
         return sorted(
-            link.tag.slug
-            for link in article.entity_links.all()
-            if link.tag_id in shared
+            link.slug for link in article.entity_list if link.entity_id in shared
         )
 
 
@@ -211,7 +345,7 @@ class ChangeSerializer(serializers.ModelSerializer):
 
     uri = serializers.SerializerMethodField()
     status = serializers.SerializerMethodField()
-    time = serializers.DateTimeField(source="changed_at", read_only=True)
+    time = DateTimeField(source="changed_at", read_only=True)
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -254,7 +388,7 @@ class NinjsSerializer(serializers.BaseSerializer):
         request = self.context.get("request")
         detail = self.context.get("detail", True)
         with_body = detail or "body" in (self.context.get("fields") or ())
-        when = serializers.DateTimeField().to_representation
+        when = DateTimeField().to_representation
         item = {
             "uri": article_uri(article),
             "type": "text",
@@ -287,15 +421,10 @@ class NinjsSerializer(serializers.BaseSerializer):
             if article.source_url:
                 source["uri"] = article.source_url
             item["infosources"] = [source]
-        if subjects := [
-            self.subject(tag, request)
-            for tag in sorted(article.tags.all(), key=lambda tag: tag.name)
-        ]:
+        if subjects := [self.subject(tag, request) for tag in article.tag_list]:
             item["subjects"] = subjects
-        for link in article.entity_links.all():
-            item.setdefault(NINJS_ENTITY_KEYS[link.tag.kind], []).append(
-                self.entity(link)
-            )
+        for link in article.entity_list:
+            item.setdefault(NINJS_ENTITY_KEYS[link.kind], []).append(self.entity(link))
         if (related := self.context.get("related")) is not None and related:
             item["associations"] = [
                 {
@@ -310,7 +439,7 @@ class NinjsSerializer(serializers.BaseSerializer):
         return item
 
     @staticmethod
-    def subject(tag, request: Request | None) -> dict:
+    def subject(tag: TagLink, request: Request | None) -> dict:
         subject = {"name": tag.name, "literal": tag.slug}
         if request is not None:
             path = django_reverse("articles:tag", kwargs={"slug": tag.slug})
@@ -318,14 +447,14 @@ class NinjsSerializer(serializers.BaseSerializer):
         return subject
 
     @staticmethod
-    def entity(link: ArticleEntity) -> dict:
+    def entity(link: EntityLink) -> dict:
         entity = {
-            "name": link.tag.name,
+            "name": link.name,
             "rel": link.relevance,
-            "literal": link.tag.slug,
+            "literal": link.slug,
         }
-        if link.tag.wikidata_id:
-            entity["uri"] = f"http://www.wikidata.org/entity/{link.tag.wikidata_id}"
+        if link.wikidata_id:
+            entity["uri"] = f"http://www.wikidata.org/entity/{link.wikidata_id}"
         return entity
 
 

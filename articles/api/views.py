@@ -8,11 +8,9 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Max,
-    Prefetch,
     Q,
     QuerySet,
     When,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Greatest
 from django.http import Http404
@@ -39,19 +37,14 @@ from articles.api.serializers import (
     RelatedArticleSerializer,
     SectionSerializer,
     chosen_fields,
+    load_relations,
 )
-from articles.models import Article, ArticleEntity, ArticleQuerySet, Section
+from articles.models import (
+    Article,
+    ArticleQuerySet,
+    Section,
+)
 from articles.related import related_articles, related_entries
-
-ARTICLE_PREFETCHES = (
-    Prefetch(
-        "entity_links",
-        queryset=ArticleEntity.objects.select_related("tag").order_by(
-            "tag__kind", "tag__name"
-        ),
-    ),
-    "tags",
-)
 
 
 class NinjsRenderer(JSONRenderer):
@@ -62,11 +55,11 @@ class NinjsRenderer(JSONRenderer):
 
 
 def published_articles_for_api() -> ArticleQuerySet:
-    """Published stories with everything the serializer touches loaded in bulk."""
+    """Published stories with their sections; `load_relations` adds entities
+    and tags to the page that is served."""
     return (
         Article.objects.published()
         .select_related("section")
-        .prefetch_related(*ARTICLE_PREFETCHES)
         # The primary key breaks ties so that pages never overlap.
         .order_by("-go_live_at", "-pk")
     )
@@ -131,6 +124,12 @@ class ArticleFieldsMixin:
             self.article_fields = chosen_fields(
                 request, detail=self.action == "retrieve"
             )
+
+    def paginate_queryset(self, queryset: QuerySet) -> list | None:
+        page = super().paginate_queryset(queryset)
+        if page is not None and self.action in self.article_actions:
+            load_relations(page)
+        return page
 
     @property
     def wants_ninjs(self) -> bool:
@@ -240,6 +239,7 @@ class ArticleViewSet(
         if not (pk.isascii() and pk.isdigit() and int(pk) < 2**63):
             raise ValidationError({"id": ["A story id is a whole number."]})
         article = super().get_object()
+        load_relations([article])
         self.object_last_modified = max(article.updated_at, article.go_live_at)
         return article
 
@@ -268,9 +268,9 @@ class ArticleViewSet(
             story = entry["article"]
             story.picked, story.related_score = entry["picked"], entry["score"]
             stories.append(story)
-        prefetch_related_objects(stories, *ARTICLE_PREFETCHES)
+        load_relations(stories)
         context = self.get_serializer_context()
-        context["entity_ids"] = {link.tag_id for link in article.entity_links.all()}
+        context["entity_ids"] = {link.entity_id for link in article.entity_list}
         serializer = RelatedArticleSerializer(stories, many=True, context=context)
         return Response(serializer.data)
 

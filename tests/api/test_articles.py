@@ -116,6 +116,18 @@ def test_list_shape(partner_client):
     assert item["tags"] == ["Budget", "Elections"]
 
 
+def test_web_url_is_the_story_page(partner_client):
+    """Each story's web_url is its page on the site, whatever its date."""
+    stories = [ArticleFactory(go_live_at=hours_ago(24 * n + 1)) for n in range(3)]
+
+    response = partner_client.get(LIST_URL)
+
+    urls = {item["id"]: item["web_url"] for item in response.json()["results"]}
+    assert urls == {
+        story.pk: f"http://testserver{story.get_absolute_url()}" for story in stories
+    }
+
+
 def test_detail_has_the_body(partner_client):
     """A story's detail is its list entry plus the body."""
     article = story_with_entities_and_tags(1)
@@ -397,6 +409,24 @@ class TestSearch:
         response = partner_client.get(LIST_URL, {"q": "harbour bridge"})
 
         assert sorted(ids(response)) == sorted([by_headline.pk, by_dek.pk, by_body.pk])
+
+    def test_pages_of_results(self, partner_client):
+        """Search results page with cursors like any list, without repeats."""
+        for n in range(5):
+            ArticleFactory(
+                headline=f"Harbour news {n}",
+                body="<p>harbour</p>" * (n + 1),
+                go_live_at=hours_ago(n + 1),
+            )
+
+        first = partner_client.get(LIST_URL, {"q": "harbour", "page_size": 2}).json()
+        second = partner_client.get(first["next"]).json()
+        third = partner_client.get(second["next"]).json()
+
+        pages = [first, second, third]
+        seen = [item["id"] for page in pages for item in page["results"]]
+        assert len(seen) == len(set(seen)) == 5
+        assert third["next"] is None
 
     def test_never_finds_drafts(self, partner_client):
         """A search cannot reach a draft."""
