@@ -20,6 +20,8 @@ from articles.related import rebuild_related
 from articles.services import publish_article
 from entities.models import Alias, Entity
 from entities.services import suggest_entities
+from partners.models import Partner
+from partners.services import create_partner
 
 EDITOR_USERNAME = "editor"
 DEFAULT_EDITOR_PASSWORD = "newsroom-demo"
@@ -74,6 +76,10 @@ class DemoResult:
     password: str
     password_from_env: bool
     created_editor: bool
+    api_key: str = ""
+
+
+DEMO_PARTNER = "Demo partner"
 
 
 def _ago(days: int, hours: int = 0) -> datetime.timedelta:
@@ -787,7 +793,13 @@ def load_demo(*, stdout: TextIO | None = None) -> DemoResult:
         editor.set_password(password)
         editor.save(update_fields=["password"])
 
+    # A partner key for trying the API; like every key it is shown only once.
+    api_key = ""
+    if not Partner.objects.filter(name=DEMO_PARTNER).exists():
+        _, api_key = create_partner(name=DEMO_PARTNER, contact="demo@example.org")
+
     return DemoResult(
+        api_key=api_key,
         stories=len(STORIES),
         entities=len(ENTITIES),
         sections=len(SECTIONS),

@@ -237,3 +237,15 @@ def test_command_runs_twice():
 
     assert "Demo newsroom ready: 14 stories" in out.getvalue()
     assert "Admin: http://demo.test/admin/" in out.getvalue()
+
+
+def test_demo_prints_a_working_partner_key_once(client):
+    """The first load makes a demo partner key that opens the API; later loads don't."""
+    first = load_demo()
+    assert first.api_key
+    response = client.get(
+        "/api/v1/articles/", HTTP_AUTHORIZATION=f"Api-Key {first.api_key}"
+    )
+    assert response.status_code == 200
+    assert response.json()["results"]
+    assert load_demo().api_key == ""

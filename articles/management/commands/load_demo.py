@@ -37,5 +37,16 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  Site:  {site}/\n"
             f"  Admin: {site}/admin/  (user: {result.username}, {password})\n"
-            f"  API:   {site}/api/v1/"
+            f"  API:   {site}/api/v1/  (docs: {site}/api/v1/docs/)"
         )
+        if result.api_key:
+            self.stdout.write(
+                "  API key (shown once): "
+                f'curl -H "Authorization: Api-Key {result.api_key}" '
+                f"{site}/api/v1/articles/"
+            )
+        else:
+            self.stdout.write(
+                "  API key: the demo key was shown when the demo was first loaded; "
+                "make another with `manage.py create_partner NAME`."
+            )
