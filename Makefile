@@ -27,8 +27,8 @@ run: install
 test: install
 	$(PY) -m pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
-		DATABASE_URL="$$TEST_DATABASE_URL" $(PY) -m pytest -q; \
+		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)$${TEST_REDIS_URL:+ with Redis ($$TEST_REDIS_URL)}"; \
+		DATABASE_URL="$$TEST_DATABASE_URL" REDIS_URL="$$TEST_REDIS_URL" $(PY) -m pytest -q; \
 	fi
 
 lint: install
