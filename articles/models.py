@@ -366,7 +366,8 @@ class RelatedScore(models.Model):
     shared = models.JSONField(default=dict)
 
     class Meta:
-        ordering = ["article", "rank"]
+        # By the column, not the story's own ordering, which would join Article.
+        ordering = ["article_id", "rank"]
         indexes = [models.Index(fields=["article", "rank"], name="related_score_rank")]
         constraints = [
             models.UniqueConstraint(
@@ -376,3 +377,38 @@ class RelatedScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id} → {self.target_id} ({self.score:.2f})"
+
+
+class DocumentFrequency(models.Model):
+    """How many published stories carry an entity or topic tag.
+
+    Derived data for related-story scoring, kept by `articles.related`: rebuilt by
+    `manage.py rebuild_related`, then moved by one on every publish, withdrawal or
+    change of a story's entities. `feature` is 2 × entity id, or 2 × tag id + 1;
+    feature 0 counts the published stories themselves.
+    """
+
+    feature = models.BigIntegerField(primary_key=True)
+    df = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.feature}: {self.df}"
+
+
+class StoryFeatures(models.Model):
+    """The entities and tags a published story was last counted with in
+    `DocumentFrequency`, so the counts can be moved exactly when it changes.
+
+    Derived data, kept by `articles.related`.
+    """
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    features = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name_plural = "story features"
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {self.features}"

@@ -16,27 +16,35 @@ size of the archive:
 Candidates come from the posting lists of the story's rarer entities and tags
 (document frequency at most DF_CAP); commoner ones still add to the score of a
 candidate found that way but do not propose candidates of their own, which keeps
-the cost of one story independent of the size of the archive.
+the cost of one story independent of the size of the archive. Document
+frequencies are kept in `DocumentFrequency` (filled by `rebuild_related`, moved by
+`refresh_related`), so publishing counts nothing over the archive.
 """
 
 from __future__ import annotations
 
+import datetime
 import heapq
+import json
 import math
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 
-from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db import connection, models, transaction
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from taggit.models import Tag
 
 from articles.models import (
     Article,
     ArticleEntity,
+    DocumentFrequency,
     RelatedExclusion,
+    RelatedLink,
     RelatedScore,
+    StoryFeatures,
     TaggedArticle,
 )
 from entities.models import Entity
@@ -50,6 +58,8 @@ RECENCY_DAYS = 60.0
 RECENCY_FLOOR = 0.2
 DF_CAP = 1000
 SHARED_SHOWN = 5
+# The `DocumentFrequency` row counting the published stories themselves.
+TOTAL = 0
 
 # Entities and tags share one feature space: entity n is 2n, tag n is 2n + 1.
 _TAG_SIDE_WEIGHT = math.sqrt(TAG_WEIGHT)
@@ -131,17 +141,26 @@ class _Index:
         result: dict[int, float] = {}
         best: list[tuple[float, int]] = []
         bar = MIN_SCORE
-        for other, score in content.items():
+        candidates: Iterable[tuple[int, float]] = content.items()
+        if limit is not None:
+            # Best bound first: once a bound falls below the bar, so do the rest.
+            candidates = sorted(candidates, key=itemgetter(1), reverse=True)
+        for other, score in candidates:
             if score + common_bound < bar:
-                continue
+                if limit is None:
+                    continue
+                break
             if other == story or other in excluded:
                 continue
+            factor = floor + decay * math.exp(-abs(days[other] - day) / RECENCY_DAYS)
             if common:
+                if (score + common_bound) * factor < bar:
+                    continue
                 theirs = features[other]
                 for feature, weighted in common:
                     if feature in theirs:
                         score += weighted * theirs[feature]
-            score *= floor + decay * math.exp(-abs(days[other] - day) / RECENCY_DAYS)
+            score *= factor
             if score < bar:
                 continue
             if limit is None:
@@ -200,73 +219,95 @@ class Suggestion:
     shared: dict
 
 
-def suggest(article: Article, *, limit: int | None = STORED_LIMIT) -> list[Suggestion]:
-    """Published stories related to `article`, best first, computed from scratch.
-
-    Works for a story in any state (the admin shows suggestions for drafts). Costs
-    a handful of queries bounded by DF_CAP, not by the size of the archive.
-    Editor exclusions are left out; editor picks are not (see `related_articles`).
-    """
-    published = Article.objects.filter(status=Article.Status.PUBLISHED)
+def _own_features(
+    article: Article,
+) -> tuple[dict[int, float], dict[int, str], dict[int, str]]:
+    """`article`'s feature weights, and the names of its entities and tags."""
     own: dict[int, float] = {}
     entity_names: dict[int, str] = {}
     tag_names: dict[int, str] = {}
     for entity_id, relevance, name in ArticleEntity.objects.filter(
-        content_object=article
+        content_object_id=article.pk
     ).values_list("tag_id", "relevance", "tag__name"):
         own[_entity_feature(entity_id)] = _relevance_weight(relevance)
         entity_names[entity_id] = name
     for tag_id, name in TaggedArticle.objects.filter(
-        content_object=article
+        content_object_id=article.pk
     ).values_list("tag_id", "tag__name"):
         own[_tag_feature(tag_id)] = _TAG_SIDE_WEIGHT
         tag_names[tag_id] = name
-    if not own:
-        return []
-    entity_links = ArticleEntity.objects.filter(
-        content_object__status=Article.Status.PUBLISHED
+    return own, entity_names, tag_names
+
+
+def _frequencies(features: Iterable[int]) -> tuple[int, dict[int, int]]:
+    """The number of published stories and the document frequency of `features`.
+
+    Read from `DocumentFrequency` once `rebuild_related` has filled it; counted
+    over the published stories until then.
+    """
+    wanted = list(features)
+    counts = dict(
+        DocumentFrequency.objects.filter(feature__in=[TOTAL, *wanted]).values_list(
+            "feature", "df"
+        )
     )
-    tag_links = TaggedArticle.objects.filter(
-        content_object__status=Article.Status.PUBLISHED
-    )
+    if TOTAL in counts:
+        return max(counts.pop(TOTAL), 1), counts
     df: dict[int, int] = {}
+    entities = [f // 2 for f in wanted if f % 2 == 0]
+    tags = [f // 2 for f in wanted if f % 2 == 1]
     for entity_id, n in (
-        entity_links.filter(tag_id__in=entity_names)
+        ArticleEntity.objects.filter(
+            content_object__status=Article.Status.PUBLISHED, tag_id__in=entities
+        )
         .values("tag_id")
         .annotate(n=Count("pk"))
         .values_list("tag_id", "n")
     ):
         df[_entity_feature(entity_id)] = n
     for tag_id, n in (
-        tag_links.filter(tag_id__in=tag_names)
+        TaggedArticle.objects.filter(
+            content_object__status=Article.Status.PUBLISHED, tag_id__in=tags
+        )
         .values("tag_id")
         .annotate(n=Count("pk"))
         .values_list("tag_id", "n")
     ):
         df[_tag_feature(tag_id)] = n
-    index = _Index(total=max(published.count(), 1), df=df)
-    rare_entities = [e for e in entity_names if df.get(_entity_feature(e), 0) <= DF_CAP]
-    rare_tags = [t for t in tag_names if df.get(_tag_feature(t), 0) <= DF_CAP]
-    for other, entity_id, relevance, when in entity_links.filter(
-        tag_id__in=rare_entities
-    ).values_list(
-        "content_object_id", "tag_id", "relevance", "content_object__go_live_at"
-    ):
-        feature, weight = _entity_feature(entity_id), _relevance_weight(relevance)
+    total = Article.objects.filter(status=Article.Status.PUBLISHED).count()
+    return max(total, 1), df
+
+
+def _score(article: Article, own: dict[int, float]) -> tuple[_Index, dict[int, float]]:
+    """Every published story scoring at least MIN_SCORE against `article` (its
+    exclusions left out), and the index that explains the scores."""
+    total, df = _frequencies(own)
+    index = _Index(total=total, df=df)
+    rare = [f for f in own if df.get(f, 0) <= DF_CAP]
+    common = [f for f in own if df.get(f, 0) > DF_CAP]
+    published = {"content_object__status": Article.Status.PUBLISHED}
+    postings: list[tuple[int, int, float, datetime.datetime]] = [
+        (other, _entity_feature(entity_id), _relevance_weight(relevance), when)
+        for other, entity_id, relevance, when in ArticleEntity.objects.filter(
+            tag_id__in=[f // 2 for f in rare if f % 2 == 0], **published
+        ).values_list(
+            "content_object_id", "tag_id", "relevance", "content_object__go_live_at"
+        )
+    ]
+    postings += [
+        (other, _tag_feature(tag_id), _TAG_SIDE_WEIGHT, when)
+        for other, tag_id, when in TaggedArticle.objects.filter(
+            tag_id__in=[f // 2 for f in rare if f % 2 == 1], **published
+        ).values_list("content_object_id", "tag_id", "content_object__go_live_at")
+    ]
+    for other, feature, weight, when in postings:
         index.postings.setdefault(feature, []).append((other, weight))
         index.features.setdefault(other, {})[feature] = weight
         index.days[other] = when.timestamp() / _SECONDS_PER_DAY
-    for other, tag_id, when in tag_links.filter(tag_id__in=rare_tags).values_list(
-        "content_object_id", "tag_id", "content_object__go_live_at"
-    ):
-        feature = _tag_feature(tag_id)
-        index.postings.setdefault(feature, []).append((other, _TAG_SIDE_WEIGHT))
-        index.features.setdefault(other, {})[feature] = _TAG_SIDE_WEIGHT
-        index.days[other] = when.timestamp() / _SECONDS_PER_DAY
     index.features.pop(article.pk, None)
     candidates = list(index.features)
-    common_entities = [e for e in entity_names if e not in set(rare_entities)]
-    common_tags = [t for t in tag_names if t not in set(rare_tags)]
+    common_entities = [f // 2 for f in common if f % 2 == 0]
+    common_tags = [f // 2 for f in common if f % 2 == 1]
     if candidates and common_entities:
         for other, entity_id, relevance in ArticleEntity.objects.filter(
             content_object_id__in=candidates, tag_id__in=common_entities
@@ -280,21 +321,37 @@ def suggest(article: Article, *, limit: int | None = STORED_LIMIT) -> list[Sugge
         ).values_list("content_object_id", "tag_id"):
             index.features[other][_tag_feature(tag_id)] = _TAG_SIDE_WEIGHT
     excluded = set(
-        RelatedExclusion.objects.filter(article=article).values_list(
+        RelatedExclusion.objects.filter(article_id=article.pk).values_list(
             "target_id", flat=True
         )
     )
-    scores = index.scores(article.pk, own, _day(article), excluded)
-    best = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
-    if limit is not None:
-        best = best[:limit]
+    return index, index.scores(article.pk, own, _day(article), excluded)
+
+
+def _best(scores: dict[int, float], limit: int | None) -> list[tuple[int, float]]:
+    if limit is None:
+        return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+    return heapq.nsmallest(limit, scores.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def suggest(article: Article, *, limit: int | None = STORED_LIMIT) -> list[Suggestion]:
+    """Published stories related to `article`, best first, computed from scratch.
+
+    Works for a story in any state (the admin shows suggestions for drafts). Costs
+    a handful of queries bounded by DF_CAP, not by the size of the archive.
+    Editor exclusions are left out; editor picks are not (see `related_articles`).
+    """
+    own, entity_names, tag_names = _own_features(article)
+    if not own:
+        return []
+    index, scores = _score(article, own)
     return [
         Suggestion(
             other,
             score,
             _shared_json(index.shared(own, other), entity_names, tag_names),
         )
-        for other, score in best
+        for other, score in _best(scores, limit)
     ]
 
 
@@ -311,16 +368,59 @@ def _store(article_id: int, suggestions: Iterable[Suggestion]) -> list[RelatedSc
     ]
 
 
+def _count(article: Article, own: dict[int, float]) -> None:
+    """Move `DocumentFrequency` from what `article` was last counted with to what
+    it carries now (nothing unless it is published).
+
+    Does nothing until `rebuild_related` has filled the table. Call inside a
+    transaction: the story's row is locked so that two refreshes of one story
+    cannot count it twice.
+    """
+    if not DocumentFrequency.objects.filter(feature=TOTAL).exists():
+        return
+    list(Article.objects.select_for_update().filter(pk=article.pk).values_list("pk"))
+    now = (
+        {TOTAL, *own}
+        if Article.objects.filter(
+            pk=article.pk, status=Article.Status.PUBLISHED
+        ).exists()
+        else set()
+    )
+    before = (
+        StoryFeatures.objects.filter(article_id=article.pk)
+        .values_list("features", flat=True)
+        .first()
+    )
+    then = set(before or ())
+    if added := now - then:
+        DocumentFrequency.objects.bulk_create(
+            [DocumentFrequency(feature=feature, df=0) for feature in added],
+            ignore_conflicts=True,
+        )
+        DocumentFrequency.objects.filter(feature__in=added).update(df=F("df") + 1)
+    if removed := then - now:
+        DocumentFrequency.objects.filter(feature__in=removed).update(df=F("df") - 1)
+    if now and before is None:
+        StoryFeatures.objects.create(article_id=article.pk, features=sorted(now))
+    elif now and now != then:
+        StoryFeatures.objects.filter(article_id=article.pk).update(features=sorted(now))
+    elif not now and before is not None:
+        StoryFeatures.objects.filter(article_id=article.pk).delete()
+
+
 @transaction.atomic
 def refresh_related(article: Article) -> int:
     """Recompute `article`'s stored suggestions and those of the stories it affects.
 
     A published story gets its own list, and enters (or leaves) the lists of the
     stories it would now rank among; a story that is no longer published leaves
-    every list, and those lists are refilled. Returns how many other stories'
-    lists changed. Runs in the background (`articles.tasks`); IDF drift between
-    full rebuilds is corrected by `manage.py rebuild_related`.
+    every list, and those lists are refilled. Document frequencies move with the
+    story. Returns how many other stories' lists changed. Runs in the background
+    (`articles.tasks`); IDF drift between full rebuilds (stories deleted, or
+    changed without a refresh) is corrected by `manage.py rebuild_related`.
     """
+    own, entity_names, tag_names = _own_features(article)
+    _count(article, own)
     if article.status != Article.Status.PUBLISHED:
         listers = list(
             RelatedScore.objects.filter(target=article)
@@ -333,9 +433,19 @@ def refresh_related(article: Article) -> int:
         ):
             _replace(lister.pk, suggest(lister))
         return len(listers)
-    suggestions = suggest(article, limit=None)
-    _replace(article.pk, suggestions[:STORED_LIMIT])
-    return _update_neighbours(article, suggestions)
+    index, scores = _score(article, own) if own else (None, {})
+
+    def explain(other: int) -> dict:
+        return _shared_json(index.shared(own, other), entity_names, tag_names)
+
+    _replace(
+        article.pk,
+        [
+            Suggestion(other, score, explain(other))
+            for other, score in _best(scores, STORED_LIMIT)
+        ],
+    )
+    return _update_neighbours(article, scores, explain)
 
 
 def _replace(article_id: int, suggestions: list[Suggestion]) -> None:
@@ -343,30 +453,33 @@ def _replace(article_id: int, suggestions: list[Suggestion]) -> None:
     RelatedScore.objects.bulk_create(_store(article_id, suggestions))
 
 
-def _update_neighbours(article: Article, suggestions: list[Suggestion]) -> int:
+def _update_neighbours(
+    article: Article, scores: dict[int, float], explain: Callable[[int], dict]
+) -> int:
     """Put `article` into (or out of) the stored lists of the stories it relates to.
 
-    Scores are symmetric, so the story's own suggestions say where it ranks in
-    each neighbour's list. Only lists it enters, or already sat in, are rewritten.
+    Scores are symmetric, so the story's own scores say where it ranks in each
+    neighbour's list. Only lists it enters, or already sat in, are rewritten.
     """
-    by_target = {s.target_id: s for s in suggestions}
     full = dict(
         RelatedScore.objects.filter(
-            article_id__in=by_target, rank=STORED_LIMIT - 1
+            article_id__in=scores, rank=STORED_LIMIT - 1
         ).values_list("article_id", "score")
     )
     excluding = set(
-        RelatedExclusion.objects.filter(
-            article_id__in=by_target, target=article
-        ).values_list("article_id", flat=True)
+        RelatedExclusion.objects.filter(target_id=article.pk).values_list(
+            "article_id", flat=True
+        )
     )
     entering = {
         other
-        for other, s in by_target.items()
-        if other not in excluding and s.score > full.get(other, 0.0)
+        for other, score in scores.items()
+        if other not in excluding and score > full.get(other, 0.0)
     }
     listing = set(
-        RelatedScore.objects.filter(target=article).values_list("article_id", flat=True)
+        RelatedScore.objects.filter(target_id=article.pk).values_list(
+            "article_id", flat=True
+        )
     )
     affected = entering | listing
     if not affected:
@@ -381,9 +494,7 @@ def _update_neighbours(article: Article, suggestions: list[Suggestion]) -> int:
     for other in sorted(affected):
         mine = current[other]
         if other in entering:
-            mine.append(
-                Suggestion(article.pk, by_target[other].score, by_target[other].shared)
-            )
+            mine.append(Suggestion(article.pk, scores[other], explain(other)))
         mine.sort(key=lambda s: (-s.score, s.target_id))
         rows += _store(other, mine[:STORED_LIMIT])
     RelatedScore.objects.filter(article_id__in=affected).delete()
@@ -396,42 +507,68 @@ def _batched(items: list[int], size: int) -> Iterator[list[int]]:
         yield items[start : start + size]
 
 
-def rebuild_related(*, batch_size: int = 2000, progress: bool = False) -> int:
-    """Recompute every published story's stored suggestions; returns how many.
+def _insert(model: type[models.Model], fields: list[str], rows: list[tuple]) -> None:
+    """Insert `rows` (values of `fields`): with COPY on PostgreSQL, else in bulk."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(
+            [model(**dict(zip(fields, row, strict=True))) for row in rows],
+            batch_size=2000,
+        )
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
+    sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(
+                [json.dumps(v) if isinstance(v, dict | list) else v for v in row]
+            )
 
-    Loads every (story, entity, relevance) and (story, tag) row once, then writes
-    each batch in its own transaction so readers always see complete lists.
+
+def rebuild_related(*, batch_size: int = 5000, progress: bool = False) -> int:
+    """Recompute every published story's stored suggestions and the document
+    frequencies; returns how many stories.
+
+    Loads every (story, entity, relevance) and (story, tag) row once, scores in
+    memory, then writes each batch of lists in its own transaction (COPY on
+    PostgreSQL) so readers always see complete lists.
     """
     published = Article.objects.filter(status=Article.Status.PUBLISHED)
     days = {
         pk: when.timestamp() / _SECONDS_PER_DAY
         for pk, when in published.values_list("pk", "go_live_at").iterator(
-            chunk_size=20000
+            chunk_size=50000
         )
     }
-    index = _Index(total=max(len(days), 1), df=defaultdict(int), days=days)
+    index = _Index(total=max(len(days), 1), df=Counter(), days=days)
     features = index.features
+    about = ArticleEntity.Relevance.ABOUT
     for other, entity_id, relevance in (
         ArticleEntity.objects.filter(content_object__status=Article.Status.PUBLISHED)
+        .order_by()
         .values_list("content_object_id", "tag_id", "relevance")
-        .iterator(chunk_size=20000)
+        .iterator(chunk_size=50000)
     ):
-        features.setdefault(other, {})[_entity_feature(entity_id)] = _relevance_weight(
-            relevance
+        features.setdefault(other, {})[2 * entity_id] = (
+            1.0 if relevance == about else MENTIONS_WEIGHT
         )
     for other, tag_id in (
         TaggedArticle.objects.filter(content_object__status=Article.Status.PUBLISHED)
+        .order_by()
         .values_list("content_object_id", "tag_id")
-        .iterator(chunk_size=20000)
+        .iterator(chunk_size=50000)
     ):
-        features.setdefault(other, {})[_tag_feature(tag_id)] = _TAG_SIDE_WEIGHT
+        features.setdefault(other, {})[2 * tag_id + 1] = _TAG_SIDE_WEIGHT
+    df = index.df
     for own in features.values():
-        for feature in own:
-            index.df[feature] += 1
+        df.update(own.keys())
+    postings = index.postings
     for other, own in features.items():
         for feature, weight in own.items():
-            if index.df[feature] <= DF_CAP:
-                index.postings.setdefault(feature, []).append((other, weight))
+            if df[feature] <= DF_CAP:
+                postings.setdefault(feature, []).append((other, weight))
     entity_names = dict(Entity.objects.values_list("pk", "name"))
     tag_names = dict(Tag.objects.values_list("pk", "name"))
     excluded: dict[int, set[int]] = defaultdict(set)
@@ -440,12 +577,28 @@ def rebuild_related(*, batch_size: int = 2000, progress: bool = False) -> int:
     ):
         excluded[article_id].add(target_id)
 
+    with transaction.atomic():
+        DocumentFrequency.objects.all().delete()
+        StoryFeatures.objects.all().delete()
+        _insert(
+            DocumentFrequency,
+            ["feature", "df"],
+            [(TOTAL, len(days)), *df.items()],
+        )
+        _insert(
+            StoryFeatures,
+            ["article_id", "features"],
+            [(story, sorted([TOTAL, *features.get(story, ())])) for story in days],
+        )
+
     stories = sorted(days)
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=len(stories), unit="story", desc="Related stories")
+    no_exclusions: set[int] = set()
+    fields = ["article_id", "target_id", "score", "rank", "shared"]
     for batch in _batched(stories, batch_size):
         rows = []
         for story in batch:
@@ -453,23 +606,25 @@ def rebuild_related(*, batch_size: int = 2000, progress: bool = False) -> int:
             if not own:
                 continue
             scores = index.scores(
-                story, own, days[story], excluded.get(story, set()), STORED_LIMIT
-            )
-            best = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
-            rows += _store(
                 story,
-                (
-                    Suggestion(
-                        other,
-                        score,
-                        _shared_json(index.shared(own, other), entity_names, tag_names),
-                    )
-                    for other, score in best
-                ),
+                own,
+                days[story],
+                excluded.get(story, no_exclusions),
+                STORED_LIMIT,
             )
+            rows += [
+                (
+                    story,
+                    other,
+                    score,
+                    rank,
+                    _shared_json(index.shared(own, other), entity_names, tag_names),
+                )
+                for rank, (other, score) in enumerate(_best(scores, None))
+            ]
         with transaction.atomic():
             RelatedScore.objects.filter(article_id__in=batch).delete()
-            RelatedScore.objects.bulk_create(rows, batch_size=5000)
+            _insert(RelatedScore, fields, rows)
         if bar is not None:
             bar.update(len(batch))
     if bar is not None:
@@ -478,58 +633,60 @@ def rebuild_related(*, batch_size: int = 2000, progress: bool = False) -> int:
     return len(stories)
 
 
-def _stored(article: Article, exclude: list[int]):
-    """`article`'s stored suggestions that readers can see, best first, annotated
-    with `related_score` and `related_shared`."""
-    return (
-        Article.objects.published()
-        .filter(related_score_targets__article=article)
-        .exclude(pk__in=exclude)
-        .exclude(
-            pk__in=RelatedExclusion.objects.filter(article=article).values("target_id")
-        )
-        .annotate(
-            related_score=F("related_score_targets__score"),
-            related_shared=F("related_score_targets__shared"),
-        )
-        .select_related("section")
-        .order_by("related_score_targets__rank")
-    )
-
-
 def related_articles(article: Article, limit: int = RELATED_LIMIT) -> list[Article]:
     """Published stories related to `article`, editor picks first in their order.
 
     Never `article` itself, never a story the editor excluded, and never a story
     readers cannot see, even when an editor picked it or it was stored before it
-    was withdrawn. Costs two queries whatever the size of the list.
+    was withdrawn. Costs one query whatever the size of the list.
     """
-    return [entry["article"] for entry in related_entries(article, limit)]
+    entries = related_entries(article, limit, with_shared=False)
+    return [entry["article"] for entry in entries]
 
 
-def related_entries(article: Article, limit: int = RELATED_LIMIT) -> list[dict]:
+def related_entries(
+    article: Article, limit: int = RELATED_LIMIT, *, with_shared: bool = True
+) -> list[dict]:
     """`related_articles` with why: each entry has `article`, `picked`, `score`
     (None for a pick) and `shared` ({"entities": [{id, name, weight}], "tags":
-    [{name, weight}]}, empty for a pick). Costs two queries.
+    [{name, weight}]}, empty for a pick). Costs one query.
     """
-    published = Article.objects.published().exclude(pk=article.pk)
-    picks = list(
-        published.filter(relatedlink_targets__article=article)
-        .order_by("relatedlink_targets__sort_order", "relatedlink_targets__pk")
-        .select_related("section")[:limit]
+    pk = article.pk
+    excluded = RelatedExclusion.objects.filter(article_id=pk).values("target_id")
+    picked_ids = RelatedLink.objects.filter(article_id=pk).values("target_id")
+    stored_ids = (
+        RelatedScore.objects.filter(article_id=pk)
+        .exclude(target_id__in=excluded)
+        .values("target_id")
     )
-    entries = [
-        {"article": pick, "picked": True, "score": None, "shared": {}} for pick in picks
-    ]
-    if len(entries) >= limit:
-        return entries
-    for story in _stored(article, [pick.pk for pick in picks])[: limit - len(picks)]:
+    pick = RelatedLink.objects.filter(article_id=pk, target_id=OuterRef("pk"))
+    stored = RelatedScore.objects.filter(article_id=pk, target_id=OuterRef("pk"))
+    stories = (
+        Article.objects.published()
+        .exclude(pk=pk)
+        # A handful of ids from two indexed lists: the archive's size never shows.
+        .filter(pk__in=picked_ids.order_by().union(stored_ids.order_by(), all=True))
+        .annotate(
+            pick_order=Subquery(pick.values("sort_order")[:1]),
+            related_score=Subquery(stored.values("score")[:1]),
+        )
+        .select_related("section", "thread")
+        .order_by(F("pick_order").asc(nulls_last=True), F("related_score").desc(), "pk")
+    )
+    if with_shared:
+        stories = stories.annotate(related_shared=Subquery(stored.values("shared")[:1]))
+    entries = []
+    for story in stories[:limit]:
+        picked = story.pick_order is not None
+        shared = getattr(story, "related_shared", None) or {}
+        if isinstance(shared, str):
+            shared = json.loads(shared)
         entries.append(
             {
                 "article": story,
-                "picked": False,
-                "score": story.related_score,
-                "shared": story.related_shared,
+                "picked": picked,
+                "score": None if picked else story.related_score,
+                "shared": {} if picked else shared,
             }
         )
     return entries

@@ -6,7 +6,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from articles.api.views import ArticleViewSet, ChangeViewSet, SectionViewSet
+from articles.api.views import (
+    ArticleViewSet,
+    ChangeViewSet,
+    SectionViewSet,
+    TagViewSet,
+    ThreadViewSet,
+)
 from entities.api.views import EntityViewSet
 
 router = DefaultRouter()
@@ -14,6 +20,8 @@ router.register("articles", ArticleViewSet, basename="article")
 router.register("changes", ChangeViewSet, basename="change")
 router.register("entities", EntityViewSet, basename="entity")
 router.register("sections", SectionViewSet, basename="section")
+router.register("tags", TagViewSet, basename="tag")
+router.register("threads", ThreadViewSet, basename="thread")
 
 app_name = "api"
 urlpatterns = [

@@ -15,7 +15,7 @@ from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import ValidationError
 from taggit.models import Tag
 
-from articles.models import Article, ArticleEntity, Section, TaggedArticle
+from articles.models import Article, ArticleEntity, Section, TaggedArticle, Thread
 from entities.models import Entity
 
 MAX_ENTITIES = 20
@@ -79,10 +79,17 @@ def visible_entities() -> QuerySet[Entity]:
 
 
 def visible_tags() -> QuerySet[Tag]:
+    """Tags on at least one published story; a draft's tag is unknown to partners."""
     published = Article.objects.published()
     return Tag.objects.filter(
         pk__in=TaggedArticle.objects.filter(content_object__in=published).values("tag")
     )
+
+
+def visible_threads() -> QuerySet[Thread]:
+    """Threads holding at least one published story; a thread of drafts only is
+    unknown to partners, like on the site."""
+    return Thread.objects.filter(pk__in=Article.objects.published().values("thread"))
 
 
 def with_change_time(queryset: QuerySet[Article]) -> QuerySet[Article]:
@@ -111,6 +118,11 @@ class ArticleFilter(StrictFilterSet):
     )
     tag = filters.CharFilter(
         method="filter_tag", help_text="Only stories with the topic tag with this slug."
+    )
+    thread = filters.CharFilter(
+        method="filter_thread",
+        help_text="Only stories in the developing story (thread) with this slug. "
+        "A thread with no published story is a 400.",
     )
     published_after = DateTimeFilter(
         field_name="go_live_at",
@@ -157,6 +169,14 @@ class ArticleFilter(StrictFilterSet):
         return queryset.filter(
             pk__in=TaggedArticle.objects.filter(tag=tag).values("content_object")
         )
+
+    def filter_thread(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        thread = visible_threads().filter(slug=value).first()
+        if thread is None:
+            raise ValidationError(
+                {name: [f"No published story is in the thread “{value}”."]}
+            )
+        return queryset.filter(thread=thread)
 
     def filter_entity(
         self, queryset: QuerySet, name: str, value: list[str]

@@ -14,9 +14,10 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.reverse import reverse
+from taggit.models import Tag
 
 from articles.html import html_to_text
-from articles.models import Article, ArticleEntity, Section, TaggedArticle
+from articles.models import Article, ArticleEntity, Section, TaggedArticle, Thread
 from entities.models import Entity
 
 # Fields a list leaves out unless asked for with ?expand=.
@@ -207,6 +208,27 @@ class SectionSerializer(serializers.ModelSerializer):
         }
 
 
+class ThreadLinkSerializer(serializers.ModelSerializer):
+    """The developing story a story belongs to, as named on the story."""
+
+    url = LinkField("api:thread-detail", lookup_field="slug")
+
+    class Meta:
+        model = Thread
+        fields = ["slug", "title", "url"]
+        read_only_fields = fields
+
+    def to_representation(self, thread: Thread) -> dict:
+        # Written out like SectionSerializer's: it runs for every story of a page.
+        return {
+            "slug": thread.slug,
+            "title": thread.title,
+            "url": api_link(
+                self.root.context, "api:thread-detail", thread.slug, "slug"
+            ),
+        }
+
+
 class ArticleEntitySerializer(serializers.ModelSerializer):
     """An entity as tagged on one story, with whether the story is about it."""
 
@@ -249,6 +271,11 @@ class ArticleSerializer(serializers.ModelSerializer):
     section = SectionSerializer(read_only=True, allow_null=True)
     entities = ArticleEntitySerializer(source="entity_list", many=True, read_only=True)
     tags = serializers.SerializerMethodField()
+    thread = ThreadLinkSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The developing story it belongs to; null for most stories.",
+    )
     published_at = DateTimeField(source="go_live_at", read_only=True)
     source_url = serializers.SerializerMethodField()
 
@@ -274,6 +301,7 @@ class ArticleSerializer(serializers.ModelSerializer):
             "section",
             "entities",
             "tags",
+            "thread",
             "source_name",
             "source_url",
             "published_at",
@@ -337,6 +365,90 @@ class RelatedArticleSerializer(ArticleSerializer):
         return sorted(
             link.slug for link in article.entity_list if link.entity_id in shared
         )
+
+
+class TagSerializer(serializers.ModelSerializer):
+    """A topic tag that at least one published story carries."""
+
+    url = LinkField("api:tag-detail", lookup_field="slug")
+    article_count = serializers.IntegerField(
+        read_only=True, help_text="How many published stories carry it."
+    )
+    articles_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Tag
+        fields = ["url", "name", "slug", "article_count", "articles_url"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_articles_url(self, tag: Tag) -> str:
+        url = api_link(self.root.context, "api:article-list")
+        return f"{url}?{urlencode({'tag': tag.slug})}"
+
+
+class ThreadStorySerializer(serializers.ModelSerializer):
+    """A published story in a thread's timeline."""
+
+    url = LinkField("api:article-detail")
+    web_url = serializers.SerializerMethodField()
+    published_at = DateTimeField(source="go_live_at", read_only=True)
+
+    class Meta:
+        model = Article
+        fields = ["id", "url", "web_url", "headline", "published_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_web_url(self, article: Article) -> str:
+        return web_link(self.root.context, article)
+
+
+class ThreadSerializer(serializers.ModelSerializer):
+    """A developing story that at least one published story belongs to."""
+
+    url = LinkField("api:thread-detail", lookup_field="slug")
+    web_url = serializers.SerializerMethodField()
+    story_count = serializers.IntegerField(
+        read_only=True, help_text="How many published stories it holds."
+    )
+    articles_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Thread
+        fields = [
+            "url",
+            "web_url",
+            "title",
+            "slug",
+            "description",
+            "story_count",
+            "articles_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_web_url(self, thread: Thread) -> str:
+        path = thread.get_absolute_url()
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_articles_url(self, thread: Thread) -> str:
+        url = api_link(self.root.context, "api:article-list")
+        return f"{url}?{urlencode({'thread': thread.slug})}"
+
+
+class ThreadDetailSerializer(ThreadSerializer):
+    """A thread with its published stories, oldest first."""
+
+    stories = ThreadStorySerializer(
+        source="timeline_stories", many=True, read_only=True
+    )
+
+    class Meta(ThreadSerializer.Meta):
+        fields = [*ThreadSerializer.Meta.fields, "stories"]
+        read_only_fields = fields
 
 
 class ChangeSerializer(serializers.ModelSerializer):

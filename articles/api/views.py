@@ -5,9 +5,11 @@ import datetime
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     ExpressionWrapper,
     F,
     Max,
+    Prefetch,
     Q,
     QuerySet,
     When,
@@ -26,6 +28,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from taggit.models import Tag
 
 from articles.api.filters import ArticleFilter, DateTimeFilter, StrictFilterSet
 from articles.api.pagination import ArticleCursorPagination, ChangeCursorPagination
@@ -36,6 +39,9 @@ from articles.api.serializers import (
     NinjsSerializer,
     RelatedArticleSerializer,
     SectionSerializer,
+    TagSerializer,
+    ThreadDetailSerializer,
+    ThreadSerializer,
     chosen_fields,
     load_relations,
 )
@@ -43,6 +49,7 @@ from articles.models import (
     Article,
     ArticleQuerySet,
     Section,
+    Thread,
 )
 from articles.related import related_articles, related_entries
 
@@ -55,11 +62,11 @@ class NinjsRenderer(JSONRenderer):
 
 
 def published_articles_for_api() -> ArticleQuerySet:
-    """Published stories with their sections; `load_relations` adds entities
-    and tags to the page that is served."""
+    """Published stories with their sections and threads; `load_relations` adds
+    entities and tags to the page that is served."""
     return (
         Article.objects.published()
-        .select_related("section")
+        .select_related("section", "thread")
         # The primary key breaks ties so that pages never overlap.
         .order_by("-go_live_at", "-pk")
     )
@@ -342,3 +349,86 @@ class SectionViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Section.objects.all()
     lookup_field = "slug"
     lookup_value_regex = "[^/]+"
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List topic tags with published stories",
+        description="In alphabetical order, each with its number of published stories.",
+    ),
+    retrieve=extend_schema(summary="Retrieve a topic tag"),
+)
+class TagViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+    """Topic tags that at least one published story carries.
+
+    A tag only drafts carry stays hidden: it could give an embargoed story away.
+    """
+
+    serializer_class = TagSerializer
+    lookup_field = "slug"
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self) -> QuerySet[Tag]:
+        published = Article.objects.published()
+        return (
+            Tag.objects.annotate(
+                article_count=Count(
+                    "articles_taggedarticle_items",
+                    filter=Q(
+                        articles_taggedarticle_items__content_object__in=published
+                    ),
+                )
+            )
+            .filter(article_count__gt=0)
+            .order_by("name", "pk")
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List developing stories",
+        description="Threads with at least one published story, the one with "
+        "the latest story first.",
+    ),
+    retrieve=extend_schema(
+        summary="Retrieve a developing story",
+        description="The thread with its published stories, oldest first.",
+    ),
+)
+class ThreadViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+    """Developing stories: threads that at least one published story belongs to.
+
+    A thread of drafts only stays hidden, as it is on the site.
+    """
+
+    lookup_field = "slug"
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self) -> QuerySet[Thread]:
+        published = Article.objects.published()
+        live = Q(stories__in=published)
+        threads = (
+            Thread.objects.annotate(
+                story_count=Count("stories", filter=live),
+                latest_at=Max("stories__go_live_at", filter=live),
+            )
+            .filter(story_count__gt=0)
+            .order_by("-latest_at", "-pk")
+        )
+        if self.action == "retrieve":
+            timeline = published.order_by("go_live_at", "pk").only(
+                "pk", "thread_id", "headline", "slug", "go_live_at", "created_at"
+            )
+            threads = threads.prefetch_related(
+                Prefetch("stories", queryset=timeline, to_attr="timeline_stories")
+            )
+        return threads
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return ThreadDetailSerializer
+        return ThreadSerializer
+
+    def get_last_modified(self) -> datetime.datetime | None:
+        threads = Thread.objects.aggregate(edited=Max("updated_at"))["edited"]
+        return max(filter(None, [threads, stories_last_modified()]), default=None)

@@ -36,6 +36,7 @@ LIST_FIELDS = [
     "section",
     "entities",
     "tags",
+    "thread",
     "source_name",
     "source_url",
     "published_at",

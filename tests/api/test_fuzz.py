@@ -22,6 +22,7 @@ from tests.factories import (
     PartnerFactory,
     RelatedLinkFactory,
     SectionFactory,
+    ThreadFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -46,15 +47,20 @@ def _keep_connection():
 
 @pytest.fixture
 def fuzz_headers(db, _keep_connection):
-    """A newsroom with published, draft, withdrawn and scheduled stories, and
-    the key header of a partner whose limit the fuzzer cannot reach."""
+    """A newsroom with published, draft, withdrawn and scheduled stories (some
+    in threads, one thread holding only hidden ones), and the key header of a
+    partner whose limit the fuzzer cannot reach."""
     politics = SectionFactory(name="Politics", slug="politics")
     person = EntityFactory(name="Ada Lovelace", wikidata_id="Q7259")
     place = EntityFactory(name="Port Alden", kind=Entity.Kind.PLACE)
     secret = EntityFactory(name="Secret Source")
+    ferry = ThreadFactory(title="Ferry strike", description="Day by day.")
+    secret_thread = ThreadFactory(title="Secret inquiry")
     stories = [
-        ArticleFactory(section=politics, tags=["Elections"], entities=[person]),
-        ArticleFactory(tags=["Budget"], entities=[person, place]),
+        ArticleFactory(
+            section=politics, tags=["Elections"], entities=[person], thread=ferry
+        ),
+        ArticleFactory(tags=["Budget"], entities=[person, place], thread=ferry),
         ArticleFactory(source_name="Wire", source_url="https://wire.example.org/1"),
     ]
     ArticleEntityFactory(
@@ -64,13 +70,15 @@ def fuzz_headers(db, _keep_connection):
     )
     RelatedLinkFactory(article=stories[0], target=stories[1])
     for state in ("draft", "withdrawn", "scheduled"):
-        ArticleFactory(
-            headline=DRAFT_HEADLINE,
-            body=f"<p>{DRAFT_HEADLINE}</p>",
-            tags=["Secret tag"],
-            entities=[secret],
-            **{state: True},
-        )
+        for thread in (ferry, secret_thread):
+            ArticleFactory(
+                headline=DRAFT_HEADLINE,
+                body=f"<p>{DRAFT_HEADLINE}</p>",
+                tags=["Secret tag"],
+                entities=[secret],
+                thread=thread,
+                **{state: True},
+            )
     key = PartnerAPIKeyFactory(partner=PartnerFactory(throttle_rate="100000/hour"))
     return {"Authorization": f"Api-Key {key.key}"}
 

@@ -47,6 +47,7 @@ def test_schema_is_public(client, schema_stats):
         "q",
         "section",
         "tag",
+        "thread",
         "updated_since",
     }
     entities = schema["paths"]["/api/v1/entities/"]["get"]
@@ -77,6 +78,10 @@ def test_every_endpoint_is_documented(client):
         "/api/v1/entities/{slug}/articles/",
         "/api/v1/sections/",
         "/api/v1/sections/{slug}/",
+        "/api/v1/tags/",
+        "/api/v1/tags/{slug}/",
+        "/api/v1/threads/",
+        "/api/v1/threads/{slug}/",
     }
 
 
@@ -121,6 +126,11 @@ def test_schema_marks_computed_fields(client):
     }
     assert components["Entity"]["properties"]["articles_url"]["format"] == "uri"
     assert components["Section"]["properties"]["articles_url"]["format"] == "uri"
+    assert article["thread"]["nullable"] is True
+    assert components["Tag"]["properties"]["articles_url"]["format"] == "uri"
+    thread = components["ThreadDetail"]["properties"]
+    assert thread["web_url"]["format"] == "uri"
+    assert thread["stories"]["type"] == "array"
 
 
 def test_docs_page(client):

@@ -13,6 +13,7 @@ from articles import related, services
 from articles.models import (
     Article,
     ArticleEntity,
+    DocumentFrequency,
     RelatedExclusion,
     RelatedLink,
     RelatedScore,
@@ -20,6 +21,7 @@ from articles.models import (
 from articles.related import (
     RELATED_LIMIT,
     STORED_LIMIT,
+    TOTAL,
     rebuild_related,
     refresh_related,
     related_articles,
@@ -247,20 +249,107 @@ def test_list_is_capped():
 
 
 @pytest.mark.parametrize("count", [1, 20])
-def test_serving_costs_two_queries(django_assert_max_num_queries, count):
-    """Serving related stories costs two queries however many there are."""
+def test_serving_costs_one_query(django_assert_max_num_queries, count):
+    """Serving related stories costs one query however many there are."""
     entities = EntityFactory.create_batch(3)
     story = ArticleFactory(entities=entities)
     for _ in range(count):
         ArticleFactory(entities=entities)
         RelatedLinkFactory(article=story, target=ArticleFactory(entities=entities))
     rebuild_related()
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(1):
         entries = related_entries(story, limit=40)
         sections = {entry["article"].section.name for entry in entries}
     assert sections == {"World"}
     assert all(entry["picked"] for entry in entries[:count])
     assert not entries[count]["picked"]
+
+
+def test_a_story_without_a_section_is_served():
+    """A related story outside any section is served with no section."""
+    entity = EntityFactory()
+    story = ArticleFactory(entities=[entity])
+    other = ArticleFactory(entities=[entity], section=None)
+    rebuild_related()
+    [served] = related_articles(story)
+    assert served == other
+    assert served.section is None
+
+
+def test_unpublished_picks_do_not_use_up_the_list():
+    """Picks readers cannot see leave their places to the next stories."""
+    entity = EntityFactory()
+    story = ArticleFactory(entities=[entity])
+    RelatedLinkFactory(article=story, target=ArticleFactory(draft=True), sort_order=0)
+    picks = [
+        RelatedLinkFactory(article=story, sort_order=n).target for n in range(1, 4)
+    ]
+    suggested = ArticleFactory(entities=[entity])
+    rebuild_related()
+    assert related_articles(story, limit=4) == [*picks, suggested]
+
+
+def frequencies(*entities) -> list[int]:
+    counts = dict(DocumentFrequency.objects.values_list("feature", "df"))
+    return [counts.get(TOTAL), *(counts.get(2 * e.pk) for e in entities)]
+
+
+def test_rebuild_counts_document_frequencies():
+    """rebuild_related stores how many published stories carry each entity."""
+    common, rare = EntityFactory.create_batch(2)
+    ArticleFactory(entities=[common, rare])
+    ArticleFactory(entities=[common])
+    ArticleFactory(draft=True, entities=[common, rare])
+    ArticleFactory()
+    rebuild_related()
+    assert frequencies(common, rare) == [3, 2, 1]
+
+
+def test_document_frequencies_follow_publish_edit_and_withdraw(
+    django_capture_on_commit_callbacks,
+):
+    """Publishing, changing entities and withdrawing move the counts by one."""
+    kept, dropped, added = EntityFactory.create_batch(3)
+    ArticleFactory(entities=[kept])
+    rebuild_related()
+    assert frequencies(kept, dropped, added) == [1, 1, None, None]
+    draft = ArticleFactory(draft=True, entities=[kept, dropped])
+    refresh_related(draft)
+    assert frequencies(kept, dropped) == [1, 1, None]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish_article(article=draft)
+    assert frequencies(kept, dropped, added) == [2, 2, 1, None]
+    refresh_related(draft)
+    assert frequencies(kept, dropped, added) == [2, 2, 1, None]
+    draft.entities.remove(dropped)
+    draft.entities.add(added)
+    refresh_related(draft)
+    assert frequencies(kept, dropped, added) == [2, 2, 0, 1]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.withdraw_article(article=draft)
+    assert frequencies(kept, dropped, added) == [1, 1, 0, 0]
+    refresh_related(draft)
+    assert frequencies(kept, dropped, added) == [1, 1, 0, 0]
+
+
+def test_kept_frequencies_score_as_a_rebuild_would(
+    django_capture_on_commit_callbacks,
+):
+    """After publishing, scores from the kept counts equal those after a rebuild."""
+    entities = EntityFactory.create_batch(4)
+    for n in range(6):
+        ArticleFactory(entities=entities[n % 3 : n % 3 + 2])
+    rebuild_related()
+    draft = ArticleFactory(draft=True, entities=entities[1:])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish_article(article=draft)
+    kept = [(s.target_id, s.score) for s in suggest(draft)]
+    rebuild_related()
+    rebuilt = [(s.target_id, s.score) for s in suggest(draft)]
+    assert [pk for pk, _ in kept] == [pk for pk, _ in rebuilt]
+    assert [score for _, score in kept] == pytest.approx(
+        [score for _, score in rebuilt]
+    )
 
 
 def test_rebuild_matches_scoring_one_story_at_a_time():

@@ -11,12 +11,13 @@ from articles.related import rebuild_related
 
 class Command(BaseCommand):
     help = (
-        "Recompute the stored related stories of every published story (after a "
-        "bulk import, or nightly to correct IDF drift)."
+        "Recompute the stored related stories and document frequencies of every "
+        "published story (once after installing, after a bulk import, or nightly "
+        "to correct IDF drift)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--batch-size", type=int, default=2000)
+        parser.add_argument("--batch-size", type=int, default=5000)
 
     def handle(self, *args, **options) -> None:
         started = time.perf_counter()
