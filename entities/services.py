@@ -32,11 +32,12 @@ def suggest_entities(*, article: Article, confirm: bool = False) -> list[Suggest
         )
     )
 
-    new, changed, to_confirm = [], [], []
+    new, changed, to_confirm, current = [], [], [], []
     for entity_id, detection in found.items():
         suggestion = existing.get(entity_id) or Suggestion(
             article=article, entity_id=entity_id
         )
+        before = _suggestion_state(suggestion)
         suggestion.mention_count = detection.count
         suggestion.first_field = detection.first_field
         suggestion.first_offset = detection.first_offset
@@ -48,7 +49,12 @@ def suggest_entities(*, article: Article, confirm: bool = False) -> list[Suggest
             if suggestion.status != Suggestion.Status.CONFIRMED:
                 to_confirm.append(suggestion)
             suggestion.status = Suggestion.Status.CONFIRMED
-        (changed if suggestion.pk else new).append(suggestion)
+        current.append(suggestion)
+        if suggestion.pk is None:
+            new.append(suggestion)
+        elif _suggestion_state(suggestion) != before:
+            # Re-saving an unchanged story writes nothing.
+            changed.append(suggestion)
 
     Suggestion.objects.bulk_create(new)
     Suggestion.objects.bulk_update(
@@ -75,26 +81,38 @@ def suggest_entities(*, article: Article, confirm: bool = False) -> list[Suggest
         ]
     )
     _record_candidates(article, body_text)
-    return new + changed
+    return current
+
+
+def _suggestion_state(suggestion: Suggestion) -> tuple:
+    return (
+        suggestion.mention_count,
+        suggestion.first_field,
+        suggestion.first_offset,
+        suggestion.relevance,
+        suggestion.alias,
+        suggestion.status,
+    )
 
 
 def _record_candidates(article: Article, body_text: str) -> None:
     text = "\n\n".join([article.headline, article.dek, body_text])
-    candidates = matcher.find_candidates(text)
-    dismissed = set(
-        article.candidates.filter(dismissed=True).values_list("name", flat=True)
+    stored = list(
+        article.candidates.values_list("name", "kind", "mention_count", "dismissed")
     )
+    dismissed = {name for name, _, _, is_dismissed in stored if is_dismissed}
+    found = {
+        (candidate.name[:200], candidate.kind, candidate.count)
+        for candidate in matcher.find_candidates(text)
+        if candidate.name[:200] not in dismissed
+    }
+    if found == {row[:3] for row in stored if not row[3]}:
+        return
     article.candidates.filter(dismissed=False).delete()
     Candidate.objects.bulk_create(
         [
-            Candidate(
-                article=article,
-                name=candidate.name[:200],
-                kind=candidate.kind,
-                mention_count=candidate.count,
-            )
-            for candidate in candidates
-            if candidate.name not in dismissed
+            Candidate(article=article, name=name, kind=kind, mention_count=count)
+            for name, kind, count in sorted(found)
         ],
         ignore_conflicts=True,
     )
