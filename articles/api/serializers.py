@@ -338,6 +338,57 @@ class ArticleSerializer(serializers.ModelSerializer):
     def get_tags(self, article: Article) -> list[str]:
         return [tag.name for tag in article.tag_list]
 
+    def to_representation(self, article: Article) -> dict:
+        # Written out for the fields every story has: a page of 100 stories runs
+        # this 100 times, and DRF's generic walk through each field's source
+        # costs more than the page's queries. Subclasses' extra fields take the
+        # generic way.
+        fields = self.fields
+        data = {}
+        for name, field in fields.items():
+            value = _FAST_FIELDS.get(name)
+            if value is not None:
+                data[name] = value(field, article)
+                continue
+            attribute = field.get_attribute(article)
+            data[name] = (
+                None if attribute is None else field.to_representation(attribute)
+            )
+        return data
+
+
+def _nullable(field, value):
+    return None if value is None else field.to_representation(value)
+
+
+_FAST_FIELDS = {
+    "id": lambda field, article: article.pk,
+    "uri": lambda field, article: article_uri(article),
+    "url": lambda field, article: field.to_representation(article),
+    "web_url": lambda field, article: web_link(field.root.context, article),
+    "headline": lambda field, article: article.headline,
+    "slug": lambda field, article: article.slug,
+    "dek": lambda field, article: article.dek,
+    "body": lambda field, article: article.body,
+    "byline": lambda field, article: article.byline,
+    "dateline": lambda field, article: article.dateline,
+    "language": lambda field, article: article.language,
+    "section": lambda field, article: _nullable(field, article.section),
+    "entities": lambda field, article: field.to_representation(article.entity_list),
+    "tags": lambda field, article: [tag.name for tag in article.tag_list],
+    "thread": lambda field, article: _nullable(field, article.thread),
+    "source_name": lambda field, article: article.source_name,
+    "source_url": lambda field, article: article.source_url or None,
+    "published_at": lambda field, article: _nullable(field, article.go_live_at),
+    "first_published_at": lambda field, article: _nullable(
+        field, article.first_published_at
+    ),
+    "last_published_at": lambda field, article: _nullable(
+        field, article.last_published_at
+    ),
+    "updated_at": lambda field, article: _nullable(field, article.updated_at),
+}
+
 
 class RelatedArticleSerializer(ArticleSerializer):
     """A story to read next: an editor's pick, or a suggestion with its score;

@@ -232,7 +232,15 @@ class ArticleViewSet(
     article_actions = frozenset({"list", "retrieve", "related"})
 
     def get_queryset(self) -> ArticleQuerySet:
-        return published_articles_for_api()
+        queryset = published_articles_for_api()
+        if (
+            self.action == "list"
+            and not self.wants_ninjs
+            and "body" not in getattr(self, "article_fields", ["body"])
+        ):
+            # The body is most of a row; a list leaves it out unless expanded.
+            queryset = queryset.defer("body")
+        return queryset
 
     def get_serializer_class(self):
         if self.wants_ninjs:
