@@ -301,6 +301,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 status=form.cleaned_data["status"],
                 section=form.cleaned_data["section"],
                 published_at=form.cleaned_data["published_at"],
+                confirm_entities=form.cleaned_data["confirm_entities"],
                 by=request.user,
             )
             self.message_user(

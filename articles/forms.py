@@ -62,6 +62,12 @@ class StoryImportForm(forms.Form):
         help_text="For published stories: when readers see them. Empty means the "
         "source's own time for ninjs stories, otherwise now.",
     )
+    confirm_entities = forms.BooleanField(
+        label="Confirm detected entities",
+        required=False,
+        help_text="Tag the stories with every entity the matcher finds, instead "
+        "of leaving them as suggestions to review.",
+    )
 
     def __init__(self, *args, can_publish: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -6,7 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from articles.models import Article
-from tests.factories import SectionFactory, UserFactory
+from entities.matcher import invalidate_matcher
+from tests.factories import EntityFactory, SectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +165,25 @@ def test_posting_without_files_shows_an_error(editor_client):
 
     assert response.context["form"].errors["files"]
     assert response.context["report"] is None
+
+
+def test_import_page_can_confirm_detected_entities(editor_client):
+    """Ticking "Confirm detected entities" tags the stories with what was found."""
+    kremlin = EntityFactory(name="Kremlin", kind="organization")
+    invalidate_matcher()
+    data = b"Kremlin speaks\n\nThe Kremlin said nothing more."
+    editor_client.post(
+        IMPORT_URL, {"files": [upload("a.txt", data)], "confirm_entities": "on"} | DRAFT
+    )
+    assert list(Article.objects.get().entities.all()) == [kremlin]
+
+
+def test_import_page_leaves_detected_entities_as_suggestions(editor_client):
+    """Without the box, what the matcher finds waits for an editor."""
+    EntityFactory(name="Kremlin", kind="organization")
+    invalidate_matcher()
+    data = b"Kremlin speaks\n\nThe Kremlin said nothing more."
+    editor_client.post(IMPORT_URL, {"files": [upload("a.txt", data)]} | DRAFT)
+    article = Article.objects.get()
+    assert not article.entities.exists()
+    assert article.suggestions.get().entity.name == "Kremlin"
