@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from articles.models import Article, ArticleEntity, RelatedLink, Section
+from articles.models import Article, ArticleEntity, RelatedLink, Section, Thread
 from articles.related import rebuild_related
 from articles.services import publish_article
 from entities.models import Alias, Entity
@@ -80,6 +80,30 @@ class DemoResult:
 
 
 DEMO_PARTNER = "Demo partner"
+
+# Developing stories: (title, description, the slugs of their stories).
+THREADS = (
+    (
+        "Port Alden drought, 2026",
+        "Falling reservoirs, leaking pipes and the first hosepipe ban in a decade.",
+        (
+            "greyfield-reservoir-lowest-level-in-a-decade",
+            "water-authority-leaks-scrutiny",
+            "hosepipe-ban-confirmed",
+            "low-river-lantern-festival-rethink",
+            "hosepipe-ban-what-you-can-and-cannot-do",
+        ),
+    ),
+    (
+        "Athletic's Riverside stadium",
+        "Port Alden Athletic's plan for a new ground on the Eastbank riverside.",
+        (
+            "athletic-riverside-stadium-plan",
+            "stadium-plan-splits-eastbank",
+            "okafor-backs-stadium-no-council-money",
+        ),
+    ),
+)
 
 
 def _ago(days: int, hours: int = 0) -> datetime.timedelta:
@@ -775,6 +799,14 @@ def load_demo(*, stdout: TextIO | None = None) -> DemoResult:
             )
             for sort_order, target in enumerate(demo.related)
         )
+
+    for title, description, slugs in THREADS:
+        thread, _ = Thread.objects.get_or_create(
+            title=title, defaults={"description": description}
+        )
+        Article.objects.filter(
+            pk__in=[articles[slug].pk for slug in slugs], thread__isnull=True
+        ).update(thread=thread)
 
     if created:
         # Show editors the matcher's suggestions, and readers related stories,

@@ -17,7 +17,7 @@ from articles.demo import (
     load_demo,
 )
 from articles.html import sanitize_html
-from articles.models import Article, ArticleEntity, RelatedLink, Section
+from articles.models import Article, ArticleEntity, RelatedLink, Section, Thread
 from entities.models import Alias, Entity
 from tests.factories import UserFactory
 
@@ -249,3 +249,13 @@ def test_demo_prints_a_working_partner_key_once(client):
     assert response.status_code == 200
     assert response.json()["results"]
     assert load_demo().api_key == ""
+
+
+def test_demo_has_developing_stories():
+    """The demo groups its drought and stadium stories into threads."""
+    load_demo()
+    load_demo()
+    assert Thread.objects.count() == 2
+    drought = Thread.objects.get(title__startswith="Port Alden drought")
+    assert drought.stories.count() == 5
+    assert Article.objects.published().filter(thread=drought).count() == 4
