@@ -3,11 +3,13 @@ from __future__ import annotations
 from urllib.parse import urlencode, urlsplit
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
@@ -28,12 +30,34 @@ KIND_PLURALS = {
 }
 
 
+class CappedPaginator(Paginator):
+    """Counts no further than `max_pages` pages.
+
+    Counting a million published stories on every front-page view costs more than
+    the page itself; nobody pages that far back, and older stories stay reachable
+    through sections, entities, tags, threads and the API.
+    """
+
+    max_pages = 250
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.per_page * self.max_pages].count()
+
+    @property
+    def capped(self) -> bool:
+        """Whether there are more items than `count` says."""
+        return self.count == self.per_page * self.max_pages
+
+
 class PublicPageMixin:
     """What every reader-facing page needs: its canonical address.
 
     On a paginated list the canonical address carries ?page=N only when N > 1, and
     `page_range` holds the (elided) page numbers to link to.
     """
+
+    paginator_class = CappedPaginator
 
     def get_canonical_path(self) -> str | None:
         return self.request.path

@@ -9,7 +9,7 @@ from django.utils import dateformat, timezone
 
 from articles.models import Article, ArticleEntity
 from articles.related import rebuild_related
-from articles.views import PAGE_SIZE
+from articles.views import PAGE_SIZE, CappedPaginator
 from entities.models import Entity
 from tests.factories import (
     ArticleEntityFactory,
@@ -406,3 +406,15 @@ def test_entity_list_page_escapes_entity_names(client):
     html = client.get(reverse("entities:list")).text
     assert "<script" not in html
     assert f"Entity {ESCAPED_XSS}" in html
+
+
+def test_front_page_counts_no_further_than_its_last_page(client, monkeypatch):
+    """Past the paginator's cap the front page stops counting: it serves the
+    first pages and 404s beyond the cap rather than counting the whole archive."""
+    monkeypatch.setattr(CappedPaginator, "max_pages", 2)
+    make_stories(PAGE_SIZE * 3)
+    response = client.get("/")
+    assert response.context["paginator"].count == PAGE_SIZE * 2
+    assert response.context["paginator"].capped
+    assert client.get("/?page=2").status_code == 200
+    assert client.get("/?page=3").status_code == 404
