@@ -96,6 +96,28 @@ class ArticleQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.filter(status=Article.Status.PUBLISHED, go_live_at__lte=now)
 
+    def last_changed(self) -> datetime.datetime | None:
+        """The last time any story changed for readers: an edit, a withdrawal or
+        a scheduled story going live. Cheap: both times come from index ends."""
+        # (As MAX() with a FILTER clause PostgreSQL would scan the whole table:
+        # 180 ms at a million stories.)
+        newest = Article.objects.order_by()
+        row = (
+            newest.annotate(
+                edited=models.Subquery(
+                    newest.order_by("-updated_at").values("updated_at")[:1]
+                ),
+                went_live=models.Subquery(
+                    Article.objects.published()
+                    .order_by("-go_live_at")
+                    .values("go_live_at")[:1]
+                ),
+            )
+            .values("edited", "went_live")
+            .first()
+        )
+        return max(filter(None, (row or {}).values()), default=None)
+
     def for_listing(self) -> ArticleQuerySet:
         """What a list of stories shows: section and entities loaded in bulk."""
         return self.select_related("section").prefetch_related("entities")

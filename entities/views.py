@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import Count, F, Q
 from django.db.models.functions import TruncMonth
 from django.http import Http404
@@ -12,6 +13,8 @@ from entities.models import Entity, EntityRedirect
 
 # How many entities "Often appears with" lists.
 COMPANIONS = 8
+# An upper bound: the cache key changes as soon as any story does.
+ASIDE_CACHE_SECONDS = 3600
 
 
 class EntityListView(PublicPageMixin, ListView):
@@ -80,20 +83,34 @@ class EntityDetailView(PublicPageMixin, ListView):
         if not context["paginator"].count:
             # An entity known only from drafts could give an embargoed story away.
             raise Http404("No published story is tagged with this entity.")
-        stories = self._published(self.entity.pk)
-        context["companions"] = (
-            Entity.objects.filter(article_links__content_object__in=stories)
-            .exclude(pk=self.entity.pk)
-            .annotate(shared=Count("article_links"))
-            .order_by("-shared", "name")[:COMPANIONS]
-        )
-        context["timeline"] = (
-            stories.annotate(month=TruncMonth("go_live_at"))
-            .values("month")
-            .annotate(count=Count("pk"))
-            .order_by("-month")
-        )
+        context.update(self._aggregates())
         return context
+
+    def _aggregates(self) -> dict:
+        """ "Often appears with" and the timeline: aggregates over every published
+        story of the entity (hundreds of thousands for "Russia" in a large
+        archive), cached until any story changes for readers."""
+        changed = Article.objects.last_changed()
+        key = f"entities:aside:{self.entity.pk}:{changed.timestamp() if changed else 0}"
+        if (cached := cache.get(key)) is not None:
+            return cached
+        stories = self._published(self.entity.pk)
+        aggregates = {
+            "companions": list(
+                Entity.objects.filter(article_links__content_object__in=stories)
+                .exclude(pk=self.entity.pk)
+                .annotate(shared=Count("article_links"))
+                .order_by("-shared", "name")[:COMPANIONS]
+            ),
+            "timeline": list(
+                stories.annotate(month=TruncMonth("go_live_at"))
+                .values("month")
+                .annotate(count=Count("pk"))
+                .order_by("-month")
+            ),
+        }
+        cache.set(key, aggregates, timeout=ASIDE_CACHE_SECONDS)
+        return aggregates
 
     @staticmethod
     def _published(entity_id: int):

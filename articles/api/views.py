@@ -12,7 +12,6 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     When,
 )
 from django.db.models.functions import Greatest
@@ -74,24 +73,7 @@ def published_articles_for_api() -> ArticleQuerySet:
 
 
 def stories_last_modified() -> datetime.datetime | None:
-    """The last time any story changed for readers: an edit, a withdrawal or a
-    scheduled story going live."""
-    # Each time is read from the end of an index, in one query. (As MAX() with a
-    # FILTER clause, PostgreSQL scans the table: 180 ms at a million stories.)
-    newest = Article.objects.order_by()
-    row = (
-        newest.annotate(
-            edited=Subquery(newest.order_by("-updated_at").values("updated_at")[:1]),
-            went_live=Subquery(
-                Article.objects.published()
-                .order_by("-go_live_at")
-                .values("go_live_at")[:1]
-            ),
-        )
-        .values("edited", "went_live")
-        .first()
-    )
-    return max(filter(None, (row or {}).values()), default=None)
+    return Article.objects.last_changed()
 
 
 class ConditionalGetMixin:

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 
+from articles.services import withdraw_article
 from entities.views import COMPANIONS
 from tests.factories import (
     AliasFactory,
@@ -158,8 +159,22 @@ def test_entity_page_query_count_with_companions(
             entities=[entity, *others], go_live_at=at(2020 + n % 5, n % 12 + 1)
         )
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get(entity.get_absolute_url())
 
     assert response.status_code == 200
     assert len(response.context["companions"]) == min(count * 3, COMPANIONS)
+
+
+def test_entity_aside_is_recomputed_when_a_story_changes(client):
+    """The cached "Often appears with" follows a withdrawal at once."""
+    entity = EntityFactory(name="Harbour Board")
+    other = EntityFactory(name="Quay Traders")
+    ArticleFactory(entities=[entity])
+    second = ArticleFactory(entities=[entity, other])
+    page = client.get(entity.get_absolute_url())
+    assert [e.name for e in page.context["companions"]] == ["Quay Traders"]
+
+    withdraw_article(article=second)
+    page = client.get(entity.get_absolute_url())
+    assert page.context["companions"] == []

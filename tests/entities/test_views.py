@@ -125,8 +125,9 @@ def test_entity_list_groups_entities_by_kind(client):
     assert 'Kyiv</a> <span class="count">2</span>' in html
 
 
-# nav, entity, count, stories, their entities, aliases, companions, timeline
-ENTITY_QUERIES = 8
+# nav, entity, count, stories, their entities, aliases, last change (the cache
+# key), companions, timeline
+ENTITY_QUERIES = 9
 ENTITY_LIST_QUERIES = 3  # nav, count, entities
 
 
