@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import ListView
 
-from articles.models import Article
+from articles.models import Article, ArticleEntity
 from articles.views import KIND_PLURALS, PublicPageMixin
 from entities.models import Entity, EntityRedirect
 
@@ -24,22 +24,28 @@ class EntityListView(PublicPageMixin, ListView):
     paginate_by = 100
 
     def get_queryset(self):
-        published = Article.objects.published()
-        return (
-            Entity.objects.annotate(
-                story_count=Count(
-                    "article_links",
-                    filter=Q(article_links__content_object__in=published),
-                )
-            )
-            .filter(story_count__gt=0)
-            .order_by("kind", "name", "pk")
+        # Which entities have a published story is asked entity by entity
+        # (EXISTS, stopping at the first); counting every entity's stories at
+        # once would read every link in the archive.
+        published = ArticleEntity.objects.filter(
+            tag=OuterRef("pk"), content_object__in=Article.objects.published()
         )
+        return Entity.objects.filter(Exists(published)).order_by("kind", "name", "pk")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        entities = context["object_list"]
+        counts = dict(
+            ArticleEntity.objects.filter(
+                tag__in=entities, content_object__in=Article.objects.published()
+            )
+            .values_list("tag")
+            .annotate(stories=Count("pk"))
+            .order_by()
+        )
         groups: dict[str, list[Entity]] = {}
-        for entity in context["object_list"]:
+        for entity in entities:
+            entity.story_count = counts.get(entity.pk, 0)
             groups.setdefault(entity.kind, []).append(entity)
         context["entity_groups"] = [
             (KIND_PLURALS[kind], groups[kind])

@@ -128,7 +128,7 @@ def test_entity_list_groups_entities_by_kind(client):
 # nav, entity, count, stories, their entities, aliases, last change (the cache
 # key), companions, timeline
 ENTITY_QUERIES = 9
-ENTITY_LIST_QUERIES = 3  # nav, count, entities
+ENTITY_LIST_QUERIES = 4  # nav, count, entities, their story counts
 
 
 @pytest.mark.parametrize("count", [1, 30])
