@@ -93,8 +93,15 @@ class ArticleQuerySet(models.QuerySet):
         Every public surface (pages, feeds, sitemaps, search, related lists, the
         API) starts from this queryset.
         """
-        now = now or timezone.now()
-        return self.filter(status=Article.Status.PUBLISHED, go_live_at__lte=now)
+        return self.filter(self.published_condition(now))
+
+    @staticmethod
+    def published_condition(now: datetime.datetime | None = None) -> models.Q:
+        """`published()` as a condition, for the rare query that must also see
+        other stories (the partners' change feed, which reports withdrawals)."""
+        return models.Q(
+            status=Article.Status.PUBLISHED, go_live_at__lte=now or timezone.now()
+        )
 
     def last_changed(self) -> datetime.datetime | None:
         """The last time any story changed for readers: an edit, a withdrawal or

@@ -316,7 +316,7 @@ class ChangeViewSet(
 
     def get_queryset(self) -> QuerySet[Article]:
         now = timezone.now()
-        live = Q(status=Article.Status.PUBLISHED, go_live_at__lte=now)
+        live = ArticleQuerySet.published_condition(now)
         # Live once and then taken off: first_published_at is set when a story
         # is published, even for a future go-live time, so it must also precede
         # the story's last change.
