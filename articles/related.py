@@ -675,6 +675,13 @@ def related_entries(
     )
     if with_shared:
         stories = stories.annotate(related_shared=Subquery(stored.values("shared")[:1]))
+    else:
+        # The story page shows a headline, a link, a section and a date.
+        stories = (
+            stories.select_related(None)
+            .select_related("section")
+            .only("headline", "slug", "go_live_at", "created_at", "section__name")
+        )
     entries = []
     for story in stories[:limit]:
         picked = story.pick_order is not None
