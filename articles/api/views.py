@@ -6,12 +6,15 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     Max,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     When,
 )
 from django.db.models.functions import Greatest
@@ -49,6 +52,7 @@ from articles.models import (
     Article,
     ArticleQuerySet,
     Section,
+    TaggedArticle,
     Thread,
 )
 from articles.related import related_articles, related_entries
@@ -69,6 +73,17 @@ def published_articles_for_api() -> ArticleQuerySet:
         .select_related("section", "thread")
         # The primary key breaks ties so that pages never overlap.
         .order_by("-go_live_at", "-pk")
+    )
+
+
+def count_of(links: QuerySet) -> Subquery:
+    """How many rows `links` (filtered on OuterRef("pk")) has, per outer row.
+
+    As a correlated subquery it is counted only for the rows a page returns;
+    a JOIN with GROUP BY would count every link in the archive on each request.
+    """
+    return Subquery(
+        links.order_by().values("tag").annotate(count=Count("pk")).values("count")
     )
 
 
@@ -371,17 +386,12 @@ class TagViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self) -> QuerySet[Tag]:
-        published = Article.objects.published()
+        links = TaggedArticle.objects.filter(
+            tag=OuterRef("pk"), content_object__in=Article.objects.published()
+        )
         return (
-            Tag.objects.annotate(
-                article_count=Count(
-                    "articles_taggedarticle_items",
-                    filter=Q(
-                        articles_taggedarticle_items__content_object__in=published
-                    ),
-                )
-            )
-            .filter(article_count__gt=0)
+            Tag.objects.filter(Exists(links))
+            .annotate(article_count=count_of(links))
             .order_by("name", "pk")
         )
 

@@ -2,7 +2,16 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    QuerySet,
+    Value,
+    When,
+)
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -21,6 +30,7 @@ from articles.api.views import (
     ConditionalGetMixin,
     NinjsRenderer,
     article_responses,
+    count_of,
     published_articles_for_api,
     stories_last_modified,
 )
@@ -65,15 +75,12 @@ class EntityViewSet(
     article_actions = frozenset({"articles"})
 
     def get_queryset(self) -> QuerySet[Entity]:
-        published = Article.objects.published()
+        links = ArticleEntity.objects.filter(
+            tag=OuterRef("pk"), content_object__in=Article.objects.published()
+        )
         return (
-            Entity.objects.annotate(
-                article_count=Count(
-                    "article_links",
-                    filter=Q(article_links__content_object__in=published),
-                )
-            )
-            .filter(article_count__gt=0)
+            Entity.objects.filter(Exists(links))
+            .annotate(article_count=count_of(links))
             .prefetch_related("aliases")
             .order_by("name", "pk")
         )
