@@ -24,9 +24,10 @@ from entities.models import Entity
 EXPANDABLE = ("body",)
 
 
-def article_list_url(request: Request | None, **filters: str) -> str:
-    """The address of the story list narrowed by `filters` (entity=, section=)."""
-    return f"{reverse('api:article-list', request=request)}?{urlencode(filters)}"
+def article_list_url(context: dict, **filters: str) -> str:
+    """The address of the story list narrowed by `filters` (entity=, section=),
+    with the list's address reversed once per response (see `api_link`)."""
+    return f"{api_link(context, 'api:article-list')}?{urlencode(filters)}"
 
 
 def api_link(context: dict, view_name: str, key: object = None, kwarg: str = "pk"):
@@ -191,8 +192,7 @@ class SectionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_articles_url(self, section: Section) -> str:
-        url = api_link(self.root.context, "api:article-list")
-        return f"{url}?{urlencode({'section': section.slug})}"
+        return article_list_url(self.root.context, section=section.slug)
 
     def to_representation(self, section: Section) -> dict:
         # Written out: it runs for every story of a page, and going field by
@@ -434,8 +434,7 @@ class TagSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_articles_url(self, tag: Tag) -> str:
-        url = api_link(self.root.context, "api:article-list")
-        return f"{url}?{urlencode({'tag': tag.slug})}"
+        return article_list_url(self.root.context, tag=tag.slug)
 
 
 class ThreadStorySerializer(serializers.ModelSerializer):
@@ -486,8 +485,7 @@ class ThreadSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_articles_url(self, thread: Thread) -> str:
-        url = api_link(self.root.context, "api:article-list")
-        return f"{url}?{urlencode({'thread': thread.slug})}"
+        return article_list_url(self.root.context, thread=thread.slug)
 
 
 class ThreadDetailSerializer(ThreadSerializer):

@@ -35,4 +35,4 @@ class EntitySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_articles_url(self, entity: Entity) -> str:
-        return article_list_url(self.context.get("request"), entity=entity.slug)
+        return article_list_url(self.root.context, entity=entity.slug)
