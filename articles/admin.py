@@ -4,45 +4,17 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
-from django.views.decorators.http import require_POST
 from taggit.admin import TagAdmin
 from taggit.models import Tag
 
 from articles import services
 from articles.forms import StoryImportForm
 from articles.importers import import_files
-from articles.models import (
-    Article,
-    ArticleEntity,
-    RelatedExclusion,
-    RelatedLink,
-    Section,
-    TaggedArticle,
-    Thread,
-)
-from articles.related import suggest
-from entities.admin import render_suggestions
-from entities.models import Entity
-from entities.services import suggest_entities
-
-
-class EntityKindFilter(admin.SimpleListFilter):
-    title = "entity kind"
-    parameter_name = "entity_kind"
-
-    def lookups(self, request, model_admin):
-        return Entity.Kind.choices
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(entity_links__tag__kind=self.value()).distinct()
-        return queryset
+from articles.models import Article, ArticleEntity, Section, TaggedArticle, Thread
 
 
 class ArticleEntityInline(admin.TabularInline):
@@ -59,28 +31,11 @@ class TaggedArticleInline(admin.TabularInline):
     extra = 1
 
 
-class RelatedLinkInline(admin.TabularInline):
-    model = RelatedLink
-    fk_name = "article"
-    autocomplete_fields = ["target"]
-    fields = ["target", "sort_order"]
-    extra = 1
-    verbose_name = "related story"
-    verbose_name_plural = "related stories (editor's picks, shown first)"
-
-
-class RelatedExclusionInline(admin.TabularInline):
-    model = RelatedExclusion
-    fk_name = "article"
-    autocomplete_fields = ["target"]
-    fields = ["target"]
-    extra = 0
-    verbose_name = "excluded suggestion"
-    verbose_name_plural = "suggestions never to show (exclusions)"
-
-
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    """The story form. `entities.admin` and `related.admin` extend it with their
+    panels and register the finished form."""
+
     list_display = [
         "headline",
         "section",
@@ -89,7 +44,7 @@ class ArticleAdmin(admin.ModelAdmin):
         "entity_count",
         "updated_at",
     ]
-    list_filter = ["status", "section", "go_live_at", EntityKindFilter, "language"]
+    list_filter = ["status", "section", "go_live_at", "language"]
     list_select_related = ["section"]
     search_fields = ["headline", "dek", "body"]
     date_hierarchy = "go_live_at"
@@ -97,26 +52,18 @@ class ArticleAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section", "thread"]
-    inlines = [
-        ArticleEntityInline,
-        TaggedArticleInline,
-        RelatedLinkInline,
-        RelatedExclusionInline,
-    ]
+    inlines = [ArticleEntityInline, TaggedArticleInline]
     readonly_fields = [
         "first_published_at",
         "last_published_at",
         "created_at",
         "updated_at",
         "preview_link",
-        "related_suggestions",
-        "entity_suggestions",
     ]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "dek", "body"]}),
         ("Credits", {"fields": ["byline", "dateline", "section", "language"]}),
-        ("Entities found in the text", {"fields": ["entity_suggestions"]}),
-        ("Related stories", {"fields": ["thread", "related_suggestions"]}),
+        ("Related stories", {"fields": ["thread"]}),
         (
             "Publishing",
             {
@@ -148,16 +95,6 @@ class ArticleAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.import_view),
                 name="articles_article_import",
             ),
-            path(
-                "<int:pk>/pin/<int:target>/",
-                self.admin_site.admin_view(self.pin_view),
-                name="articles_article_pin",
-            ),
-            path(
-                "<int:pk>/exclude/<int:target>/",
-                self.admin_site.admin_view(self.exclude_view),
-                name="articles_article_exclude",
-            ),
             *super().get_urls(),
         ]
 
@@ -183,10 +120,6 @@ class ArticleAdmin(admin.ModelAdmin):
     def entity_count(self, article: Article) -> int:
         return article.entity_count
 
-    @admin.display(description="suggestions")
-    def entity_suggestions(self, article: Article) -> str:
-        return render_suggestions(article)
-
     @admin.display(description="preview")
     def preview_link(self, article: Article) -> str:
         if not article.pk:
@@ -195,94 +128,6 @@ class ArticleAdmin(admin.ModelAdmin):
             '<a href="{}" target="_blank">Preview as a reader would see it</a>',
             article.get_preview_url(),
         )
-
-    @admin.display(description="suggested related stories")
-    def related_suggestions(self, article: Article) -> str:
-        """Automatic suggestions, scored now, with a pin and an exclude button."""
-        if not article.pk:
-            return "Save the story to see suggestions."
-        picked = set(article.related_links.values_list("target_id", flat=True))
-        suggestions = [s for s in suggest(article) if s.target_id not in picked]
-        if not suggestions:
-            return "No suggestions: add entities or tags this story shares with others."
-        targets = Article.objects.in_bulk([s.target_id for s in suggestions])
-        rows = format_html_join(
-            "",
-            "<tr><td><a href='{}'>{}</a><br><small>{}</small></td><td>{}</td>"
-            "<td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    reverse("admin:articles_article_change", args=[s.target_id]),
-                    targets[s.target_id].headline,
-                    targets[s.target_id].go_live_at.date()
-                    if targets[s.target_id].go_live_at
-                    else "",
-                    f"{s.score:.2f}",
-                    ", ".join(
-                        e["name"] for e in s.shared["entities"] + s.shared["tags"]
-                    ),
-                    format_html(
-                        '<button type="submit" class="button" formaction="{}" '
-                        'formmethod="post" formnovalidate>Pin</button> '
-                        '<button type="submit" class="button" formaction="{}" '
-                        'formmethod="post" formnovalidate>Exclude</button>',
-                        reverse(
-                            "admin:articles_article_pin",
-                            args=[article.pk, s.target_id],
-                        ),
-                        reverse(
-                            "admin:articles_article_exclude",
-                            args=[article.pk, s.target_id],
-                        ),
-                    ),
-                )
-                for s in suggestions
-            ),
-        )
-        return format_html(
-            "<p class='help'>Scored from the entities and tags each story shares, "
-            "rarest first, and how close in time they are. Pinning or excluding "
-            "discards unsaved changes to this form.</p>"
-            "<table><thead><tr><th>story</th><th>score</th><th>shared</th>"
-            "<th></th></tr></thead><tbody>{}</tbody></table>",
-            rows,
-        )
-
-    def _related_action(self, request: HttpRequest, pk: int, target: int, action):
-        article = get_object_or_404(Article, pk=pk)
-        if not self.has_change_permission(request, article):
-            raise PermissionDenied
-        other = get_object_or_404(Article, pk=target)
-        action(article=article, target=other)
-        return other, HttpResponseRedirect(
-            reverse("admin:articles_article_change", args=[article.pk])
-        )
-
-    @method_decorator(require_POST)
-    def pin_view(self, request: HttpRequest, pk: int, target: int) -> HttpResponse:
-        """Make a suggestion an editor's pick (POST from the change form)."""
-        other, response = self._related_action(
-            request, pk, target, services.pin_related
-        )
-        self.message_user(request, f"Pinned “{other}” as related.", messages.SUCCESS)
-        return response
-
-    @method_decorator(require_POST)
-    def exclude_view(self, request: HttpRequest, pk: int, target: int) -> HttpResponse:
-        """Never suggest a story next to this one again (POST from the change form)."""
-        other, response = self._related_action(
-            request, pk, target, services.exclude_related
-        )
-        self.message_user(
-            request, f"“{other}” will no longer be suggested.", messages.SUCCESS
-        )
-        return response
-
-    def save_related(self, request, form, formsets, change) -> None:
-        super().save_related(request, form, formsets, change)
-        suggest_entities(article=form.instance)
-        # Entities or tags may have changed: the stored suggestions follow.
-        services.refresh_related_later(article=form.instance)
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         """Upload plain-text or ninjs files and see what became of each."""
@@ -330,13 +175,14 @@ class ArticleAdmin(admin.ModelAdmin):
         return readonly
 
     def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        if "status" not in form.changed_data:
-            return
-        if obj.status == Article.Status.PUBLISHED:
+        # A change of status goes through the transition that owns it, which
+        # saves the story (once) with the rest of the form's changes.
+        if "status" in form.changed_data and obj.status == Article.Status.PUBLISHED:
             services.publish_article(article=obj, by=request.user, at=obj.go_live_at)
-        elif obj.status == Article.Status.WITHDRAWN:
+        elif "status" in form.changed_data and obj.status == Article.Status.WITHDRAWN:
             services.withdraw_article(article=obj, by=request.user)
+        else:
+            super().save_model(request, obj, form, change)
 
     @admin.action(description="Publish selected stories", permissions=["publish"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:

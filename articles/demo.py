@@ -15,13 +15,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from articles.models import Article, ArticleEntity, RelatedLink, Section, Thread
-from articles.related import rebuild_related
+from articles.models import Article, ArticleEntity, Section, Thread
 from articles.services import publish_article
 from entities.models import Alias, Entity
 from entities.services import suggest_entities
 from partners.models import Partner
 from partners.services import create_partner
+from related.models import RelatedLink
+from related.rebuild import rebuild_related
 
 EDITOR_USERNAME = "editor"
 DEFAULT_EDITOR_PASSWORD = "newsroom-demo"

@@ -11,6 +11,7 @@ from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
+from articles.choices import Relevance
 from articles.html import BODY_EXTENSIONS, sanitize_html
 
 
@@ -42,9 +43,7 @@ class Section(models.Model):
 class ArticleEntity(TaggedItemBase):
     """The link between a story and an entity it is about or only mentions."""
 
-    class Relevance(models.TextChoices):
-        ABOUT = "about", "About"
-        MENTIONS = "mentions", "Mentions"
+    Relevance = Relevance
 
     content_object = models.ForeignKey(
         "articles.Article", on_delete=models.CASCADE, related_name="entity_links"
@@ -274,40 +273,6 @@ class Article(models.Model):
         return slug
 
 
-class RelatedLink(models.Model):
-    """An editor's pick: a story to read next, shown before automatic suggestions."""
-
-    article = models.ForeignKey(
-        Article, on_delete=models.CASCADE, related_name="related_links"
-    )
-    target = models.ForeignKey(
-        Article,
-        on_delete=models.CASCADE,
-        related_name="relatedlink_targets",
-        verbose_name="related story",
-    )
-    sort_order = models.PositiveIntegerField(default=0, db_index=True)
-
-    class Meta:
-        ordering = ["sort_order", "pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["article", "target"], name="related_link_unique"
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(article=models.F("target")),
-                name="related_link_not_self",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.article} → {self.target}"
-
-    def clean(self) -> None:
-        if self.article_id and self.article_id == self.target_id:
-            raise ValidationError({"target": "A story cannot be related to itself."})
-
-
 class Thread(models.Model):
     """A developing story: the stories that follow one event, read in time order."""
 
@@ -341,103 +306,3 @@ class Thread(models.Model):
             .order_by("go_live_at", "pk")
             .select_related("section")
         )
-
-
-class RelatedExclusion(models.Model):
-    """A story the editor never wants suggested as related to another."""
-
-    article = models.ForeignKey(
-        Article, on_delete=models.CASCADE, related_name="related_exclusions"
-    )
-    target = models.ForeignKey(
-        Article,
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name="excluded story",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = "excluded suggestion"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["article", "target"], name="related_exclusion_unique"
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(article=models.F("target")),
-                name="related_exclusion_not_self",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.article} ↛ {self.target}"
-
-    def clean(self) -> None:
-        if self.article_id and self.article_id == self.target_id:
-            raise ValidationError({"target": "A story cannot exclude itself."})
-
-
-class RelatedScore(models.Model):
-    """A precomputed automatic suggestion: how strongly `target` relates to
-    `article`, and the entities and tags they share.
-
-    Derived data, rebuilt by `manage.py rebuild_related`; editors never edit it.
-    """
-
-    article = models.ForeignKey(
-        Article, on_delete=models.CASCADE, related_name="related_scores"
-    )
-    target = models.ForeignKey(
-        Article, on_delete=models.CASCADE, related_name="related_score_targets"
-    )
-    score = models.FloatField()
-    rank = models.PositiveSmallIntegerField()
-    shared = models.JSONField(default=dict)
-
-    class Meta:
-        # By the column, not the story's own ordering, which would join Article.
-        ordering = ["article_id", "rank"]
-        indexes = [models.Index(fields=["article", "rank"], name="related_score_rank")]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["article", "target"], name="related_score_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.article_id} → {self.target_id} ({self.score:.2f})"
-
-
-class DocumentFrequency(models.Model):
-    """How many published stories carry an entity or topic tag.
-
-    Derived data for related-story scoring, kept by `articles.related`: rebuilt by
-    `manage.py rebuild_related`, then moved by one on every publish, withdrawal or
-    change of a story's entities. `feature` is 2 × entity id, or 2 × tag id + 1;
-    feature 0 counts the published stories themselves.
-    """
-
-    feature = models.BigIntegerField(primary_key=True)
-    df = models.IntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.feature}: {self.df}"
-
-
-class StoryFeatures(models.Model):
-    """The entities and tags a published story was last counted with in
-    `DocumentFrequency`, so the counts can be moved exactly when it changes.
-
-    Derived data, kept by `articles.related`.
-    """
-
-    article = models.OneToOneField(
-        Article, on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
-    features = models.JSONField(default=list)
-
-    class Meta:
-        verbose_name_plural = "story features"
-
-    def __str__(self) -> str:
-        return f"{self.article_id}: {self.features}"

@@ -11,9 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from taggit.models import Tag
 
-from articles.models import Article, RelatedExclusion, RelatedLink, Section, Thread
+from articles.models import Article, Section, Thread
 from entities.models import Entity
 from entities.services import suggest_entities
+from related.services import refresh_related_later
 
 if TYPE_CHECKING:
     from articles.importers import EntityRef, StoryData
@@ -158,52 +159,3 @@ def thread_named(title_or_slug: str) -> Thread:
     if thread is None:
         thread = Thread.objects.create(title=title_or_slug)
     return thread
-
-
-def refresh_related_later(*, article: Article) -> None:
-    """Recompute the stored related stories around `article` in the background,
-    once the current transaction commits (its entities or status changed)."""
-    from articles.tasks import refresh_related_lists
-
-    transaction.on_commit(lambda: refresh_related_lists.enqueue(article.pk))
-
-
-@transaction.atomic
-def pin_related(*, article: Article, target: Article) -> RelatedLink:
-    """Make `target` an editor's pick for `article`, after the existing picks.
-
-    Pinning removes an exclusion of the same story. Raises ValidationError for
-    the story itself.
-    """
-    link = RelatedLink(article=article, target=target)
-    link.full_clean(
-        exclude=["sort_order"], validate_unique=False, validate_constraints=False
-    )
-    last = (
-        RelatedLink.objects.filter(article=article)
-        .order_by("-sort_order")
-        .values_list("sort_order", flat=True)
-        .first()
-    )
-    link, _ = RelatedLink.objects.get_or_create(
-        article=article,
-        target=target,
-        defaults={"sort_order": 0 if last is None else last + 1},
-    )
-    RelatedExclusion.objects.filter(article=article, target=target).delete()
-    return link
-
-
-@transaction.atomic
-def exclude_related(*, article: Article, target: Article) -> RelatedExclusion:
-    """Never suggest `target` next to `article` again (it may still be picked).
-
-    Takes effect at once: the stored suggestion is dropped too.
-    """
-    exclusion = RelatedExclusion(article=article, target=target)
-    exclusion.full_clean(validate_unique=False, validate_constraints=False)
-    exclusion, _ = RelatedExclusion.objects.get_or_create(
-        article=article, target=target
-    )
-    article.related_scores.filter(target=target).delete()
-    return exclusion

@@ -15,8 +15,8 @@ from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from articles.models import Article, ArticleEntity, Section, Thread
-from articles.related import related_articles
 from entities.models import Entity
+from related.serving import related_articles
 
 PAGE_SIZE = 20
 THREAD_NEIGHBOURS = 3

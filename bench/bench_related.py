@@ -77,13 +77,10 @@ def main() -> int:
 
     from articles.management.commands.seed_corpus import seed_corpus
     from articles.models import Article, ArticleEntity
-    from articles.related import (
-        rebuild_related,
-        refresh_related,
-        related_articles,
-        related_entries,
-    )
     from articles.services import publish_article
+    from related.rebuild import rebuild_related
+    from related.serving import related_articles, related_entries
+    from related.upkeep import refresh_related
 
     call_command("migrate", verbosity=0)
     report(f"machine: {machine()}")

@@ -12,7 +12,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from articles.admin import ArticleAdmin as BaseArticleAdmin
 from articles.html import html_to_text
+from articles.models import Article
 from entities import services
 from entities.matcher import invalidate_matcher
 from entities.models import Alias, Candidate, Entity, EntityRedirect, Suggestion
@@ -226,6 +228,49 @@ class SuggestionAdmin(admin.ModelAdmin):
         else:
             raise PermissionDenied
         return _back_to_story(article_id)
+
+
+class EntityKindFilter(admin.SimpleListFilter):
+    title = "entity kind"
+    parameter_name = "entity_kind"
+
+    def lookups(self, request, model_admin):
+        return Entity.Kind.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(entity_links__tag__kind=self.value()).distinct()
+        return queryset
+
+
+def _after(fieldsets: list, name: str, fieldset: tuple) -> list:
+    position = next(i for i, (title, _) in enumerate(fieldsets) if title == name)
+    return [*fieldsets[: position + 1], fieldset, *fieldsets[position + 1 :]]
+
+
+admin.site.unregister(Article)
+
+
+@admin.register(Article)
+class ArticleAdmin(BaseArticleAdmin):
+    """The story form with the entities the matcher found; `related.admin`
+    extends it further."""
+
+    list_filter = ["status", "section", "go_live_at", EntityKindFilter, "language"]
+    readonly_fields = [*BaseArticleAdmin.readonly_fields, "entity_suggestions"]
+    fieldsets = _after(
+        BaseArticleAdmin.fieldsets,
+        "Credits",
+        ("Entities found in the text", {"fields": ["entity_suggestions"]}),
+    )
+
+    @admin.display(description="suggestions")
+    def entity_suggestions(self, article: Article) -> str:
+        return render_suggestions(article)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        services.suggest_entities(article=form.instance)
 
 
 def _back_to_story(article_id: int) -> HttpResponseRedirect:

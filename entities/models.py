@@ -6,6 +6,8 @@ from django.db import models
 from django.urls import reverse
 from taggit.models import TagBase
 
+from articles.choices import Relevance
+
 wikidata_id_validator = RegexValidator(
     r"^Q[1-9][0-9]*$", "A Wikidata ID is Q followed by digits, e.g. Q42."
 )
@@ -172,7 +174,9 @@ class Suggestion(models.Model):
         Entity, on_delete=models.CASCADE, related_name="suggestions"
     )
     status = models.CharField(max_length=16, choices=Status, default=Status.SUGGESTED)
-    relevance = models.CharField(max_length=16, default="mentions")
+    relevance = models.CharField(
+        max_length=16, choices=Relevance, default=Relevance.MENTIONS
+    )
     mention_count = models.PositiveIntegerField(default=1)
     first_field = models.CharField(max_length=16, choices=Field, default=Field.BODY)
     first_offset = models.PositiveIntegerField(default=0)

@@ -10,6 +10,7 @@ from articles.html import html_to_text
 from articles.models import Article, ArticleEntity
 from entities import matcher
 from entities.models import Alias, Candidate, Entity, EntityRedirect, Suggestion
+from related.services import refresh_related_later
 
 
 @transaction.atomic
@@ -71,15 +72,13 @@ def suggest_entities(*, article: Article, confirm: bool = False) -> list[Suggest
     article.suggestions.filter(status=Suggestion.Status.SUGGESTED).exclude(
         entity_id__in=found
     ).delete()
-    ArticleEntity.objects.bulk_create(
-        [
-            ArticleEntity(
-                content_object=article, tag_id=s.entity_id, relevance=s.relevance
-            )
-            for s in to_confirm
-            if s.entity_id not in tagged
-        ]
-    )
+    if confirmed := [
+        ArticleEntity(content_object=article, tag_id=s.entity_id, relevance=s.relevance)
+        for s in to_confirm
+        if s.entity_id not in tagged
+    ]:
+        ArticleEntity.objects.bulk_create(confirmed)
+        refresh_related_later(article=article)
     _record_candidates(article, body_text)
     return current
 
@@ -128,6 +127,7 @@ def confirm_suggestion(*, suggestion: Suggestion) -> Suggestion:
         tag=suggestion.entity,
         defaults={"relevance": suggestion.relevance},
     )
+    refresh_related_later(article=suggestion.article)
     return suggestion
 
 
@@ -139,6 +139,7 @@ def reject_suggestion(*, suggestion: Suggestion) -> Suggestion:
     ArticleEntity.objects.filter(
         content_object=suggestion.article, tag=suggestion.entity
     ).delete()
+    refresh_related_later(article=suggestion.article)
     return suggestion
 
 
@@ -168,6 +169,7 @@ def create_entity_from_candidate(
     )
     # The same name is no longer unknown on any story.
     Candidate.objects.filter(name=candidate.name).delete()
+    refresh_related_later(article=article)
     return entity
 
 
@@ -176,10 +178,16 @@ def merge_entities(*, keep: Entity, merge: Iterable[Entity]) -> Entity:
     """Fold each entity in `merge` into `keep`: tags, suggestions, aliases, URL.
 
     The merged entities are deleted; their pages redirect permanently to `keep`.
+    The related lists of the stories that carried them are refreshed.
     """
     for other in merge:
         if other.pk == keep.pk:
             continue
+        refresh_related_later(
+            article_ids=ArticleEntity.objects.filter(tag=other).values_list(
+                "content_object_id", flat=True
+            )
+        )
         _move_links(keep, other)
         _move_suggestions(keep, other)
         names = {other.name, *other.aliases.values_list("name", flat=True)}

@@ -63,8 +63,10 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "newsroom",
+    # Before articles: the story's entity manager needs Entity loaded.
     "entities",
     "articles",
+    "related",
     "partners",
 ]
 

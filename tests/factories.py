@@ -8,15 +8,9 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from articles.models import (
-    Article,
-    ArticleEntity,
-    RelatedExclusion,
-    RelatedLink,
-    Section,
-    Thread,
-)
+from articles.models import Article, ArticleEntity, Section, Thread
 from entities.models import Alias, Entity
+from related.models import RelatedExclusion, RelatedLink
 
 
 class UserFactory(DjangoModelFactory):
@@ -44,7 +38,7 @@ class EditorFactory(UserFactory):
             return
         self.user_permissions.set(
             Permission.objects.filter(
-                content_type__app_label__in=["articles", "entities", "taggit"]
+                content_type__app_label__in=["articles", "entities", "related", "taggit"]
             )
         )
 

@@ -55,7 +55,7 @@ from articles.models import (
     TaggedArticle,
     Thread,
 )
-from articles.related import related_articles, related_entries
+from related.serving import related_articles, related_entries
 
 
 class NinjsRenderer(JSONRenderer):

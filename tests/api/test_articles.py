@@ -8,8 +8,8 @@ from django.db import connection
 from django.utils import timezone
 
 from articles.models import Article, ArticleEntity
-from articles.related import rebuild_related
 from entities.models import Entity
+from related.rebuild import rebuild_related
 from tests.factories import (
     ArticleEntityFactory,
     ArticleFactory,

@@ -7,8 +7,8 @@ import jsonschema
 import pytest
 
 from articles.models import ArticleEntity
-from articles.related import rebuild_related
 from entities.models import Entity
+from related.rebuild import rebuild_related
 from tests.factories import (
     ArticleEntityFactory,
     ArticleFactory,

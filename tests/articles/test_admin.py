@@ -4,8 +4,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from taggit.models import Tag
 
-from articles.models import Article, ArticleEntity, RelatedLink
+from articles.models import Article, ArticleEntity
 from entities.models import Entity
+from related.models import RelatedLink
 from tests.factories import (
     ArticleEntityFactory,
     ArticleFactory,
@@ -434,22 +435,3 @@ def test_entity_autocomplete(editor_client):
     expected = [{"id": str(ada.pk), "text": "Ada Lovelace"}]
     assert by_name.json()["results"] == expected
     assert by_alias.json()["results"] == expected
-
-
-def test_related_story_autocomplete(editor_client):
-    """The related story picker finds stories by headline."""
-    wanted = ArticleFactory(headline="Bridge reopens")
-    ArticleFactory(headline="Election called")
-
-    response = editor_client.get(
-        "/admin/autocomplete/",
-        {
-            "app_label": "articles",
-            "model_name": "relatedlink",
-            "field_name": "target",
-            "term": "bridge",
-        },
-    )
-
-    assert response.status_code == 200
-    assert [r["id"] for r in response.json()["results"]] == [str(wanted.pk)]

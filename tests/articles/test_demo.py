@@ -17,8 +17,9 @@ from articles.demo import (
     load_demo,
 )
 from articles.html import sanitize_html
-from articles.models import Article, ArticleEntity, RelatedLink, Section, Thread
+from articles.models import Article, ArticleEntity, Section, Thread
 from entities.models import Alias, Entity
+from related.models import RelatedLink
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from articles.models import Article, ArticleEntity, RelatedLink
-from tests.factories import ArticleFactory, EntityFactory, RelatedLinkFactory
+from articles.models import Article, ArticleEntity
+from tests.factories import ArticleFactory, EntityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -148,33 +148,6 @@ def test_tags_manager():
     article.tags.add("climate", "Energy")
 
     assert sorted(article.tags.names()) == ["Climate", "Energy"]
-
-
-def test_related_link_to_itself_fails_clean():
-    """A story cannot be related to itself (form validation)."""
-    article = ArticleFactory()
-    link = RelatedLink(article=article, target=article)
-
-    with pytest.raises(ValidationError) as excinfo:
-        link.full_clean()
-
-    assert "target" in excinfo.value.message_dict
-
-
-def test_related_link_to_itself_refused_by_database():
-    """A story cannot be related to itself (database constraint)."""
-    article = ArticleFactory()
-
-    with pytest.raises(IntegrityError), transaction.atomic():
-        RelatedLink.objects.create(article=article, target=article)
-
-
-def test_related_link_unique():
-    """A story links to another story once."""
-    link = RelatedLinkFactory()
-
-    with pytest.raises(IntegrityError), transaction.atomic():
-        RelatedLink.objects.create(article=link.article, target=link.target)
 
 
 def test_is_live_and_is_scheduled():

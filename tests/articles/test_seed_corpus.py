@@ -5,8 +5,9 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 
-from articles.models import Article, ArticleEntity, RelatedScore
-from articles.related import rebuild_related
+from articles.models import Article, ArticleEntity
+from related.models import RelatedScore
+from related.rebuild import rebuild_related
 
 pytestmark = pytest.mark.django_db
 

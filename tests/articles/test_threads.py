@@ -9,7 +9,7 @@ from django.utils import timezone
 from articles import services
 from articles.importers import StoryData
 from articles.models import Article, Thread
-from articles.related import rebuild_related
+from related.rebuild import rebuild_related
 from tests.factories import (
     ArticleFactory,
     EntityFactory,

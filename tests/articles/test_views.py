@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from articles.models import Article, ArticleEntity
-from articles.related import rebuild_related
 from articles.views import PAGE_SIZE, CappedPaginator
 from entities.models import Entity
+from related.rebuild import rebuild_related
 from tests.factories import (
     ArticleEntityFactory,
     ArticleFactory,

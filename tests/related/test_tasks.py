@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from articles.models import RelatedScore
-from articles.tasks import refresh_related_lists
+from related.models import RelatedScore
+from related.tasks import refresh_related_lists
 from tests.factories import ArticleFactory, EntityFactory
 
 pytestmark = pytest.mark.django_db

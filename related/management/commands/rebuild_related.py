@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from articles.related import rebuild_related
+from related.rebuild import rebuild_related
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from articles.models import Article
-from articles.related import refresh_related
+from related.upkeep import refresh_related
 
 
 @task()

@@ -1,0 +1,126 @@
+"""The related-stories part of the story form: the editor's picks and
+exclusions as inlines, and the automatic suggestions with a pin and an exclude
+button.
+
+The story form is built in layers, as its apps are: `articles.admin` has the
+story itself, `entities.admin` adds what the matcher found, and this module
+adds related stories, registering the finished form for Article.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
+
+from articles.models import Article
+from entities.admin import ArticleAdmin as EntityArticleAdmin
+from related import services
+from related.models import RelatedExclusion, RelatedLink
+from related.upkeep import suggest
+
+
+class RelatedLinkInline(admin.TabularInline):
+    model = RelatedLink
+    fk_name = "article"
+    autocomplete_fields = ["target"]
+    fields = ["target", "sort_order"]
+    extra = 1
+    verbose_name = "related story"
+    verbose_name_plural = "related stories (editor's picks, shown first)"
+
+
+class RelatedExclusionInline(admin.TabularInline):
+    model = RelatedExclusion
+    fk_name = "article"
+    autocomplete_fields = ["target"]
+    fields = ["target"]
+    extra = 0
+    verbose_name = "excluded suggestion"
+    verbose_name_plural = "suggestions never to show (exclusions)"
+
+
+admin.site.unregister(Article)
+
+
+@admin.register(Article)
+class ArticleAdmin(EntityArticleAdmin):
+    inlines = [*EntityArticleAdmin.inlines, RelatedLinkInline, RelatedExclusionInline]
+    readonly_fields = [*EntityArticleAdmin.readonly_fields, "related_suggestions"]
+    fieldsets = [
+        (name, {**options, "fields": [*options["fields"], "related_suggestions"]})
+        if name == "Related stories"
+        else (name, options)
+        for name, options in EntityArticleAdmin.fieldsets
+    ]
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/pin/<int:target>/",
+                self.admin_site.admin_view(self.pin_view),
+                name="articles_article_pin",
+            ),
+            path(
+                "<int:pk>/exclude/<int:target>/",
+                self.admin_site.admin_view(self.exclude_view),
+                name="articles_article_exclude",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="suggested related stories")
+    def related_suggestions(self, article: Article) -> str:
+        """Automatic suggestions, scored now, with a pin and an exclude button."""
+        suggestions = []
+        if article.pk:
+            picked = set(article.related_links.values_list("target_id", flat=True))
+            suggestions = [s for s in suggest(article) if s.target_id not in picked]
+        stories = Article.objects.in_bulk([s.target_id for s in suggestions])
+        return render_to_string(
+            "admin/related/suggestions.html",
+            {
+                "article": article,
+                "suggestions": [(s, stories[s.target_id]) for s in suggestions],
+            },
+        )
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        # Entities, tags, text or picks may have changed: the stored lists follow.
+        services.refresh_related_later(article=form.instance)
+
+    def _related_action(self, request: HttpRequest, pk: int, target: int, action):
+        article = get_object_or_404(Article, pk=pk)
+        if not self.has_change_permission(request, article):
+            raise PermissionDenied
+        other = get_object_or_404(Article, pk=target)
+        action(article=article, target=other)
+        return other, HttpResponseRedirect(
+            reverse("admin:articles_article_change", args=[article.pk])
+        )
+
+    @method_decorator(require_POST)
+    def pin_view(self, request: HttpRequest, pk: int, target: int) -> HttpResponse:
+        """Make a suggestion an editor's pick (POST from the change form)."""
+        other, response = self._related_action(
+            request, pk, target, services.pin_related
+        )
+        self.message_user(request, f"Pinned “{other}” as related.", messages.SUCCESS)
+        return response
+
+    @method_decorator(require_POST)
+    def exclude_view(self, request: HttpRequest, pk: int, target: int) -> HttpResponse:
+        """Never suggest a story next to this one again (POST from the change form)."""
+        other, response = self._related_action(
+            request, pk, target, services.exclude_related
+        )
+        self.message_user(
+            request, f"“{other}” will no longer be suggested.", messages.SUCCESS
+        )
+        return response

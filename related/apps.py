@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class RelatedConfig(AppConfig):
+    """Related stories: the editor's picks and exclusions, and the automatic
+    suggestions scored from what stories share."""
+
+    name = "related"
+    verbose_name = "related stories"

@@ -1,0 +1,208 @@
+"""Scoring related stories: pure functions over feature weights, no ORM.
+
+Automatic suggestions are scored by what two stories share, and stored
+(`RelatedScore`) so that serving a story's list is one indexed read whatever the
+size of the archive:
+
+- every shared entity adds its inverse document frequency over published stories,
+  log(1 + N / df), times a weight for how central it is to each story (about 1,
+  mentions 0.5): sharing "Wadi Barada" counts far more than sharing "Russia";
+- every shared topic tag adds its IDF times TAG_WEIGHT;
+- the sum is multiplied by a recency factor centred on the story's own date,
+  RECENCY_FLOOR + (1 - RECENCY_FLOOR) * exp(-|days apart| / RECENCY_DAYS), so a
+  2016 story links to its own period before last week's news;
+- suggestions under MIN_SCORE are dropped.
+
+Candidates come from the posting lists of the story's rarer entities and tags
+(document frequency at most DF_CAP); commoner ones still add to the score of a
+candidate found that way but do not propose candidates of their own, which keeps
+the cost of one story independent of the size of the archive. Document
+frequencies are kept in `DocumentFrequency` (filled by `related.rebuild`, moved
+by `related.upkeep`), so publishing counts nothing over the archive.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from operator import itemgetter
+
+from articles.choices import Relevance
+
+RELATED_LIMIT = 5
+STORED_LIMIT = 10
+MIN_SCORE = 0.25
+MENTIONS_WEIGHT = 0.5
+TAG_WEIGHT = 0.3
+RECENCY_DAYS = 60.0
+RECENCY_FLOOR = 0.2
+DF_CAP = 1000
+SHARED_SHOWN = 5
+# The `DocumentFrequency` row counting the published stories themselves.
+TOTAL = 0
+
+# Entities and tags share one feature space: entity n is 2n, tag n is 2n + 1.
+TAG_SIDE_WEIGHT = math.sqrt(TAG_WEIGHT)
+SECONDS_PER_DAY = 86400.0
+
+
+def entity_feature(entity_id: int) -> int:
+    return 2 * entity_id
+
+
+def tag_feature(tag_id: int) -> int:
+    return 2 * tag_id + 1
+
+
+def relevance_weight(relevance: str) -> float:
+    return 1.0 if relevance == Relevance.ABOUT else MENTIONS_WEIGHT
+
+
+def idf(df: int, total: int) -> float:
+    """Inverse document frequency of a feature carried by `df` of `total` stories."""
+    return math.log(1 + total / max(df, 1))
+
+
+def recency(days_apart: float) -> float:
+    """The factor between RECENCY_FLOOR and 1 for two stories `days_apart`."""
+    return RECENCY_FLOOR + (1 - RECENCY_FLOOR) * math.exp(
+        -abs(days_apart) / RECENCY_DAYS
+    )
+
+
+@dataclass
+class Index:
+    """What scoring needs to know about (part of) the archive.
+
+    `features[b]` holds, for every story b, the weights of its features (at least
+    those it shares with the story being scored); `postings[f]` the stories
+    carrying a rare feature f.
+    """
+
+    total: int
+    df: dict[int, int]
+    features: dict[int, dict[int, float]] = field(default_factory=dict)
+    postings: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
+    days: dict[int, float] = field(default_factory=dict)
+
+    def idf(self, feature: int) -> float:
+        return idf(self.df.get(feature, 1), self.total)
+
+    def is_rare(self, feature: int) -> bool:
+        """Whether `feature` is rare enough (df at most DF_CAP) to propose
+        candidates of its own."""
+        return self.df.get(feature, 0) <= DF_CAP
+
+    def scores(
+        self,
+        story: int,
+        own: dict[int, float],
+        day: float,
+        excluded: set[int],
+        limit: int | None = None,
+    ) -> dict[int, float]:
+        """The candidates of `story` scoring at least MIN_SCORE, with their scores:
+        all of them, or only the best `limit`.
+        """
+        content: dict[int, float] = defaultdict(float)
+        common = []
+        for feature, weight in own.items():
+            if not self.is_rare(feature):
+                common.append((feature, weight * self.idf(feature)))
+                continue
+            weighted = weight * self.idf(feature)
+            for other, other_weight in self.postings.get(feature, ()):
+                content[other] += weighted * other_weight
+        # Common features add at most this much, and recency only shrinks a score,
+        # so a candidate whose bound is below the bar can be skipped unscored.
+        common_bound = sum(weighted for _, weighted in common)
+        features, days = self.features, self.days
+        floor, decay = RECENCY_FLOOR, 1 - RECENCY_FLOOR
+        result: dict[int, float] = {}
+        best: list[tuple[float, int]] = []
+        bar = MIN_SCORE
+        candidates: Iterable[tuple[int, float]] = content.items()
+        if limit is not None:
+            # Best bound first: once a bound falls below the bar, so do the rest.
+            candidates = sorted(candidates, key=itemgetter(1), reverse=True)
+        for other, score in candidates:
+            if score + common_bound < bar:
+                if limit is None:
+                    continue
+                break
+            if other == story or other in excluded:
+                continue
+            factor = floor + decay * math.exp(-abs(days[other] - day) / RECENCY_DAYS)
+            if common:
+                if (score + common_bound) * factor < bar:
+                    continue
+                theirs = features[other]
+                for feature, weighted in common:
+                    if feature in theirs:
+                        score += weighted * theirs[feature]
+            score *= factor
+            if score < bar:
+                continue
+            if limit is None:
+                result[other] = score
+                continue
+            heapq.heappush(best, (score, -other))
+            if len(best) > limit:
+                heapq.heappop(best)
+            if len(best) == limit:
+                bar = max(bar, best[0][0])
+        if limit is not None:
+            result = {-negated: score for score, negated in best}
+        return result
+
+    def shared(self, own: dict[int, float], other: int) -> list[tuple[int, float]]:
+        """The features `other` shares with a story, largest contribution first."""
+        theirs = self.features[other]
+        contributions = [
+            (feature, weight * theirs[feature] * self.idf(feature))
+            for feature, weight in own.items()
+            if feature in theirs
+        ]
+        contributions.sort(key=lambda pair: (-pair[1], pair[0]))
+        return contributions
+
+
+def shared_json(
+    contributions: list[tuple[int, float]],
+    entity_names: dict[int, str],
+    tag_names: dict[int, str],
+) -> dict:
+    entities, tags = [], []
+    for feature, weight in contributions:
+        if feature % 2 == 0 and len(entities) < SHARED_SHOWN:
+            entity_id = feature // 2
+            entities.append(
+                {
+                    "id": entity_id,
+                    "name": entity_names.get(entity_id, ""),
+                    "weight": round(weight, 3),
+                }
+            )
+        elif feature % 2 == 1 and len(tags) < SHARED_SHOWN:
+            tags.append(
+                {"name": tag_names.get(feature // 2, ""), "weight": round(weight, 3)}
+            )
+    return {"entities": entities, "tags": tags}
+
+
+@dataclass
+class Suggestion:
+    """One automatic suggestion: the story's id, its score and what it shares."""
+
+    target_id: int
+    score: float
+    shared: dict
+
+
+def best(scores: dict[int, float], limit: int | None) -> list[tuple[int, float]]:
+    if limit is None:
+        return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+    return heapq.nsmallest(limit, scores.items(), key=lambda pair: (-pair[1], pair[0]))

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from articles.models import Article
+from related.models import (
+    RelatedLink,
+)
+from related.rebuild import rebuild_related
+from related.serving import related_articles
+from tests.factories import (
+    ArticleFactory,
+    EntityFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+class TestAdmin:
+    def change_url(self, article: Article) -> str:
+        return reverse("admin:articles_article_change", args=[article.pk])
+
+    def test_change_form_shows_suggestions_with_scores_and_shared_entities(
+        self, editor_client
+    ):
+        """The story form lists automatic suggestions, their scores and why."""
+        entity = EntityFactory(name="Wadi Barada")
+        story = ArticleFactory(entities=[entity])
+        other = ArticleFactory(entities=[entity], headline="Water cut to Damascus")
+        response = editor_client.get(self.change_url(story))
+        content = response.content.decode()
+        assert "Water cut to Damascus" in content
+        assert "Wadi Barada" in content
+        assert (
+            reverse("admin:articles_article_pin", args=[story.pk, other.pk]) in content
+        )
+
+    def test_pin_button_creates_an_editors_pick(self, editor_client):
+        """The pin button makes the suggestion an editor's pick."""
+        entity = EntityFactory()
+        story = ArticleFactory(entities=[entity])
+        other = ArticleFactory(entities=[entity])
+        url = reverse("admin:articles_article_pin", args=[story.pk, other.pk])
+        response = editor_client.post(url)
+        assert response.status_code == 302
+        assert RelatedLink.objects.filter(article=story, target=other).exists()
+
+    def test_exclude_button_hides_the_suggestion(self, editor_client):
+        """The exclude button stops a story being suggested."""
+        entity = EntityFactory()
+        story = ArticleFactory(entities=[entity])
+        other = ArticleFactory(entities=[entity])
+        rebuild_related()
+        url = reverse("admin:articles_article_exclude", args=[story.pk, other.pk])
+        editor_client.post(url)
+        assert related_articles(story) == []
+
+    def test_pinning_needs_post_and_csrf(self, editor, client):
+        """Pinning by GET is refused, and a POST without a CSRF token fails."""
+        story, other = ArticleFactory(), ArticleFactory()
+        url = reverse("admin:articles_article_pin", args=[story.pk, other.pk])
+        client.force_login(editor)
+        assert client.get(url).status_code == 405
+        strict = Client(enforce_csrf_checks=True)
+        strict.force_login(editor)
+        assert strict.post(url).status_code == 403
+        assert not RelatedLink.objects.exists()
+
+    def test_reader_cannot_pin(self, client):
+        """Someone who is not staff cannot pin."""
+        story, other = ArticleFactory(), ArticleFactory()
+        url = reverse("admin:articles_article_pin", args=[story.pk, other.pk])
+        client.post(url)
+        assert not RelatedLink.objects.exists()
+
+
+def test_related_story_autocomplete(editor_client):
+    """The related story picker finds stories by headline."""
+    wanted = ArticleFactory(headline="Bridge reopens")
+    ArticleFactory(headline="Election called")
+
+    response = editor_client.get(
+        "/admin/autocomplete/",
+        {
+            "app_label": "related",
+            "model_name": "relatedlink",
+            "field_name": "target",
+            "term": "bridge",
+        },
+    )
+
+    assert response.status_code == 200
+    assert [r["id"] for r in response.json()["results"]] == [str(wanted.pk)]
