@@ -38,7 +38,12 @@ class EditorFactory(UserFactory):
             return
         self.user_permissions.set(
             Permission.objects.filter(
-                content_type__app_label__in=["articles", "entities", "related", "taggit"]
+                content_type__app_label__in=[
+                    "articles",
+                    "entities",
+                    "related",
+                    "taggit",
+                ]
             )
         )
 
