@@ -12,12 +12,16 @@ MOVED = ["relatedlink", "relatedexclusion", "relatedscore", "documentfrequency",
 
 
 def move_content_types(apps, schema_editor):
+    """Permissions granted on the models keep working: their content types move.
+
+    A fresh database has none yet (they are made after migrating).
+    """
     ContentType = apps.get_model("contenttypes", "ContentType")
-    db = schema_editor.connection.alias
-    ContentType.objects.using(db).filter(app_label="related", model__in=MOVED).delete()
-    ContentType.objects.using(db).filter(app_label="articles", model__in=MOVED).update(
-        app_label="related"
-    )
+    types = ContentType.objects.using(schema_editor.connection.alias)
+    for model in MOVED:
+        if types.filter(app_label="articles", model=model).exists():
+            types.filter(app_label="related", model=model).delete()
+            types.filter(app_label="articles", model=model).update(app_label="related")
 
 
 def restore_content_types(apps, schema_editor):

@@ -42,7 +42,7 @@ def writer_client(client):
     writer = UserFactory(is_staff=True)
     writer.user_permissions.set(
         Permission.objects.filter(
-            content_type__app_label__in=["articles", "entities", "taggit"]
+            content_type__app_label__in=["articles", "entities", "related", "taggit"]
         ).exclude(codename="publish_article")
     )
     client.force_login(writer)
