@@ -5,9 +5,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.urls import path
+from django.utils.html import format_html
 from taggit.admin import TagAdmin
 from taggit.models import Tag
 
@@ -256,25 +257,8 @@ class ThreadAdmin(admin.ModelAdmin):
 
     @admin.display(description="stories, oldest first")
     def timeline(self, thread: Thread) -> str:
-        if not thread.pk:
-            return "Add stories to the thread from their own form."
-        stories = thread.stories.order_by("go_live_at", "pk")
-        if not stories:
-            return "No stories yet: add them from each story's form."
-        return format_html(
-            "<ol>{}</ol>",
-            format_html_join(
-                "",
-                "<li><a href='{}'>{}</a> ({})</li>",
-                (
-                    (
-                        reverse("admin:articles_article_change", args=[story.pk]),
-                        story.headline,
-                        "scheduled"
-                        if story.is_scheduled
-                        else story.get_status_display().lower(),
-                    )
-                    for story in stories
-                ),
-            ),
+        stories = thread.stories.order_by("go_live_at", "pk") if thread.pk else []
+        return render_to_string(
+            "admin/articles/thread/timeline.html",
+            {"thread": thread, "stories": stories},
         )

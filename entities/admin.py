@@ -5,11 +5,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from articles.admin import ArticleAdmin as BaseArticleAdmin
@@ -278,104 +277,48 @@ def _back_to_story(article_id: int) -> HttpResponseRedirect:
     return HttpResponseRedirect(f"{url}#entity-suggestions")
 
 
-def render_suggestions(article) -> str:
+def render_suggestions(article: Article) -> str:
     """The editor's review panel for a story: suggestions in context, candidates.
 
     Buttons post to the suggestion admin's views through `formaction`, so one
     click decides without a nested form.
     """
-    if not article.pk:
-        return "Entities are suggested once the story is saved."
-    suggestions = list(article.suggestions.select_related("entity"))
-    candidates = list(article.candidates.filter(dismissed=False))
-    if not suggestions and not candidates:
-        return "No entities found in this story yet."
+    suggestions, candidates = [], []
+    if article.pk:
+        suggestions = list(article.suggestions.select_related("entity"))
+        candidates = list(article.candidates.filter(dismissed=False))
     texts = {
         "headline": article.headline,
         "dek": article.dek,
         "body": html_to_text(article.body),
     }
-    waiting = [s for s in suggestions if s.status == Suggestion.Status.SUGGESTED]
-    decided = [s for s in suggestions if s.status != Suggestion.Status.SUGGESTED]
-    parts = [mark_safe('<div id="entity-suggestions" class="entity-suggestions">')]
-    if waiting:
-        parts.append(format_html("<h4>Suggested ({})</h4><ul>", len(waiting)))
-        parts.extend(_suggestion_row(s, texts) for s in waiting)
-        parts.append(mark_safe("</ul>"))
-    if decided:
-        parts.append(format_html("<h4>Decided</h4><p>{}</p>", _decided(decided)))
-    if candidates:
-        parts.append(mark_safe("<h4>Names the gazetteer does not know</h4><ul>"))
-        parts.extend(_candidate_row(c) for c in candidates)
-        parts.append(mark_safe("</ul>"))
-    parts.append(mark_safe("</div>"))
-    return mark_safe("".join(parts))  # every part comes from format_html
+    return render_to_string(
+        "admin/entities/suggestions.html",
+        {
+            "article": article,
+            "waiting": [
+                (s, *_snippet(s, texts))
+                for s in suggestions
+                if s.status == Suggestion.Status.SUGGESTED
+            ],
+            "decided": [
+                s for s in suggestions if s.status != Suggestion.Status.SUGGESTED
+            ],
+            "candidates": candidates,
+            "kinds": Entity.Kind.choices,
+        },
+    )
 
 
-def _snippet(suggestion: Suggestion, texts: dict[str, str]) -> str:
+def _snippet(suggestion: Suggestion, texts: dict[str, str]) -> tuple[str, str, str]:
+    """The words the story used, with up to SNIPPET_CONTEXT characters each side."""
     text = texts.get(suggestion.first_field, "")
     start = suggestion.first_offset
     end = start + len(suggestion.alias)
     before = text[max(0, start - SNIPPET_CONTEXT) : start]
     after = text[end : end + SNIPPET_CONTEXT]
-    return format_html(
-        "{}{}<mark>{}</mark>{}{}",
-        "…" if start > SNIPPET_CONTEXT else "",
-        before,
+    return (
+        ("…" if start > SNIPPET_CONTEXT else "") + before,
         text[start:end],
-        after,
-        "…" if end + SNIPPET_CONTEXT < len(text) else "",
-    )
-
-
-def _suggestion_row(suggestion: Suggestion, texts: dict[str, str]) -> str:
-    return format_html(
-        "<li><strong>{}</strong> <small>{} · {} · {}×</small> "
-        '<button type="submit" class="button" formnovalidate formmethod="post" '
-        'formaction="{}">Confirm</button> '
-        '<button type="submit" class="button" formnovalidate formmethod="post" '
-        'formaction="{}">Reject</button><br><q>{}</q></li>',
-        suggestion.entity.name,
-        suggestion.entity.get_kind_display(),
-        suggestion.relevance,
-        suggestion.mention_count,
-        reverse("admin:entities_suggestion_decide", args=[suggestion.pk, "confirm"]),
-        reverse("admin:entities_suggestion_decide", args=[suggestion.pk, "reject"]),
-        _snippet(suggestion, texts),
-    )
-
-
-def _decided(suggestions: list[Suggestion]) -> str:
-    return format_html_join(
-        ", ",
-        "{} <small>({})</small>",
-        (
-            (suggestion.entity.name, suggestion.get_status_display().lower())
-            for suggestion in suggestions
-        ),
-    )
-
-
-def _candidate_row(candidate: Candidate) -> str:
-    options = format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        (
-            (value, " selected" if value == candidate.kind else "", label)
-            for value, label in Entity.Kind.choices
-        ),
-    )
-    return format_html(
-        "<li><strong>{}</strong> <small>{}×</small> as "
-        '<select name="candidate-kind-{}" aria-label="kind">{}</select> '
-        '<button type="submit" class="button" formnovalidate formmethod="post" '
-        'formaction="{}">Create entity</button> '
-        '<button type="submit" class="button" formnovalidate formmethod="post" '
-        'formaction="{}">Dismiss</button></li>',
-        candidate.name,
-        candidate.mention_count,
-        candidate.pk,
-        options,
-        reverse("admin:entities_candidate_decide", args=[candidate.pk, "create"]),
-        reverse("admin:entities_candidate_decide", args=[candidate.pk, "dismiss"]),
+        after + ("…" if end + SNIPPET_CONTEXT < len(text) else ""),
     )
