@@ -14,9 +14,15 @@ from articles.api.views import (
     ThreadViewSet,
 )
 from entities.api.views import EntityViewSet
+from related.api.views import RelatedArticleViewSet
 
 router = DefaultRouter()
 router.register("articles", ArticleViewSet, basename="article")
+# Anything up to the next slash reaches the view, which answers a malformed id
+# with a JSON 400.
+router.register(
+    r"articles/(?P<pk>[^/]+)/related", RelatedArticleViewSet, basename="related"
+)
 router.register("changes", ChangeViewSet, basename="change")
 router.register("entities", EntityViewSet, basename="entity")
 router.register("sections", SectionViewSet, basename="section")

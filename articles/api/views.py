@@ -26,7 +26,6 @@ from django.views.decorators.http import conditional_page
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
-from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -40,7 +39,6 @@ from articles.api.serializers import (
     ArticleSerializer,
     ChangeSerializer,
     NinjsSerializer,
-    RelatedArticleSerializer,
     SectionSerializer,
     TagSerializer,
     ThreadDetailSerializer,
@@ -55,7 +53,7 @@ from articles.models import (
     TaggedArticle,
     Thread,
 )
-from related.serving import related_articles, related_entries
+from related.serving import related_articles
 
 
 class NinjsRenderer(JSONRenderer):
@@ -219,13 +217,6 @@ def article_responses(*, many: bool) -> dict:
         parameters=[ID_PARAMETER, FIELDS_PARAMETER, FORMAT_PARAMETER],
         responses=article_responses(many=False),
     ),
-    related=extend_schema(
-        summary="Stories related to a story",
-        description="Editor picks first, then stories sharing the most entities; "
-        "each with the entities it shares with this one.",
-        parameters=[ID_PARAMETER, FIELDS_PARAMETER, EXPAND_PARAMETER],
-        responses={200: RelatedArticleSerializer(many=True)},
-    ),
 )
 class ArticleViewSet(
     ArticleFieldsMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet
@@ -238,7 +229,6 @@ class ArticleViewSet(
     # id with a JSON 400 rather than Django's HTML 404.
     lookup_value_regex = "[^/]+"
     renderer_classes = [JSONRenderer, NinjsRenderer, BrowsableAPIRenderer]
-    article_actions = frozenset({"list", "retrieve", "related"})
 
     def get_queryset(self) -> ArticleQuerySet:
         queryset = published_articles_for_api()
@@ -254,8 +244,6 @@ class ArticleViewSet(
     def get_serializer_class(self):
         if self.wants_ninjs:
             return NinjsSerializer
-        if self.action == "related":
-            return RelatedArticleSerializer
         return ArticleSerializer
 
     def get_object(self) -> Article:
@@ -278,25 +266,6 @@ class ArticleViewSet(
         if self.wants_ninjs:
             context["related"] = related_articles(article)
         return Response(self.get_serializer_class()(article, context=context).data)
-
-    @action(
-        detail=True,
-        filterset_class=None,
-        pagination_class=None,
-        renderer_classes=[JSONRenderer, BrowsableAPIRenderer],
-    )
-    def related(self, request: Request, pk: str | None = None) -> Response:
-        article = self.get_object()
-        stories = []
-        for entry in related_entries(article):
-            story = entry["article"]
-            story.picked, story.related_score = entry["picked"], entry["score"]
-            stories.append(story)
-        load_relations(stories)
-        context = self.get_serializer_context()
-        context["entity_ids"] = {link.entity_id for link in article.entity_list}
-        serializer = RelatedArticleSerializer(stories, many=True, context=context)
-        return Response(serializer.data)
 
 
 class ChangeFilter(StrictFilterSet):
