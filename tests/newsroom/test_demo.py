@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import tomllib
 from io import StringIO
 
 import pytest
@@ -9,20 +10,18 @@ from django.core.management import call_command
 from django.utils import timezone
 from taggit.models import Tag
 
-from articles.demo import (
-    DEFAULT_EDITOR_PASSWORD,
-    ENTITIES,
-    SECTIONS,
-    STORIES,
-    load_demo,
-)
 from articles.html import sanitize_html
 from articles.models import Article, ArticleEntity, Section, Thread
 from entities.models import Alias, Entity
+from newsroom.demo.content import DATA, DemoDataError, read_demo
+from newsroom.demo.loader import DEFAULT_EDITOR_PASSWORD, load_demo
 from related.models import RelatedLink
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+DEMO = read_demo()
+SECTIONS, ENTITIES, STORIES = DEMO.sections, DEMO.entities, DEMO.stories
 
 SHARED_ENTITIES = [
     "Vell Valley Water Authority",
@@ -61,6 +60,70 @@ def test_demo_content_is_consistent():
         assert not set(story.about) & set(story.mentions)
         assert set(story.related) <= stories - {story.slug}
         assert 3 <= story.html.count("<p>") + story.html.count("<ul>") <= 8
+
+
+def test_every_entry_in_the_data_files_is_loaded():
+    """Each story, entity, section and thread in the data files reaches the database."""
+    files = {
+        kind: tomllib.loads((DATA / f"{kind}.toml").read_text(encoding="utf-8"))[kind]
+        for kind in ("sections", "entities", "stories", "threads")
+    }
+
+    load_demo()
+
+    assert sorted(Article.objects.values_list("source_key", flat=True)) == sorted(
+        f"demo:{story['slug']}" for story in files["stories"]
+    )
+    sections = Section.objects.order_by("position").values_list("slug", flat=True)
+    assert list(sections) == [section["slug"] for section in files["sections"]]
+    assert sorted(Entity.objects.values_list("name", flat=True)) == sorted(
+        entity["name"] for entity in files["entities"]
+    )
+    assert sorted(Thread.objects.values_list("title", flat=True)) == sorted(
+        thread["title"] for thread in files["threads"]
+    )
+
+
+@pytest.fixture
+def data_copy(tmp_path):
+    """A copy of the demo data files that a test may spoil."""
+    for kind in ("sections", "entities", "stories", "threads"):
+        (tmp_path / f"{kind}.toml").write_text(
+            (DATA / f"{kind}.toml").read_text(encoding="utf-8"), encoding="utf-8"
+        )
+    return tmp_path
+
+
+def test_a_misspelt_field_is_reported_by_file_and_entry(data_copy):
+    """An unknown field in a data file is an error naming the file and entry."""
+    path = data_copy / "entities.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("aliases =", "alias =", 1),
+        encoding="utf-8",
+    )
+
+    with pytest.raises(DemoDataError, match=r"entities\.toml, entry 1: .*'alias'"):
+        read_demo(data_copy)
+
+
+def test_a_story_naming_an_unknown_entity_is_reported(data_copy):
+    """A story about an entity entities.toml does not define is refused by name."""
+    path = data_copy / "stories.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            'about = ["Vell Valley Water Authority"',
+            'about = ["Vell Valley Water Board"',
+            1,
+        ),
+        encoding="utf-8",
+    )
+
+    with pytest.raises(
+        DemoDataError,
+        match=r"greyfield-reservoir-lowest-level-in-a-decade: "
+        r"entity 'Vell Valley Water Board' is not in entities\.toml",
+    ):
+        read_demo(data_copy)
 
 
 def test_loading_creates_the_demo_newsroom():
