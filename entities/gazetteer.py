@@ -32,6 +32,8 @@ COLUMNS = ("name", "kind", "aliases", "description", "wikidata_id")
 REQUIRED = ("name", "kind")
 NAME_LENGTH = Entity._meta.get_field("name").max_length
 ALIAS_LENGTH = Alias._meta.get_field("name").max_length
+# Room left in the slug column for the "_n" that tells namesakes apart.
+SLUG_BASE_LENGTH = Entity._meta.get_field("slug").max_length - 10
 
 # The name English-language news uses, where ISO 3166 does not ("Russian
 # Federation", "Türkiye", "Congo, The Democratic Republic of the").
@@ -359,7 +361,7 @@ class _State:
 
     def _slug(self, name: str) -> str:
         # As TagBase.save() would, without a query per entity.
-        base = self.slugify(name)[:190] or "entity"
+        base = self.slugify(name)[:SLUG_BASE_LENGTH] or "entity"
         slug, n = base, 1
         while slug in self.slugs:
             slug, n = f"{base}_{n}", n + 1
