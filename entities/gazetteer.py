@@ -26,12 +26,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from entities.matcher import invalidate_matcher
-from entities.models import Alias, Entity
+from entities.models import Alias, Entity, is_wikidata_id
 
 COLUMNS = ("name", "kind", "aliases", "description", "wikidata_id")
 REQUIRED = ("name", "kind")
-WIKIDATA_ID = re.compile(r"Q[1-9][0-9]*")
-NAME_LENGTH = 200
+NAME_LENGTH = Entity._meta.get_field("name").max_length
+ALIAS_LENGTH = Alias._meta.get_field("name").max_length
+# Room left in the slug column for the "_n" that tells namesakes apart.
+SLUG_BASE_LENGTH = Entity._meta.get_field("slug").max_length - 10
 
 # The name English-language news uses, where ISO 3166 does not ("Russian
 # Federation", "Türkiye", "Congo, The Democratic Republic of the").
@@ -205,14 +207,14 @@ def _problems(record: Record) -> list[str]:
         problems.append(
             f"kind “{record.kind}” is not one of {', '.join(Entity.Kind.values)}"
         )
-    if record.wikidata_id and not WIKIDATA_ID.fullmatch(record.wikidata_id):
+    if record.wikidata_id and not is_wikidata_id(record.wikidata_id):
         problems.append(
             f"“{record.wikidata_id}” is not a Wikidata ID (Q followed by digits)"
         )
     problems += [
-        f"alias “{alias[:40]}…” is longer than {NAME_LENGTH} characters"
+        f"alias “{alias[:40]}…” is longer than {ALIAS_LENGTH} characters"
         for alias in record.aliases
-        if len(alias) > NAME_LENGTH
+        if len(alias) > ALIAS_LENGTH
     ]
     return problems
 
@@ -359,7 +361,7 @@ class _State:
 
     def _slug(self, name: str) -> str:
         # As TagBase.save() would, without a query per entity.
-        base = self.slugify(name)[:190] or "entity"
+        base = self.slugify(name)[:SLUG_BASE_LENGTH] or "entity"
         slug, n = base, 1
         while slug in self.slugs:
             slug, n = f"{base}_{n}", n + 1

@@ -36,6 +36,11 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 import ahocorasick
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, Max
+
+from entities.models import Alias, Entity
 
 FIELDS = ("headline", "dek", "body")
 FIELD_ORDER = {field: n for n, field in enumerate(FIELDS)}
@@ -219,9 +224,7 @@ _current: dict[str, object] = {}
 
 def get_matcher() -> Matcher:
     """The process's matcher for the gazetteer as it is now; built when stale."""
-    from django.core.cache import cache
-
-    token = _version_token(cache)
+    token = _version_token()
     now = time.monotonic()
     with _lock:
         matcher = _current.get("matcher")
@@ -247,8 +250,6 @@ def invalidate_matcher() -> None:
     Call after changing entities or aliases in bulk (`update()`, `bulk_create()`,
     `delete()` on a queryset); single saves and deletes should call it too.
     """
-    from django.core.cache import cache
-    from django.db import transaction
 
     def bump() -> None:
         cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
@@ -261,7 +262,7 @@ def invalidate_matcher() -> None:
     transaction.on_commit(bump)
 
 
-def _version_token(cache) -> str:
+def _version_token() -> str:
     token = cache.get(VERSION_KEY)
     if token is None:
         cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
@@ -270,18 +271,12 @@ def _version_token(cache) -> str:
 
 
 def _fingerprint() -> tuple:
-    from django.db.models import Count, Max
-
-    from entities.models import Alias, Entity
-
     entities = Entity.objects.aggregate(count=Count("pk"), changed=Max("updated_at"))
     aliases = Alias.objects.aggregate(count=Count("pk"), changed=Max("updated_at"))
     return (*entities.values(), *aliases.values())
 
 
 def _build() -> Matcher:
-    from entities.models import Alias, Entity
-
     names = Entity.objects.values_list("name", "pk")
     aliases = Alias.objects.values_list("name", "entity_id")
     return Matcher.from_aliases([*names, *aliases])

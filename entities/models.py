@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -8,9 +10,39 @@ from taggit.models import TagBase
 
 from articles.choices import Relevance
 
-wikidata_id_validator = RegexValidator(
-    r"^Q[1-9][0-9]*$", "A Wikidata ID is Q followed by digits, e.g. Q42."
+# A Wikidata item ID: Q and a number without leading zeros, e.g. Q42. The one
+# spelling of it; the validator, the database constraint, the gazetteer loader
+# and the ninjs importer all use it.
+WIKIDATA_ID_PATTERN = r"Q[1-9][0-9]*"
+# Wikidata's linked-data URI (ninjs "uri") or its page URL, http or https.
+_WIKIDATA_URI = re.compile(
+    rf"^https?://(?:www\.)?wikidata\.org/(?:entity|wiki)/({WIKIDATA_ID_PATTERN})/?$"
 )
+
+wikidata_id_validator = RegexValidator(
+    rf"^{WIKIDATA_ID_PATTERN}$", "A Wikidata ID is Q followed by digits, e.g. Q42."
+)
+
+
+def is_wikidata_id(value: str) -> bool:
+    """Whether `value` is a Wikidata item ID such as Q42."""
+    return re.fullmatch(WIKIDATA_ID_PATTERN, value) is not None
+
+
+def wikidata_entity_uri(wikidata_id: str) -> str:
+    """The linked-data URI of a Wikidata item, as ninjs and RDF name it."""
+    return f"http://www.wikidata.org/entity/{wikidata_id}"
+
+
+def wikidata_page_url(wikidata_id: str) -> str:
+    """The address of a Wikidata item's page, for people to read."""
+    return f"https://www.wikidata.org/wiki/{wikidata_id}"
+
+
+def wikidata_id_from_uri(uri: str) -> str:
+    """The item ID in a Wikidata entity URI or page URL, or "" for anything else."""
+    match = _WIKIDATA_URI.match(uri)
+    return match[1] if match else ""
 
 
 class Entity(TagBase):
@@ -57,7 +89,7 @@ class Entity(TagBase):
             ),
             models.CheckConstraint(
                 condition=models.Q(wikidata_id="")
-                | models.Q(wikidata_id__regex=r"^Q[1-9][0-9]*$"),
+                | models.Q(wikidata_id__regex=rf"^{WIKIDATA_ID_PATTERN}$"),
                 name="entity_wikidata_id_format",
             ),
         ]
@@ -78,7 +110,7 @@ class Entity(TagBase):
     def wikidata_url(self) -> str:
         if not self.wikidata_id:
             return ""
-        return f"https://www.wikidata.org/wiki/{self.wikidata_id}"
+        return wikidata_page_url(self.wikidata_id)
 
 
 class Alias(models.Model):

@@ -1,4 +1,8 @@
-"""Writes about entities: suggestions from the matcher, confirming, merging."""
+"""Writes about entities: suggestions from the matcher, confirming, merging,
+finding or creating the entity an imported story names.
+
+This module is the door through which `articles` reaches entity behaviour.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,10 @@ from articles.models import Article, ArticleEntity
 from entities import matcher
 from entities.models import Alias, Candidate, Entity, EntityRedirect, Suggestion
 from related.services import refresh_related_later
+
+# The matcher finds names of any length; the rows keep what their columns hold.
+SUGGESTION_ALIAS_LENGTH = Suggestion._meta.get_field("alias").max_length
+CANDIDATE_NAME_LENGTH = Candidate._meta.get_field("name").max_length
 
 
 @transaction.atomic
@@ -43,7 +51,7 @@ def suggest_entities(*, article: Article, confirm: bool = False) -> list[Suggest
         suggestion.first_field = detection.first_field
         suggestion.first_offset = detection.first_offset
         suggestion.relevance = detection.relevance
-        suggestion.alias = detection.alias[:200]
+        suggestion.alias = detection.alias[:SUGGESTION_ALIAS_LENGTH]
         if suggestion.status != Suggestion.Status.REJECTED and (
             confirm or entity_id in always or entity_id in tagged
         ):
@@ -101,9 +109,9 @@ def _record_candidates(article: Article, body_text: str) -> None:
     )
     dismissed = {name for name, _, _, is_dismissed in stored if is_dismissed}
     found = {
-        (candidate.name[:200], candidate.kind, candidate.count)
+        (candidate.name[:CANDIDATE_NAME_LENGTH], candidate.kind, candidate.count)
         for candidate in matcher.find_candidates(text)
-        if candidate.name[:200] not in dismissed
+        if candidate.name[:CANDIDATE_NAME_LENGTH] not in dismissed
     }
     if found == {row[:3] for row in stored if not row[3]}:
         return
@@ -115,6 +123,33 @@ def _record_candidates(article: Article, body_text: str) -> None:
         ],
         ignore_conflicts=True,
     )
+
+
+def resolve_entity(*, name: str, kind: str, wikidata_id: str = "") -> Entity:
+    """The entity a source names: by Wikidata ID, then by name or alias of that
+    kind (case ignored), else a new one.
+
+    An entity found by name without a Wikidata ID is given `wikidata_id`.
+    Raises ValidationError, and creates nothing, when a new entity's name, kind
+    or Wikidata ID does not fit the model. Call inside a transaction when the
+    entity is for a story being written.
+    """
+    if wikidata_id and (
+        entity := Entity.objects.filter(wikidata_id=wikidata_id).first()
+    ):
+        return entity
+    entity = (
+        Entity.objects.filter(kind=kind, name__iexact=name).first()
+        or Entity.objects.filter(kind=kind, aliases__name__iexact=name).first()
+    )
+    if entity is None:
+        entity = Entity(kind=kind, name=name, wikidata_id=wikidata_id)
+        entity.clean_fields(exclude=["slug"])
+        entity.save()
+    elif wikidata_id and not entity.wikidata_id:
+        entity.wikidata_id = wikidata_id
+        entity.save(update_fields=["wikidata_id", "updated_at"])
+    return entity
 
 
 @transaction.atomic

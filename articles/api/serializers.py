@@ -18,7 +18,7 @@ from taggit.models import Tag
 
 from articles.html import html_to_text
 from articles.models import Article, ArticleEntity, Section, TaggedArticle, Thread
-from entities.models import Entity
+from entities.models import Entity, wikidata_entity_uri
 
 # Fields a list leaves out unless asked for with ?expand=.
 EXPANDABLE = ("body",)
@@ -587,7 +587,7 @@ class NinjsSerializer(serializers.BaseSerializer):
             "literal": link.slug,
         }
         if link.wikidata_id:
-            entity["uri"] = f"http://www.wikidata.org/entity/{link.wikidata_id}"
+            entity["uri"] = wikidata_entity_uri(link.wikidata_id)
         return entity
 
 

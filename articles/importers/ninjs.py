@@ -16,10 +16,17 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import strip_tags
 
 from articles.html import sanitize_html
-from articles.importers import EntityRef, ImportRejected, StoryData, decode, hash_key
-from articles.importers.plaintext import split_paragraphs, text_to_html
+from articles.importers.base import (
+    EntityRef,
+    ImportRejected,
+    StoryData,
+    decode,
+    hash_key,
+    split_paragraphs,
+    text_to_html,
+)
 from articles.models import Article, ArticleEntity
-from entities.models import Entity
+from entities.models import Entity, wikidata_id_from_uri
 
 # ninjs 2.x names first, then the 1.x singular names.
 ENTITY_FIELDS = [
@@ -28,9 +35,6 @@ ENTITY_FIELDS = [
     (("places", "place"), Entity.Kind.PLACE),
     (("events",), Entity.Kind.EVENT),
 ]
-WIKIDATA_URI = re.compile(
-    r"^https?://(?:www\.)?wikidata\.org/(?:entity|wiki)/(Q[1-9][0-9]*)/?$"
-)
 SOURCE_KEY_MAX_LENGTH = Article._meta.get_field("source_key").max_length
 
 
@@ -128,7 +132,6 @@ def _entities(item: dict) -> list[EntityRef]:
                 name = _string(thing.get("name")) or _string(thing.get("literal"))
                 if not name:
                     continue
-                match = WIKIDATA_URI.match(_string(thing.get("uri")))
                 entities.append(
                     EntityRef(
                         name=name,
@@ -138,7 +141,7 @@ def _entities(item: dict) -> list[EntityRef]:
                             if _string(thing.get("rel")).lower() == "about"
                             else ArticleEntity.Relevance.MENTIONS
                         ),
-                        wikidata_id=match[1] if match else "",
+                        wikidata_id=wikidata_id_from_uri(_string(thing.get("uri"))),
                     )
                 )
     return entities

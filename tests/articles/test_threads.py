@@ -6,9 +6,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import services
-from articles.importers import StoryData
-from articles.models import Article, Thread
 from related.rebuild import rebuild_related
 from tests.factories import (
     ArticleFactory,
@@ -132,21 +129,6 @@ def test_story_page_costs_the_same_queries_whatever_its_relations(
         response = reader_client.get(story.get_absolute_url())
     assert response.status_code == 200
     assert response.context["related"]
-
-
-def test_import_can_name_a_thread():
-    """An imported story naming a thread joins it, creating it the first time."""
-    for n in range(2):
-        article, _ = services.import_story(
-            story=StoryData(
-                headline=f"Ceasefire holds, day {n}",
-                source_key=f"ceasefire-{n}",
-                thread="Syria ceasefire, December 2016",
-            )
-        )
-        assert article.thread.title == "Syria ceasefire, December 2016"
-    assert Thread.objects.count() == 1
-    assert Article.objects.filter(thread__isnull=False).count() == 2
 
 
 def test_editor_adds_a_story_to_a_thread_in_the_admin(editor_client):

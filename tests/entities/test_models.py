@@ -4,7 +4,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from entities.models import Alias, Entity
+from entities.models import (
+    Alias,
+    Entity,
+    is_wikidata_id,
+    wikidata_entity_uri,
+    wikidata_id_from_uri,
+)
 from tests.factories import AliasFactory, EntityFactory
 
 pytestmark = pytest.mark.django_db
@@ -140,6 +146,37 @@ def test_wikidata_url():
         "https://www.wikidata.org/wiki/Q42"
     )
     assert EntityFactory.build(wikidata_id="").wikidata_url == ""
+
+
+@pytest.mark.parametrize(
+    ("uri", "wikidata_id"),
+    [
+        ("http://www.wikidata.org/entity/Q42", "Q42"),
+        ("https://wikidata.org/entity/Q42/", "Q42"),
+        ("https://www.wikidata.org/wiki/Q7747", "Q7747"),
+        ("http://www.wikidata.org/entity/Q042", ""),
+        ("http://www.wikidata.org/entity/nonsense", ""),
+        ("https://example.org/entity/Q42", ""),
+        ("", ""),
+    ],
+)
+def test_wikidata_id_from_uri(uri, wikidata_id):
+    """The entity URI and the page URL both give the item ID; nothing else does."""
+    assert wikidata_id_from_uri(uri) == wikidata_id
+
+
+def test_wikidata_entity_uri_round_trips():
+    """The linked-data URI an entity is published under reads back as its ID."""
+    assert wikidata_entity_uri("Q42") == "http://www.wikidata.org/entity/Q42"
+    assert wikidata_id_from_uri(wikidata_entity_uri("Q42")) == "Q42"
+
+
+def test_is_wikidata_id_agrees_with_the_validator():
+    """The gazetteer's check and the model's validator accept the same IDs."""
+    for value in ["Q1", "Q42", "Q7747"]:
+        assert is_wikidata_id(value)
+    for value in ["42", "Q0", "Q042", "q42", "Q42a", "P31", ""]:
+        assert not is_wikidata_id(value)
 
 
 def test_absolute_url():

@@ -3,12 +3,11 @@ from __future__ import annotations
 from io import StringIO
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
-from articles.importers import StoryData
 from articles.models import Article, ArticleEntity
-from articles.services import import_story
 from entities.matcher import get_matcher, invalidate_matcher
 from entities.models import Alias, Candidate, Entity, EntityRedirect, Suggestion
 from entities.services import (
@@ -16,6 +15,7 @@ from entities.services import (
     create_entity_from_candidate,
     merge_entities,
     reject_suggestion,
+    resolve_entity,
     suggest_entities,
 )
 from tests.factories import (
@@ -26,6 +26,8 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+NAME_LENGTH = Entity._meta.get_field("name").max_length
 
 HEADLINE = "Putin arrives for talks"
 BODY = "<p>Vladimir Putin landed in Geneva on Monday.</p><p>Putin spoke.</p>"
@@ -456,31 +458,42 @@ def test_merge_chain_redirects_to_the_last_entity(client):
     assert set(c.aliases.values_list("name", flat=True)) == {"Alpha", "Beta"}
 
 
-def wire_story(**fields) -> StoryData:
-    return StoryData(
-        headline="Putin arrives for talks",
-        source_key="wire:1",
-        body_html="<p>Vladimir Putin landed in Geneva.</p>",
-        **fields,
+def test_resolve_entity_prefers_the_wikidata_id():
+    """An entity with the Wikidata ID is the one, whatever the source calls it."""
+    putin = EntityFactory(name="Vladimir Putin", wikidata_id="Q7747")
+
+    found = resolve_entity(
+        name="President Putin", kind=Entity.Kind.PERSON, wikidata_id="Q7747"
     )
 
-
-def test_import_story_leaves_entities_as_suggestions(putin, geneva):
-    """An imported story's entities wait for an editor by default."""
-    article, _ = import_story(story=wire_story())
-
-    assert tagged(article) == {}
-    assert set(article.suggestions.values_list("entity__name", "status")) == {
-        ("Vladimir Putin", "suggested"),
-        ("Geneva", "suggested"),
-    }
+    assert found == putin
+    assert Entity.objects.count() == 1
 
 
-def test_import_story_can_confirm_entities(putin, geneva):
-    """With confirm_entities the imported story is tagged at once."""
-    article, _ = import_story(story=wire_story(), confirm_entities=True)
+def test_resolve_entity_by_name_or_alias_of_the_kind(putin):
+    """A name or alias of the same kind, in any case, names the entity."""
+    assert resolve_entity(name="vladimir putin", kind=Entity.Kind.PERSON) == putin
+    assert resolve_entity(name="PUTIN", kind=Entity.Kind.PERSON) == putin
+    place = resolve_entity(name="Putin", kind=Entity.Kind.PLACE)
+    assert place != putin
+    assert place.kind == Entity.Kind.PLACE
 
-    assert tagged(article) == {"Vladimir Putin": "about", "Geneva": "mentions"}
+
+def test_resolve_entity_fills_in_a_missing_wikidata_id(putin):
+    """An entity found by name learns the Wikidata ID the source gives."""
+    resolve_entity(name="Putin", kind=Entity.Kind.PERSON, wikidata_id="Q7747")
+
+    putin.refresh_from_db()
+    assert putin.wikidata_id == "Q7747"
+
+
+def test_resolve_entity_creates_nothing_it_cannot_validate():
+    """A new entity that does not fit the model raises and is not saved."""
+    with pytest.raises(ValidationError) as excinfo:
+        resolve_entity(name="x" * (NAME_LENGTH + 1), kind=Entity.Kind.PERSON)
+
+    assert "name" in excinfo.value.message_dict
+    assert not Entity.objects.exists()
 
 
 def test_import_command_confirms_entities(putin, geneva, tmp_path):

@@ -8,6 +8,8 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from articles.importers import StoryData, import_story
+from articles.models import Article
 from entities.matcher import invalidate_matcher
 from entities.models import Entity
 from entities.services import (
@@ -199,3 +201,16 @@ def test_merging_entities_refreshes_the_lists(django_capture_on_commit_callbacks
         merge_entities(keep=keep, merge=[merge])
     assert related_articles(first) == [second]
     assert related_articles(second) == [first]
+
+
+def test_an_import_queues_one_refresh_per_story(django_capture_on_commit_callbacks):
+    """Importing a story, published or not, queues its refresh once; so does a
+    re-import that changes it."""
+    story = StoryData(headline="Harbour reopens", source_key="wire:1", tags=["Port"])
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        article, _ = import_story(story=story, status=Article.Status.PUBLISHED)
+    assert queued(callbacks) == [article.pk]
+    story.body_html = "<p>Ships are back.</p>"
+    with django_capture_on_commit_callbacks() as callbacks:
+        import_story(story=story)
+    assert queued(callbacks) == [article.pk]

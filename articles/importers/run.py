@@ -1,0 +1,235 @@
+"""Import run: parse each file by its format, write each story, report on each.
+
+The `import_stories` management command and the admin's "Import stories" page
+both call `import_files`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, transaction
+from django.utils.text import slugify
+from taggit.models import Tag
+from tqdm import tqdm
+
+from articles.importers.base import (
+    JSON_SUFFIXES,
+    PLAINTEXT_SUFFIXES,
+    EntityRef,
+    ImportRejected,
+    ImportReport,
+    Outcome,
+    StoryData,
+    decode,
+)
+from articles.importers.ninjs import parse as parse_ninjs
+from articles.importers.plaintext import parse as parse_plaintext
+from articles.models import Article, Section, Thread
+from articles.services import check_publish_permission, publish_article
+from entities.models import Entity
+from entities.services import resolve_entity, suggest_entities
+from related.services import refresh_related_later
+
+# Below this many files a progress bar is more noise than help.
+PROGRESS_MIN_FILES = 10
+TAG_NAME_LENGTH = Tag._meta.get_field("name").max_length
+
+
+def parse_file(name: str, data: bytes) -> list[StoryData]:
+    """The stories in one file, parsed by the format its name or content shows.
+
+    Raises ImportRejected when the file cannot be read as a story.
+    """
+    suffix = name.lower().rpartition(".")[2]
+    if f".{suffix}" in JSON_SUFFIXES:
+        return parse_ninjs(name, data)
+    if f".{suffix}" in PLAINTEXT_SUFFIXES:
+        return parse_plaintext(name, data)
+    if decode(name, data).lstrip()[:1] in ("{", "["):
+        return parse_ninjs(name, data)
+    return parse_plaintext(name, data)
+
+
+def get_or_create_section(value: str) -> Section:
+    """The section whose slug or name is `value`, created when there is none."""
+    value = value.strip()
+    section = (
+        Section.objects.filter(slug=value).first()
+        or Section.objects.filter(name__iexact=value).first()
+    )
+    if section is None:
+        # "middle-east" on the command line means the Middle East section.
+        name = value.replace("-", " ").title() if value == slugify(value) else value
+        section = Section.objects.create(name=name, slug=slugify(value))
+    return section
+
+
+def get_or_create_thread(title_or_slug: str) -> Thread:
+    """The thread with this slug or title, created with that title if none has.
+
+    Only an import names a developing story by its words; editors pick threads
+    from a list, so this lives with the importer rather than on Thread.
+    """
+    thread = (
+        Thread.objects.filter(slug=title_or_slug).first()
+        or Thread.objects.filter(title__iexact=title_or_slug).first()
+    )
+    if thread is None:
+        thread = Thread.objects.create(title=title_or_slug)
+    return thread
+
+
+def import_files(
+    files: Iterable[tuple[str, bytes]],
+    *,
+    status: str = Article.Status.DRAFT,
+    section: Section | None = None,
+    published_at: datetime.datetime | None = None,
+    thread: str = "",
+    confirm_entities: bool = False,
+    by=None,
+    progress: bool = False,
+    total: int | None = None,
+) -> ImportReport:
+    """Import every story in `files`, (name, content) pairs, and report on each.
+
+    Each story is written in its own transaction: a rejected file or story
+    leaves nothing behind and does not stop the others. `by`, when given, must
+    have permission to publish if `status` is published. `total` is the number
+    of files, for the progress bar. `thread` (a title or slug) puts the stories
+    that name no thread of their own in that developing story. With
+    `confirm_entities` the entities the matcher finds are confirmed at once
+    instead of waiting as suggestions for an editor.
+    """
+    report = ImportReport()
+    bar = tqdm(
+        files,
+        total=total,
+        desc="Importing",
+        unit="file",
+        file=sys.stderr,
+        disable=not progress
+        or (total is not None and total < PROGRESS_MIN_FILES)
+        or not sys.stderr.isatty(),
+    )
+    for name, data in bar:
+        try:
+            stories = parse_file(name, data)
+        except ImportRejected as error:
+            report.outcomes.append(Outcome.rejected(error))
+            continue
+        for story in stories:
+            story.thread = story.thread or thread
+            try:
+                article, created = import_story(
+                    story=story,
+                    status=status,
+                    section=section,
+                    published_at=published_at,
+                    confirm_entities=confirm_entities,
+                    by=by,
+                )
+            except ValidationError as error:
+                reason = _validation_message(error)
+            except PermissionDenied as error:
+                reason = str(error)
+            except DatabaseError as error:
+                reason = f"the database refused the story: {error}"
+            else:
+                result = Outcome.CREATED if created else Outcome.UPDATED
+                report.outcomes.append(Outcome(name, result, article))
+                continue
+            report.outcomes.append(
+                Outcome(name, Outcome.REJECTED, reason=f"“{story.headline}”: {reason}")
+            )
+    return report
+
+
+@transaction.atomic
+def import_story(
+    *,
+    story: StoryData,
+    status: str = Article.Status.DRAFT,
+    section: Section | None = None,
+    published_at: datetime.datetime | None = None,
+    confirm_entities: bool = False,
+    by=None,
+) -> tuple[Article, bool]:
+    """Create the story, or update the one imported before under its source key.
+
+    Returns the article and whether it was created. With `status` published the
+    story is published through `publish_article` at `published_at`, else at the
+    source's own publication time, else now; a draft import never unpublishes a
+    story that was published since. The slug, tags and entities an editor added
+    are kept. Entities the matcher finds become suggestions, confirmed at once
+    with `confirm_entities`. Raises ValidationError when the story does not fit
+    the model, and PermissionDenied when `by` may not publish.
+    """
+    publish = status == Article.Status.PUBLISHED
+    if publish:
+        check_publish_permission(by)
+    article = (
+        Article.objects.select_for_update().filter(source_key=story.source_key).first()
+    )
+    created = article is None
+    if created:
+        article = Article(source_key=story.source_key)
+    article.headline = story.headline
+    article.dek = story.dek
+    article.body = story.body_html
+    article.byline = story.byline
+    article.dateline = story.dateline
+    article.language = story.language
+    article.source_name = story.source_name
+    article.source_url = story.source_url
+    if section is not None:
+        article.section = section
+    if story.thread:
+        article.thread = get_or_create_thread(story.thread)
+    if (
+        not publish
+        and published_at is not None
+        and article.status == Article.Status.DRAFT
+    ):
+        article.go_live_at = published_at
+    article.full_clean(exclude=["slug"])
+    if too_long := [tag for tag in story.tags if len(tag) > TAG_NAME_LENGTH]:
+        raise ValidationError(
+            {"tags": f"“{too_long[0]}” is longer than {TAG_NAME_LENGTH} characters."}
+        )
+    article.save()
+    article.tags.add(*story.tags)
+    for ref in story.entities:
+        article.entities.add(
+            _entity_for(ref), through_defaults={"relevance": ref.relevance}
+        )
+    suggest_entities(article=article, confirm=confirm_entities)
+    if publish:
+        publish_article(article=article, by=by, at=published_at or story.published_at)
+    # Text, tags or entities may have changed, whatever the status.
+    refresh_related_later(article=article)
+    return article, created
+
+
+def _entity_for(ref: EntityRef) -> Entity:
+    try:
+        return resolve_entity(name=ref.name, kind=ref.kind, wikidata_id=ref.wikidata_id)
+    except ValidationError as error:
+        raise ValidationError(
+            {"entities": [f"“{ref.name}”: {m}" for m in error.messages]}
+        ) from error
+
+
+def _validation_message(error: ValidationError) -> str:
+    if not hasattr(error, "error_dict"):
+        return " ".join(error.messages)
+    return "; ".join(
+        " ".join(messages)
+        if field_name == "__all__"
+        else f"{field_name}: " + " ".join(messages)
+        for field_name, messages in error.message_dict.items()
+    )
