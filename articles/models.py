@@ -265,7 +265,9 @@ class Article(models.Model):
         )
 
     def _unique_slug(self) -> str:
-        base = slugify(self.headline)[:240].strip("-") or "story"
+        # Room for a "-N" suffix within the field's length.
+        room = Article._meta.get_field("slug").max_length - 15
+        base = slugify(self.headline)[:room].strip("-") or "story"
         slug, n = base, 2
         siblings = Article.objects.exclude(pk=self.pk)
         while siblings.filter(slug=slug).exists():
@@ -292,7 +294,8 @@ class Thread(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
-            self.slug = slugify(self.title)[:200].strip("-") or "thread"
+            length = Thread._meta.get_field("slug").max_length
+            self.slug = slugify(self.title)[:length].strip("-") or "thread"
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
