@@ -4,11 +4,26 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
-from taggit.models import TagBase
+from taggit.models import NaturalKeyManager, TagBase
+
+from articles.models import Article
 
 wikidata_id_validator = RegexValidator(
     r"^Q[1-9][0-9]*$", "A Wikidata ID is Q followed by digits, e.g. Q42."
 )
+
+
+class EntityQuerySet(models.QuerySet):
+    def with_published_stories(self) -> EntityQuerySet:
+        """Entities tagged on at least one published story. Any other is unknown
+        to readers and partners: its name could give an embargoed story away.
+
+        One EXISTS per entity, stopping at its first story; counting every
+        entity's stories at once would read every link in the archive.
+        """
+        return self.filter(
+            models.Exists(Article.objects.published().links_per_entity())
+        )
 
 
 class Entity(TagBase):
@@ -41,6 +56,9 @@ class Entity(TagBase):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Taggit's manager, for natural keys, with the queryset's methods.
+    objects = NaturalKeyManager.from_queryset(EntityQuerySet)()
 
     class Meta:
         verbose_name = "entity"
@@ -77,6 +95,16 @@ class Entity(TagBase):
         if not self.wikidata_id:
             return ""
         return f"https://www.wikidata.org/wiki/{self.wikidata_id}"
+
+
+# How a list of entities of each kind is headed on the site.
+KIND_PLURALS = {
+    Entity.Kind.PERSON: "People",
+    Entity.Kind.ORGANIZATION: "Organisations",
+    Entity.Kind.PLACE: "Places",
+    Entity.Kind.EVENT: "Events",
+    Entity.Kind.OTHER: "Other",
+}
 
 
 class Alias(models.Model):

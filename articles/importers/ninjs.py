@@ -19,15 +19,8 @@ from articles.html import sanitize_html
 from articles.importers import EntityRef, ImportRejected, StoryData, decode, hash_key
 from articles.importers.plaintext import split_paragraphs, text_to_html
 from articles.models import Article, ArticleEntity
-from entities.models import Entity
+from articles.ninjs import ENTITY_FIELDS
 
-# ninjs 2.x names first, then the 1.x singular names.
-ENTITY_FIELDS = [
-    (("people", "person"), Entity.Kind.PERSON),
-    (("organisations", "organisation"), Entity.Kind.ORGANIZATION),
-    (("places", "place"), Entity.Kind.PLACE),
-    (("events",), Entity.Kind.EVENT),
-]
 WIKIDATA_URI = re.compile(
     r"^https?://(?:www\.)?wikidata\.org/(?:entity|wiki)/(Q[1-9][0-9]*)/?$"
 )

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from articles.models import Article, ArticleEntity, RelatedLink
-from tests.factories import ArticleFactory, EntityFactory, RelatedLinkFactory
+from tests.factories import (
+    ArticleFactory,
+    EntityFactory,
+    RelatedLinkFactory,
+    SectionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +195,21 @@ def test_is_live_and_is_scheduled():
     assert (scheduled.is_live, scheduled.is_scheduled) == (False, True)
     assert (draft.is_live, draft.is_scheduled) == (False, False)
     assert set(Article.objects.published()) == {live}
+
+
+def test_last_changed_honours_the_queryset():
+    """A filtered queryset's last change is that of its own stories, not the
+    newest story in the archive."""
+    now = timezone.now()
+    world = SectionFactory(name="World", slug="world")
+    sport = SectionFactory(name="Sport", slug="sport")
+    older = ArticleFactory(section=world, go_live_at=now - datetime.timedelta(days=3))
+    ArticleFactory(section=sport, go_live_at=now - datetime.timedelta(hours=1))
+    Article.objects.filter(pk=older.pk).update(
+        updated_at=now - datetime.timedelta(days=2)
+    )
+
+    in_world = Article.objects.filter(section=world)
+
+    assert in_world.last_changed() == now - datetime.timedelta(days=2)
+    assert Article.objects.filter(section__slug="none").last_changed() is None

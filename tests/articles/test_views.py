@@ -9,8 +9,9 @@ from django.utils import dateformat, timezone
 
 from articles.models import Article, ArticleEntity
 from articles.related import rebuild_related
-from articles.views import PAGE_SIZE, CappedPaginator
+from articles.views import PAGE_SIZE
 from entities.models import Entity
+from newsroom.views import CappedPaginator
 from tests.factories import (
     ArticleEntityFactory,
     ArticleFactory,
