@@ -496,7 +496,8 @@ class ChangeSerializer(serializers.ModelSerializer):
 
 
 class NinjsSerializer(serializers.BaseSerializer):
-    """A story as an IPTC ninjs 2.2 news item (see docs/partners.md)."""
+    """A story as an IPTC ninjs 2.2 news item (see docs/partners.md), with the
+    names in `articles.ninjs` that the importer reads back."""
 
     def to_representation(self, article: Article) -> dict:
         request = self.context.get("request")
