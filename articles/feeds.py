@@ -27,7 +27,7 @@ class LatestStoriesFeed(Feed):
         return self.stories(obj).select_related("section")[:FEED_SIZE]
 
     def stories(self, obj=None):
-        return Article.objects.published().order_by("-go_live_at", "-pk")
+        return Article.objects.published().newest_first()
 
     def item_title(self, item: Article) -> str:
         return item.headline
@@ -72,7 +72,8 @@ class ThreadFeed(LatestStoriesFeed):
     """A developing story's latest published stories as RSS."""
 
     def get_object(self, request, slug: str) -> Thread:
-        return get_object_or_404(Thread, slug=slug)
+        # A thread of drafts only is not public yet, as on its page.
+        return get_object_or_404(Thread.objects.with_published_stories(), slug=slug)
 
     def title(self, obj: Thread) -> str:
         return f"{settings.SITE_NAME}: {obj.title}"

@@ -4,12 +4,13 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
-from taggit.models import TaggedItemBase
+from taggit.models import Tag, TaggedItemBase
 
 from articles.choices import Relevance
 from articles.html import BODY_EXTENSIONS, sanitize_html
@@ -86,6 +87,9 @@ class TaggedArticle(TaggedItemBase):
 
 
 class ArticleQuerySet(models.QuerySet):
+    # Newest first; the primary key breaks ties so that pages never overlap.
+    NEWEST_FIRST = ("-go_live_at", "-pk")
+
     def published(self, now: datetime.datetime | None = None) -> ArticleQuerySet:
         """Stories a reader may see: published and past their go-live time.
 
@@ -102,21 +106,56 @@ class ArticleQuerySet(models.QuerySet):
             status=Article.Status.PUBLISHED, go_live_at__lte=now or timezone.now()
         )
 
+    def newest_first(self, *first: str) -> ArticleQuerySet:
+        """Newest first, after the orderings in `first` if any (e.g. stories
+        about an entity before those that mention it)."""
+        return self.order_by(*first, *self.NEWEST_FIRST)
+
+    def with_change_time(self) -> ArticleQuerySet:
+        """Annotate `changed_at`: when a published story last changed for
+        readers, its last edit or its go-live time, whichever is later."""
+        return self.annotate(changed_at=_changed_while_live())
+
+    def changes(self, now: datetime.datetime | None = None) -> ArticleQuerySet:
+        """The partners' change feed, oldest change first: every story live now
+        or live once and then taken off, each annotated with `live` and
+        `changed_at` (see `with_change_time`; for a story taken off, its last
+        edit). Drafts and stories that were never live are left out."""
+        now = now or timezone.now()
+        live = self.published_condition(now)
+        # Live once and then taken off: first_published_at is set when a story
+        # is published, even for a future go-live time, so it must also precede
+        # the story's last change.
+        was_live = models.Q(first_published_at__lte=models.F("updated_at")) & models.Q(
+            first_published_at__lte=now
+        )
+        return (
+            self.filter(live | was_live)
+            .annotate(
+                live=models.ExpressionWrapper(live, output_field=models.BooleanField()),
+                changed_at=models.Case(
+                    models.When(live, then=_changed_while_live()),
+                    default=models.F("updated_at"),
+                ),
+            )
+            .order_by("changed_at", "pk")
+        )
+
     def last_changed(self) -> datetime.datetime | None:
-        """The last time any story changed for readers: an edit, a withdrawal or
-        a scheduled story going live. Cheap: both times come from index ends."""
+        """The last time a story of this queryset changed for readers: an edit,
+        a withdrawal or a scheduled story going live. Cheap: both times come
+        from index ends (on a filtered queryset, from the filter's index)."""
         # (As MAX() with a FILTER clause PostgreSQL would scan the whole table:
         # 180 ms at a million stories.)
-        newest = Article.objects.order_by()
+        stories = self.order_by()
         row = (
-            newest.annotate(
+            Article.objects.order_by()
+            .annotate(
                 edited=models.Subquery(
-                    newest.order_by("-updated_at").values("updated_at")[:1]
+                    stories.order_by("-updated_at").values("updated_at")[:1]
                 ),
                 went_live=models.Subquery(
-                    Article.objects.published()
-                    .order_by("-go_live_at")
-                    .values("go_live_at")[:1]
+                    stories.published().order_by("-go_live_at").values("go_live_at")[:1]
                 ),
             )
             .values("edited", "went_live")
@@ -124,9 +163,33 @@ class ArticleQuerySet(models.QuerySet):
         )
         return max(filter(None, (row or {}).values()), default=None)
 
+    def tags(self) -> models.QuerySet[Tag]:
+        """The topic tags these stories carry, each once:
+        `Article.objects.published().tags()` is every tag a reader can see.
+        One EXISTS per tag, stopping at its first story."""
+        return Tag.objects.filter(models.Exists(self.links_per_tag()))
+
+    def links_per_tag(self) -> models.QuerySet[TaggedArticle]:
+        """These stories' links to the tag of the outer row (`OuterRef("pk")`),
+        for an EXISTS filter or a per-row count."""
+        return TaggedArticle.objects.filter(
+            tag=models.OuterRef("pk"), content_object__in=self
+        )
+
+    def links_per_entity(self) -> models.QuerySet[ArticleEntity]:
+        """These stories' links to the entity of the outer row
+        (`OuterRef("pk")`), for an EXISTS filter or a per-row count."""
+        return ArticleEntity.objects.filter(
+            tag=models.OuterRef("pk"), content_object__in=self
+        )
+
     def for_listing(self) -> ArticleQuerySet:
         """What a list of stories shows: section and entities loaded in bulk."""
         return self.select_related("section").prefetch_related("entities")
+
+
+def _changed_while_live() -> Greatest:
+    return Greatest("updated_at", "go_live_at")
 
 
 class Article(models.Model):
@@ -197,6 +260,9 @@ class Article(models.Model):
     entities = TaggableManager(
         "entities",
         through=ArticleEntity,
+        # Named, not read from the through model, so that entities.models may
+        # import this module before Entity exists.
+        to="entities.Entity",
         related_name="articles",
         blank=True,
         help_text="The people, organisations and places the story is about.",
@@ -275,6 +341,17 @@ class Article(models.Model):
         return slug
 
 
+class ThreadQuerySet(models.QuerySet):
+    def with_published_stories(self) -> ThreadQuerySet:
+        """Threads holding at least one published story: a thread of drafts
+        only is not public yet. One EXISTS per thread."""
+        return self.filter(
+            models.Exists(
+                Article.objects.published().filter(thread=models.OuterRef("pk"))
+            )
+        )
+
+
 class Thread(models.Model):
     """A developing story: the stories that follow one event, read in time order."""
 
@@ -285,6 +362,8 @@ class Thread(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ThreadQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

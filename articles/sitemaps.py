@@ -5,7 +5,6 @@ from django.urls import reverse
 from taggit.models import Tag
 
 from articles.models import Article, Section
-from entities.models import Entity
 
 
 class ArticleSitemap(Sitemap):
@@ -26,36 +25,12 @@ class SectionSitemap(Sitemap):
         return Section.objects.all()
 
 
-class EntitySitemap(Sitemap):
-    changefreq = "daily"
-
-    def items(self):
-        # Only entities with a published story have a page worth indexing.
-        return (
-            Entity.objects.filter(articles__in=Article.objects.published())
-            .distinct()
-            .order_by("pk")
-        )
-
-
 class TagSitemap(Sitemap):
     changefreq = "daily"
 
     def items(self):
         # A tag only drafts carry has no public page.
-        return (
-            Tag.objects.filter(articles__in=Article.objects.published())
-            .distinct()
-            .order_by("pk")
-        )
+        return Article.objects.published().tags().order_by("pk")
 
     def location(self, item: Tag) -> str:
         return reverse("articles:tag", kwargs={"slug": item.slug})
-
-
-SITEMAPS = {
-    "articles": ArticleSitemap,
-    "sections": SectionSitemap,
-    "entities": EntitySitemap,
-    "tags": TagSitemap,
-}

@@ -1,85 +1,23 @@
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
-from taggit.models import Tag
 
 from articles.models import Article, ArticleEntity, Section, Thread
-from entities.models import Entity
+from entities.models import KIND_PLURALS, Entity
+from newsroom.views import PublicPageMixin
 from related.serving import related_articles
 
 PAGE_SIZE = 20
 THREAD_NEIGHBOURS = 3
-
-KIND_PLURALS = {
-    Entity.Kind.PERSON: "People",
-    Entity.Kind.ORGANIZATION: "Organisations",
-    Entity.Kind.PLACE: "Places",
-    Entity.Kind.EVENT: "Events",
-    Entity.Kind.OTHER: "Other",
-}
-
-
-class CappedPaginator(Paginator):
-    """Counts no further than `max_pages` pages.
-
-    Counting a million published stories on every front-page view costs more than
-    the page itself; nobody pages that far back, and older stories stay reachable
-    through sections, entities, tags, threads and the API.
-    """
-
-    max_pages = 250
-
-    @cached_property
-    def count(self) -> int:
-        return self.object_list[: self.per_page * self.max_pages].count()
-
-    @property
-    def capped(self) -> bool:
-        """Whether there are more items than `count` says."""
-        return self.count == self.per_page * self.max_pages
-
-
-class PublicPageMixin:
-    """What every reader-facing page needs: its canonical address.
-
-    On a paginated list the canonical address carries ?page=N only when N > 1, and
-    `page_range` holds the (elided) page numbers to link to.
-    """
-
-    paginator_class = CappedPaginator
-
-    def get_canonical_path(self) -> str | None:
-        return self.request.path
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        path = self.get_canonical_path()
-        page = context.get("page_obj")
-        if page is not None:
-            context["page_range"] = page.paginator.get_elided_page_range(
-                page.number, on_each_side=2, on_ends=1
-            )
-            if path is not None and page.number > 1:
-                path = f"{path}?{urlencode({'page': page.number})}"
-        if path is not None:
-            context["canonical_url"] = self.request.build_absolute_uri(path)
-        return context
-
-
-def newest_first(queryset):
-    """Newest first, with a tie-breaker so that pages never overlap."""
-    return queryset.order_by("-go_live_at", "-pk")
 
 
 class HomeView(PublicPageMixin, ListView):
@@ -89,7 +27,7 @@ class HomeView(PublicPageMixin, ListView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        return newest_first(Article.objects.published().for_listing())
+        return Article.objects.published().for_listing().newest_first()
 
 
 def with_page_relations(queryset):
@@ -167,8 +105,8 @@ def thread_neighbours(article: Article, size: int = THREAD_NEIGHBOURS) -> dict:
     )
     when = article.go_live_at
     before = Q(go_live_at__lt=when) | Q(go_live_at=when, pk__lt=article.pk)
-    earlier = list(stories.filter(before).order_by("-go_live_at", "-pk")[:size])
-    latest = list(stories.exclude(before).order_by("-go_live_at", "-pk")[:size])
+    earlier = list(stories.filter(before).newest_first()[:size])
+    latest = list(stories.exclude(before).newest_first()[:size])
     return {"thread_earlier": earlier[::-1], "thread_latest": latest}
 
 
@@ -201,7 +139,7 @@ class SectionDetailView(PublicPageMixin, ListView):
     def get_queryset(self):
         self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
         published = Article.objects.published().filter(section=self.section)
-        return newest_first(published.for_listing())
+        return published.for_listing().newest_first()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(section=self.section, **kwargs)
@@ -214,16 +152,14 @@ class TagDetailView(PublicPageMixin, ListView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
-        published = Article.objects.published().filter(tag_links__tag=self.tag)
-        return newest_first(published.for_listing())
+        published = Article.objects.published()
+        # A tag that only drafts carry has no public page.
+        self.tag = get_object_or_404(published.tags(), slug=self.kwargs["slug"])
+        published = published.filter(tag_links__tag=self.tag)
+        return published.for_listing().newest_first()
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(tag=self.tag, **kwargs)
-        if not context["paginator"].count:
-            # A tag that only drafts carry has no public page.
-            raise Http404("No published story has this tag.")
-        return context
+        return super().get_context_data(tag=self.tag, **kwargs)
 
 
 class ThreadDetailView(PublicPageMixin, ListView):
@@ -233,15 +169,13 @@ class ThreadDetailView(PublicPageMixin, ListView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        self.thread = get_object_or_404(Thread, slug=self.kwargs["slug"])
+        self.thread = get_object_or_404(
+            Thread.objects.with_published_stories(), slug=self.kwargs["slug"]
+        )
         return self.thread.timeline().prefetch_related("entities")
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(thread=self.thread, **kwargs)
-        if not context["paginator"].count:
-            # A thread of drafts only is not public yet.
-            raise Http404("No published story in this thread.")
-        return context
+        return super().get_context_data(thread=self.thread, **kwargs)
 
 
 @require_GET

@@ -6,9 +6,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
-from taggit.models import TagBase
+from taggit.models import NaturalKeyManager, TagBase
 
 from articles.choices import Relevance
+from articles.models import Article
 
 # A Wikidata item ID: Q and a number without leading zeros, e.g. Q42. The one
 # spelling of it; the validator, the database constraint, the gazetteer loader
@@ -45,6 +46,19 @@ def wikidata_id_from_uri(uri: str) -> str:
     return match[1] if match else ""
 
 
+class EntityQuerySet(models.QuerySet):
+    def with_published_stories(self) -> EntityQuerySet:
+        """Entities tagged on at least one published story. Any other is unknown
+        to readers and partners: its name could give an embargoed story away.
+
+        One EXISTS per entity, stopping at its first story; counting every
+        entity's stories at once would read every link in the archive.
+        """
+        return self.filter(
+            models.Exists(Article.objects.published().links_per_entity())
+        )
+
+
 class Entity(TagBase):
     """A person, organisation, place, event or other thing that stories are about."""
 
@@ -75,6 +89,9 @@ class Entity(TagBase):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Taggit's manager, for natural keys, with the queryset's methods.
+    objects = NaturalKeyManager.from_queryset(EntityQuerySet)()
 
     class Meta:
         verbose_name = "entity"
@@ -111,6 +128,16 @@ class Entity(TagBase):
         if not self.wikidata_id:
             return ""
         return wikidata_page_url(self.wikidata_id)
+
+
+# How a list of entities of each kind is headed on the site.
+KIND_PLURALS = {
+    Entity.Kind.PERSON: "People",
+    Entity.Kind.ORGANIZATION: "Organisations",
+    Entity.Kind.PLACE: "Places",
+    Entity.Kind.EVENT: "Events",
+    Entity.Kind.OTHER: "Other",
+}
 
 
 class Alias(models.Model):

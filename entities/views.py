@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Count, F
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import ListView
 
 from articles.models import Article, ArticleEntity
-from articles.views import KIND_PLURALS, PublicPageMixin
-from entities.models import Entity, EntityRedirect
+from entities.models import KIND_PLURALS, Entity, EntityRedirect
+from newsroom.views import PublicPageMixin
 
 # How many entities "Often appears with" lists.
 COMPANIONS = 8
@@ -24,13 +24,7 @@ class EntityListView(PublicPageMixin, ListView):
     paginate_by = 100
 
     def get_queryset(self):
-        # Which entities have a published story is asked entity by entity
-        # (EXISTS, stopping at the first); counting every entity's stories at
-        # once would read every link in the archive.
-        published = ArticleEntity.objects.filter(
-            tag=OuterRef("pk"), content_object__in=Article.objects.published()
-        )
-        return Entity.objects.filter(Exists(published)).order_by("kind", "name", "pk")
+        return Entity.objects.with_published_stories().order_by("kind", "name", "pk")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -68,7 +62,8 @@ class EntityDetailView(PublicPageMixin, ListView):
             # A merged entity's old address leads to the entity it became, once
             # that entity has a public page of its own.
             moved = EntityRedirect.objects.filter(old_slug=slug).first()
-            if moved is not None and self._published(moved.entity_id).exists():
+            public = Entity.objects.with_published_stories()
+            if moved is not None and public.filter(pk=moved.entity_id).exists():
                 return redirect(
                     "entities:detail", slug=moved.entity.slug, permanent=True
                 )
@@ -81,7 +76,7 @@ class EntityDetailView(PublicPageMixin, ListView):
             self._published(self.entity.pk)
             .annotate(relevance=F("entity_links__relevance"))
             .for_listing()
-            .order_by("relevance", "-go_live_at", "-pk")
+            .newest_first("relevance")
         )
 
     def get_context_data(self, **kwargs):

@@ -187,7 +187,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["partners.permissions.IsPartnerOrStaff"],
     "DEFAULT_THROTTLE_CLASSES": ["partners.throttling.PartnerRateThrottle"],
-    "DEFAULT_PAGINATION_CLASS": "articles.api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "newsroom.api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "partners.schema.AutoSchema",

@@ -1,17 +1,27 @@
+from __future__ import annotations
+
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from articles.sitemaps import SITEMAPS
+from articles.sitemaps import ArticleSitemap, SectionSitemap, TagSitemap
 from articles.views import robots_txt
+from entities.sitemaps import EntitySitemap
 
 admin.site.site_header = "Newsroom"
 admin.site.site_title = "Newsroom admin"
 admin.site.index_title = "Newsdesk"
 
+SITEMAPS = {
+    "articles": ArticleSitemap,
+    "sections": SectionSitemap,
+    "entities": EntitySitemap,
+    "tags": TagSitemap,
+}
+
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/", include("newsroom.api")),
+    path("api/v1/", include("newsroom.api.urls")),
     path(
         "sitemap.xml",
         sitemap,

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import datetime
 
-from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Count, F, IntegerField, Q, QuerySet
-from django.db.models.functions import Cast, Greatest
+from django.db.models.functions import Cast
 from django_filters import rest_framework as filters
-from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import ValidationError
-from taggit.models import Tag
 
 from articles.models import Article, ArticleEntity, Section, TaggedArticle, Thread
 from entities.models import Entity
+from newsroom.api.filters import DateTimeFilter, SlugsFilter, StrictFilterSet
 
 MAX_ENTITIES = 20
 MAX_QUERY_LENGTH = 200
@@ -28,74 +26,6 @@ SEARCH_VECTOR = (
     + SearchVector("dek", weight="B", config="english")
     + SearchVector("body", weight="C", config="english")
 )
-
-
-class UTCDateTimeField(IsoDateTimeField):
-    """An ISO 8601 time; one that cannot be expressed in UTC is invalid."""
-
-    def to_python(self, value):
-        result = super().to_python(value)
-        if result is None:
-            return None
-        try:
-            return result.astimezone(datetime.UTC)
-        except (OverflowError, ValueError):
-            raise forms.ValidationError(
-                "Enter a time between the years 1 and 9999.", code="invalid"
-            ) from None
-
-
-class DateTimeFilter(filters.IsoDateTimeFilter):
-    field_class = UTCDateTimeField
-
-
-class SlugsFilter(filters.BaseCSVFilter, filters.CharFilter):
-    """One or several slugs separated by commas."""
-
-
-class StrictFilterSet(filters.FilterSet):
-    """A parameter given without a value is a 400, unless it takes free text,
-    where empty means "any"."""
-
-    def is_valid(self) -> bool:
-        valid = super().is_valid()
-        for name, filter_ in self.filters.items():
-            free = isinstance(filter_, filters.CharFilter) and not isinstance(
-                filter_, filters.BaseCSVFilter
-            )
-            if not free and self.data.get(name) == "":
-                self.form.add_error(name, "Give a value or leave the parameter out.")
-                valid = False
-        return valid
-
-
-def visible_entities() -> QuerySet[Entity]:
-    """Entities tagged on at least one published story; any other is unknown to
-    partners, so that naming a draft's entity answers like naming nothing."""
-    published = Article.objects.published()
-    return Entity.objects.filter(
-        pk__in=ArticleEntity.objects.filter(content_object__in=published).values("tag")
-    )
-
-
-def visible_tags() -> QuerySet[Tag]:
-    """Tags on at least one published story; a draft's tag is unknown to partners."""
-    published = Article.objects.published()
-    return Tag.objects.filter(
-        pk__in=TaggedArticle.objects.filter(content_object__in=published).values("tag")
-    )
-
-
-def visible_threads() -> QuerySet[Thread]:
-    """Threads holding at least one published story; a thread of drafts only is
-    unknown to partners, like on the site."""
-    return Thread.objects.filter(pk__in=Article.objects.published().values("thread"))
-
-
-def with_change_time(queryset: QuerySet[Article]) -> QuerySet[Article]:
-    """Annotate `changed_at`: when a published story last changed for readers,
-    its last edit or its go-live time, whichever is later."""
-    return queryset.annotate(changed_at=Greatest("updated_at", "go_live_at"))
 
 
 class ArticleFilter(StrictFilterSet):
@@ -161,7 +91,7 @@ class ArticleFilter(StrictFilterSet):
         return queryset.filter(section=section)
 
     def filter_tag(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        tag = visible_tags().filter(slug=value).first()
+        tag = Article.objects.published().tags().filter(slug=value).first()
         if tag is None:
             raise ValidationError(
                 {name: [f"No published story has the tag “{value}”."]}
@@ -171,7 +101,7 @@ class ArticleFilter(StrictFilterSet):
         )
 
     def filter_thread(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        thread = visible_threads().filter(slug=value).first()
+        thread = Thread.objects.with_published_stories().filter(slug=value).first()
         if thread is None:
             raise ValidationError(
                 {name: [f"No published story is in the thread “{value}”."]}
@@ -187,7 +117,9 @@ class ArticleFilter(StrictFilterSet):
         if len(slugs) > MAX_ENTITIES:
             raise ValidationError({name: [f"Name at most {MAX_ENTITIES} entities."]})
         found = dict(
-            visible_entities().filter(slug__in=slugs).values_list("slug", "pk")
+            Entity.objects.with_published_stories()
+            .filter(slug__in=slugs)
+            .values_list("slug", "pk")
         )
         if unknown := sorted(slugs - found.keys()):
             raise ValidationError(
@@ -212,7 +144,7 @@ class ArticleFilter(StrictFilterSet):
     def filter_updated_since(
         self, queryset: QuerySet, name: str, value: datetime.datetime
     ) -> QuerySet:
-        return with_change_time(queryset).filter(changed_at__gte=value)
+        return queryset.with_change_time().filter(changed_at__gte=value)
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import NamedTuple
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from django.db import models
 from django.urls import reverse as django_reverse
@@ -18,36 +18,19 @@ from taggit.models import Tag
 
 from articles.html import html_to_text
 from articles.models import Article, ArticleEntity, Section, TaggedArticle, Thread
+from articles.ninjs import entity_key
 from entities.models import Entity, wikidata_entity_uri
+from newsroom.api.fields import (
+    LINK_PLACEHOLDER,
+    DateTimeField,
+    LinkField,
+    api_link,
+    filtered_list_link,
+)
+from newsroom.api.filters import comma_list
 
 # Fields a list leaves out unless asked for with ?expand=.
 EXPANDABLE = ("body",)
-
-
-def article_list_url(context: dict, **filters: str) -> str:
-    """The address of the story list narrowed by `filters` (entity=, section=),
-    with the list's address reversed once per response (see `api_link`)."""
-    return f"{api_link(context, 'api:article-list')}?{urlencode(filters)}"
-
-
-def api_link(context: dict, view_name: str, key: object = None, kwarg: str = "pk"):
-    """The API address of `view_name` for `key`, reversed once per response
-    and filled in for each object: reversing every link of a page of stories
-    would cost more than the rest of the page. `context` is the serializer
-    context, shared by a serializer and the ones nested in it."""
-    templates = context.setdefault("link_templates", {})
-    if (template := templates.get((view_name, kwarg))) is None:
-        template = templates[view_name, kwarg] = reverse(
-            view_name,
-            kwargs=None if key is None else {kwarg: LINK_PLACEHOLDER},
-            request=context.get("request"),
-        )
-    if key is None:
-        return template
-    return template.replace(LINK_PLACEHOLDER, quote(str(key), safe=""))
-
-
-LINK_PLACEHOLDER = "__key__"
 
 
 def web_link(context: dict, article: Article) -> str:
@@ -67,43 +50,9 @@ def web_link(context: dict, article: Article) -> str:
     return request.build_absolute_uri(path) if request else path
 
 
-class DateTimeField(serializers.DateTimeField):
-    """DRF's, in the newsroom's time zone, looked up once rather than per value
-    (a page of stories has hundreds of times)."""
-
-    def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("default_timezone", timezone.get_default_timezone())
-        super().__init__(**kwargs)
-
-
-@extend_schema_field(OpenApiTypes.URI)
-class LinkField(serializers.Field):
-    """An object's API address, like HyperlinkedIdentityField but cheaper."""
-
-    def __init__(self, view_name: str, lookup_field: str = "pk", **kwargs) -> None:
-        self.view_name = view_name
-        self.lookup_field = lookup_field
-        kwargs.update(source="*", read_only=True)
-        super().__init__(**kwargs)
-
-    def to_representation(self, obj) -> str:
-        key = getattr(obj, self.lookup_field)
-        return api_link(self.root.context, self.view_name, key, self.lookup_field)
-
-
 def article_uri(article: Article) -> str:
     """The story's permanent name, whatever its slug or date become."""
     return f"urn:newsroom:article:{article.pk}"
-
-
-def comma_list(request: Request, param: str) -> list[str]:
-    """The values of a comma-separated parameter; 400 when it is given empty."""
-    values = []
-    for raw in request.query_params.getlist(param):
-        values.extend(value.strip() for value in raw.split(",") if value.strip())
-    if param in request.query_params and not values:
-        raise ValidationError({param: ["Give a value or leave the parameter out."]})
-    return values
 
 
 def chosen_fields(request: Request, *, detail: bool) -> list[str]:
@@ -192,7 +141,9 @@ class SectionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_articles_url(self, section: Section) -> str:
-        return article_list_url(self.root.context, section=section.slug)
+        return filtered_list_link(
+            self.root.context, "api:article-list", section=section.slug
+        )
 
     def to_representation(self, section: Section) -> dict:
         # Written out: it runs for every story of a page, and going field by
@@ -406,7 +357,7 @@ class TagSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_articles_url(self, tag: Tag) -> str:
-        return article_list_url(self.root.context, tag=tag.slug)
+        return filtered_list_link(self.root.context, "api:article-list", tag=tag.slug)
 
 
 class ThreadStorySerializer(serializers.ModelSerializer):
@@ -457,7 +408,9 @@ class ThreadSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_articles_url(self, thread: Thread) -> str:
-        return article_list_url(self.root.context, thread=thread.slug)
+        return filtered_list_link(
+            self.root.context, "api:article-list", thread=thread.slug
+        )
 
 
 class ThreadDetailSerializer(ThreadSerializer):
@@ -515,7 +468,8 @@ class ChangeSerializer(serializers.ModelSerializer):
 
 
 class NinjsSerializer(serializers.BaseSerializer):
-    """A story as an IPTC ninjs 2.2 news item (see docs/partners.md)."""
+    """A story as an IPTC ninjs 2.2 news item (see docs/partners.md), with the
+    names in `articles.ninjs` that the importer reads back."""
 
     def to_representation(self, article: Article) -> dict:
         request = self.context.get("request")
@@ -557,7 +511,7 @@ class NinjsSerializer(serializers.BaseSerializer):
         if subjects := [self.subject(tag, request) for tag in article.tag_list]:
             item["subjects"] = subjects
         for link in article.entity_list:
-            item.setdefault(NINJS_ENTITY_KEYS[link.kind], []).append(self.entity(link))
+            item.setdefault(entity_key(link.kind), []).append(self.entity(link))
         if (related := self.context.get("related")) is not None and related:
             item["associations"] = [
                 {
@@ -589,15 +543,6 @@ class NinjsSerializer(serializers.BaseSerializer):
         if link.wikidata_id:
             entity["uri"] = wikidata_entity_uri(link.wikidata_id)
         return entity
-
-
-NINJS_ENTITY_KEYS = {
-    Entity.Kind.PERSON: "people",
-    Entity.Kind.ORGANIZATION: "organisations",
-    Entity.Kind.PLACE: "places",
-    Entity.Kind.EVENT: "events",
-    Entity.Kind.OTHER: "objects",
-}
 
 
 def _ninjs_openapi_schema() -> dict:

@@ -26,15 +26,9 @@ from articles.importers.base import (
     text_to_html,
 )
 from articles.models import Article, ArticleEntity
-from entities.models import Entity, wikidata_id_from_uri
+from articles.ninjs import ENTITY_FIELDS
+from entities.models import wikidata_id_from_uri
 
-# ninjs 2.x names first, then the 1.x singular names.
-ENTITY_FIELDS = [
-    (("people", "person"), Entity.Kind.PERSON),
-    (("organisations", "organisation"), Entity.Kind.ORGANIZATION),
-    (("places", "place"), Entity.Kind.PLACE),
-    (("events",), Entity.Kind.EVENT),
-]
 SOURCE_KEY_MAX_LENGTH = Article._meta.get_field("source_key").max_length
 
 

@@ -4,8 +4,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from articles.api.serializers import article_list_url
 from entities.models import Entity
+from newsroom.api.fields import filtered_list_link
 
 
 class EntitySerializer(serializers.ModelSerializer):
@@ -35,4 +35,6 @@ class EntitySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_articles_url(self, entity: Entity) -> str:
-        return article_list_url(self.root.context, entity=entity.slug)
+        return filtered_list_link(
+            self.root.context, "api:article-list", entity=entity.slug
+        )

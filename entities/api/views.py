@@ -2,16 +2,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import (
-    Case,
-    Exists,
-    IntegerField,
-    Max,
-    OuterRef,
-    QuerySet,
-    Value,
-    When,
-)
+from django.db.models import Case, IntegerField, Max, QuerySet, Value, When
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -20,23 +11,14 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from articles.api.filters import StrictFilterSet
-from articles.api.serializers import ArticleSerializer, NinjsSerializer
-from articles.api.views import (
-    EXPAND_PARAMETER,
-    FIELDS_PARAMETER,
-    FORMAT_PARAMETER,
-    ArticleFieldsMixin,
-    ConditionalGetMixin,
-    NinjsRenderer,
-    article_responses,
-    count_of,
-    published_articles_for_api,
-    stories_last_modified,
-)
+from articles.api.mixins import ArticleFieldsMixin, article_list_schema
 from articles.models import Article, ArticleEntity
 from entities.api.serializers import EntitySerializer
 from entities.models import Entity
+from newsroom.api.filters import StrictFilterSet
+from newsroom.api.mixins import ConditionalGetMixin
+from newsroom.api.queries import count_of
+from newsroom.api.renderers import NinjsRenderer
 
 
 class EntityFilter(StrictFilterSet):
@@ -52,12 +34,10 @@ class EntityFilter(StrictFilterSet):
 @extend_schema_view(
     list=extend_schema(summary="List entities with published stories"),
     retrieve=extend_schema(summary="Retrieve an entity"),
-    articles=extend_schema(
+    articles=article_list_schema(
         summary="An entity's published stories",
         description="Stories about the entity first, then those that only "
         "mention it; newest first within each.",
-        parameters=[FIELDS_PARAMETER, EXPAND_PARAMETER, FORMAT_PARAMETER],
-        responses=article_responses(many=True),
     ),
 )
 class EntityViewSet(
@@ -69,30 +49,26 @@ class EntityViewSet(
     story away.
     """
 
+    serializer_class = EntitySerializer
     lookup_field = "slug"
     lookup_value_regex = "[^/]+"
     filterset_class = EntityFilter
     article_actions = frozenset({"articles"})
 
     def get_queryset(self) -> QuerySet[Entity]:
-        links = ArticleEntity.objects.filter(
-            tag=OuterRef("pk"), content_object__in=Article.objects.published()
-        )
+        links = Article.objects.published().links_per_entity()
         return (
-            Entity.objects.filter(Exists(links))
+            Entity.objects.with_published_stories()
             .annotate(article_count=count_of(links))
             .prefetch_related("aliases")
             .order_by("name", "pk")
         )
 
-    def get_serializer_class(self):
-        if self.action == "articles":
-            return NinjsSerializer if self.wants_ninjs else ArticleSerializer
-        return EntitySerializer
-
     def get_last_modified(self) -> datetime.datetime | None:
         entities = Entity.objects.aggregate(edited=Max("updated_at"))["edited"]
-        return max(filter(None, [entities, stories_last_modified()]), default=None)
+        return max(
+            filter(None, [entities, Article.objects.last_changed()]), default=None
+        )
 
     @action(
         detail=True,
@@ -102,7 +78,7 @@ class EntityViewSet(
     def articles(self, request: Request, slug: str | None = None) -> Response:
         entity = self.get_object()
         stories = (
-            published_articles_for_api()
+            self.article_queryset()
             .filter(entity_links__tag=entity)
             .annotate(
                 about_first=Case(
@@ -114,7 +90,7 @@ class EntityViewSet(
                     output_field=IntegerField(),
                 )
             )
-            .order_by("about_first", "-go_live_at", "-pk")
+            .newest_first("about_first")
         )
         page = self.paginate_queryset(stories)
         serializer = self.get_serializer(page, many=True)

@@ -1,24 +1,21 @@
 from __future__ import annotations
 
-import datetime
-
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from articles.api.serializers import load_relations
-from articles.api.views import (
+from articles.api.mixins import (
     EXPAND_PARAMETER,
     FIELDS_PARAMETER,
     ID_PARAMETER,
     ArticleFieldsMixin,
-    ConditionalGetMixin,
-    published_articles_for_api,
+    StoryLookupMixin,
 )
-from articles.models import Article
+from articles.api.serializers import load_relations
+from articles.models import ArticleQuerySet
+from newsroom.api.mixins import ConditionalGetMixin
 from related.api.serializers import RelatedArticleSerializer
 from related.serving import related_entries
 
@@ -33,6 +30,7 @@ from related.serving import related_entries
     ),
 )
 class RelatedArticleViewSet(
+    StoryLookupMixin,
     ArticleFieldsMixin,
     ConditionalGetMixin,
     mixins.ListModelMixin,
@@ -41,30 +39,19 @@ class RelatedArticleViewSet(
     """The stories to read next after a published story, at
     /api/v1/articles/{id}/related/."""
 
-    serializer_class = RelatedArticleSerializer
     filterset_class = None
     pagination_class = None
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
     article_actions = frozenset({"list"})
 
-    def get_queryset(self):
-        return published_articles_for_api()
+    def get_queryset(self) -> ArticleQuerySet:
+        return self.article_queryset()
 
-    def get_story(self) -> Article:
-        """The published story named in the address; a 400 for a malformed id."""
-        pk = self.kwargs.get("pk", "")
-        if not (pk.isascii() and pk.isdigit() and int(pk) < 2**63):
-            raise ValidationError({"id": ["A story id is a whole number."]})
-        article = self.get_object()
-        load_relations([article])
-        self.story_last_modified = max(article.updated_at, article.go_live_at)
-        return article
-
-    def get_last_modified(self) -> datetime.datetime | None:
-        return getattr(self, "story_last_modified", None)
+    def get_serializer_class(self):
+        return RelatedArticleSerializer
 
     def list(self, request: Request, *args, **kwargs) -> Response:
-        article = self.get_story()
+        article = self.get_object()
         stories = []
         for entry in related_entries(article):
             story = entry["article"]

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from articles.models import Article, ArticleEntity
-from tests.factories import ArticleFactory, EntityFactory
+from articles.models import Article, ArticleEntity, Thread
+from tests.factories import (
+    ArticleFactory,
+    EntityFactory,
+    SectionFactory,
+    ThreadFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +168,129 @@ def test_is_live_and_is_scheduled():
     assert (scheduled.is_live, scheduled.is_scheduled) == (False, True)
     assert (draft.is_live, draft.is_scheduled) == (False, False)
     assert set(Article.objects.published()) == {live}
+
+
+def test_last_changed_honours_the_queryset():
+    """A filtered queryset's last change is that of its own stories, not the
+    newest story in the archive."""
+    now = timezone.now()
+    world = SectionFactory(name="World", slug="world")
+    sport = SectionFactory(name="Sport", slug="sport")
+    older = ArticleFactory(section=world, go_live_at=now - datetime.timedelta(days=3))
+    ArticleFactory(section=sport, go_live_at=now - datetime.timedelta(hours=1))
+    Article.objects.filter(pk=older.pk).update(
+        updated_at=now - datetime.timedelta(days=2)
+    )
+
+    in_world = Article.objects.filter(section=world)
+
+    assert in_world.last_changed() == now - datetime.timedelta(days=2)
+    assert Article.objects.filter(section__slug="none").last_changed() is None
+
+
+def test_newest_first_breaks_ties_by_primary_key():
+    """Stories are listed newest first; two with the same time, the later first."""
+    when = timezone.now() - datetime.timedelta(hours=2)
+    older = ArticleFactory(go_live_at=when - datetime.timedelta(hours=1))
+    tied = ArticleFactory.create_batch(2, go_live_at=when)
+
+    assert list(Article.objects.newest_first()) == [tied[1], tied[0], older]
+
+
+def test_newest_first_after_other_orderings():
+    """Orderings given to newest_first come first; newest first within each."""
+    now = timezone.now()
+    world = SectionFactory(name="World", slug="world")
+    sport = SectionFactory(name="Sport", slug="sport")
+    old_sport = ArticleFactory(section=sport, go_live_at=now - datetime.timedelta(2))
+    new_sport = ArticleFactory(section=sport, go_live_at=now - datetime.timedelta(1))
+    new_world = ArticleFactory(section=world, go_live_at=now - datetime.timedelta(1))
+
+    stories = Article.objects.newest_first("section__name")
+
+    assert list(stories) == [new_sport, old_sport, new_world]
+
+
+def test_tags_of_published_stories():
+    """`published().tags()` holds each tag a live story carries, once; a tag
+    only unpublished stories carry is left out."""
+    ArticleFactory(tags=["budget", "tax"])
+    ArticleFactory(tags=["budget"])
+    for state in ("draft", "withdrawn", "scheduled"):
+        ArticleFactory(tags=["budget", f"{state} tag"], **{state: True})
+
+    tags = Article.objects.published().tags()
+
+    assert sorted(tags.values_list("name", flat=True)) == ["budget", "tax"]
+
+
+def test_tags_honour_the_queryset():
+    """`tags()` holds only the tags of the stories it is called on."""
+    world = SectionFactory(name="World", slug="world")
+    ArticleFactory(section=world, tags=["budget"])
+    ArticleFactory(section=SectionFactory(name="Sport", slug="sport"), tags=["cup"])
+
+    tags = Article.objects.filter(section=world).tags()
+
+    assert list(tags.values_list("name", flat=True)) == ["budget"]
+
+
+def test_changes_report_live_and_taken_off_stories():
+    """The change feed holds live stories and those live once, then taken off;
+    drafts, scheduled stories and stories never live are left out."""
+    now = timezone.now()
+    live = ArticleFactory(go_live_at=now - datetime.timedelta(hours=3))
+    withdrawn = ArticleFactory(go_live_at=now - datetime.timedelta(hours=2))
+    withdrawn.status = Article.Status.WITHDRAWN
+    withdrawn.save()
+    ArticleFactory(draft=True)
+    ArticleFactory(scheduled=True)
+    ArticleFactory(status=Article.Status.WITHDRAWN, go_live_at=None)
+    Article.objects.filter(pk=live.pk).update(
+        updated_at=now - datetime.timedelta(hours=4)
+    )
+
+    changes = {story.pk: story for story in Article.objects.changes()}
+
+    assert list(changes) == [live.pk, withdrawn.pk]
+    assert changes[live.pk].live is True
+    assert changes[live.pk].changed_at == live.go_live_at
+    assert changes[withdrawn.pk].live is False
+    assert (
+        changes[withdrawn.pk].changed_at
+        == Article.objects.get(pk=withdrawn.pk).updated_at
+    )
+
+
+def test_with_change_time_is_the_later_of_edit_and_go_live():
+    """A published story last changed for readers at its last edit or its
+    go-live time, whichever is later."""
+    now = timezone.now()
+    edited = ArticleFactory(go_live_at=now - datetime.timedelta(days=2))
+    Article.objects.filter(pk=edited.pk).update(
+        updated_at=now - datetime.timedelta(days=1)
+    )
+    scheduled_earlier = ArticleFactory(go_live_at=now - datetime.timedelta(hours=1))
+    Article.objects.filter(pk=scheduled_earlier.pk).update(
+        updated_at=now - datetime.timedelta(days=3)
+    )
+
+    times = dict(Article.objects.with_change_time().values_list("pk", "changed_at"))
+
+    assert times == {
+        edited.pk: now - datetime.timedelta(days=1),
+        scheduled_earlier.pk: scheduled_earlier.go_live_at,
+    }
+
+
+def test_threads_with_published_stories():
+    """A thread is public once it holds a live story; a thread of drafts,
+    withdrawn or scheduled stories only, or of none, is not."""
+    public = ThreadFactory()
+    ArticleFactory(thread=public)
+    ArticleFactory(thread=public, draft=True)
+    for state in ("draft", "withdrawn", "scheduled"):
+        ArticleFactory(thread=ThreadFactory(), **{state: True})
+    ThreadFactory()
+
+    assert list(Thread.objects.with_published_stories()) == [public]

@@ -73,6 +73,16 @@ def test_thread_of_unpublished_stories_is_not_found(reader_client, state):
     assert reader_client.get("/thread/no-such-thread/").status_code == 404
 
 
+@pytest.mark.parametrize("state", ["draft", "withdrawn", "scheduled"])
+def test_thread_of_unpublished_stories_has_no_feed(reader_client, state):
+    """A thread whose stories readers cannot see has no feed, as it has no page:
+    its title could give an embargoed story away."""
+    thread = ThreadFactory(title="Embargoed thread must not leak")
+    ArticleFactory(thread=thread, **{state: True})
+    feed = reverse("articles:thread_feed", kwargs={"slug": thread.slug})
+    assert reader_client.get(feed).status_code == 404
+
+
 def test_thread_feed_has_its_published_stories_newest_first(reader_client, ceasefire):
     """The thread feed carries its published stories, newest first."""
     thread, stories = ceasefire

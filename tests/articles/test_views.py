@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from articles.models import Article, ArticleEntity
-from articles.views import PAGE_SIZE, CappedPaginator
+from articles.views import PAGE_SIZE
 from entities.models import Entity
+from newsroom.views import CappedPaginator
 from related.rebuild import rebuild_related
 from tests.factories import (
     ArticleEntityFactory,

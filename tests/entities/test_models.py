@@ -4,14 +4,21 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from articles.models import ArticleEntity
 from entities.models import (
+    KIND_PLURALS,
     Alias,
     Entity,
     is_wikidata_id,
     wikidata_entity_uri,
     wikidata_id_from_uri,
 )
-from tests.factories import AliasFactory, EntityFactory
+from tests.factories import (
+    AliasFactory,
+    ArticleEntityFactory,
+    ArticleFactory,
+    EntityFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +191,30 @@ def test_absolute_url():
     entity = EntityFactory(name="Ada Lovelace")
 
     assert entity.get_absolute_url() == f"/entities/{entity.slug}/"
+
+
+def test_entities_with_published_stories():
+    """An entity is public once a live story is tagged with it, whether it is
+    about it or mentions it; an entity only unpublished stories carry is not."""
+    about, mentioned, hidden = EntityFactory.create_batch(3)
+    ArticleEntityFactory(tag=about)
+    ArticleEntityFactory(tag=mentioned, relevance=ArticleEntity.Relevance.MENTIONS)
+    for state in ("draft", "withdrawn", "scheduled"):
+        ArticleEntityFactory(tag=hidden, content_object=ArticleFactory(**{state: True}))
+    EntityFactory()
+
+    public = Entity.objects.with_published_stories().order_by("pk")
+
+    assert list(public) == [about, mentioned]
+
+
+def test_entities_keep_taggits_natural_keys():
+    """Entities are still found by their natural key (their name), as taggit's are."""
+    entity = EntityFactory(name="Douglas Adams")
+
+    assert Entity.objects.get_by_natural_key("Douglas Adams") == entity
+
+
+def test_every_kind_has_a_plural_heading():
+    """Each kind of entity has a heading for a list of them."""
+    assert set(KIND_PLURALS) == set(Entity.Kind.values)
