@@ -73,26 +73,20 @@ def _frequencies(features: Iterable[int]) -> tuple[int, dict[int, int]]:
     if TOTAL in counts:
         return max(counts.pop(TOTAL), 1), counts
     df: dict[int, int] = {}
-    entities = [f // 2 for f in wanted if f % 2 == 0]
-    tags = [f // 2 for f in wanted if f % 2 == 1]
-    for entity_id, n in (
-        ArticleEntity.objects.filter(
-            content_object__status=Article.Status.PUBLISHED, tag_id__in=entities
-        )
-        .values("tag_id")
-        .annotate(n=Count("pk"))
-        .values_list("tag_id", "n")
+    for links, side, feature in (
+        (ArticleEntity.objects, 0, entity_feature),
+        (TaggedArticle.objects, 1, tag_feature),
     ):
-        df[entity_feature(entity_id)] = n
-    for tag_id, n in (
-        TaggedArticle.objects.filter(
-            content_object__status=Article.Status.PUBLISHED, tag_id__in=tags
-        )
-        .values("tag_id")
-        .annotate(n=Count("pk"))
-        .values_list("tag_id", "n")
-    ):
-        df[tag_feature(tag_id)] = n
+        for tag_id, n in (
+            links.filter(
+                content_object__status=Article.Status.PUBLISHED,
+                tag_id__in=[f // 2 for f in wanted if f % 2 == side],
+            )
+            .values("tag_id")
+            .annotate(n=Count("pk"))
+            .values_list("tag_id", "n")
+        ):
+            df[feature(tag_id)] = n
     total = Article.objects.filter(status=Article.Status.PUBLISHED).count()
     return max(total, 1), df
 

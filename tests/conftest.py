@@ -5,9 +5,13 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
+from entities.matcher import invalidate_matcher
+from entities.models import Entity
 from tests.factories import (
+    AliasFactory,
     ArticleFactory,
     EditorFactory,
+    EntityFactory,
     PartnerAPIKeyFactory,
     PartnerFactory,
 )
@@ -97,3 +101,20 @@ def story_file():
     if not path.exists():
         pytest.skip("../shared/stories is not present")
     return path
+
+
+@pytest.fixture
+def putin(db):
+    """A person in the gazetteer, with an alias stories use."""
+    entity = EntityFactory(name="Vladimir Putin")
+    AliasFactory(entity=entity, name="Putin")
+    invalidate_matcher()
+    return entity
+
+
+@pytest.fixture
+def geneva(db):
+    """A place in the gazetteer."""
+    entity = EntityFactory(name="Geneva", kind=Entity.Kind.PLACE)
+    invalidate_matcher()
+    return entity

@@ -4,26 +4,9 @@ import pytest
 
 from articles.importers import StoryData, get_or_create_thread, import_story
 from articles.models import Article, ArticleEntity, Thread
-from entities.matcher import invalidate_matcher
-from entities.models import Entity
-from tests.factories import AliasFactory, EntityFactory, ThreadFactory
+from tests.factories import ThreadFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def putin():
-    entity = EntityFactory(name="Vladimir Putin")
-    AliasFactory(entity=entity, name="Putin")
-    invalidate_matcher()
-    return entity
-
-
-@pytest.fixture
-def geneva():
-    entity = EntityFactory(name="Geneva", kind=Entity.Kind.PLACE)
-    invalidate_matcher()
-    return entity
 
 
 def tagged(article: Article) -> dict[str, str]:

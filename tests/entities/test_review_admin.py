@@ -39,13 +39,6 @@ def candidate_url(candidate: Candidate, decision: str) -> str:
 
 
 @pytest.fixture
-def geneva():
-    entity = EntityFactory(name="Geneva", kind=Entity.Kind.PLACE)
-    invalidate_matcher()
-    return entity
-
-
-@pytest.fixture
 def story(geneva):
     """A story naming Geneva and an unknown person, with suggestions recorded."""
     article = ArticleFactory(

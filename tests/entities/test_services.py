@@ -34,21 +34,6 @@ BODY = "<p>Vladimir Putin landed in Geneva on Monday.</p><p>Putin spoke.</p>"
 
 
 @pytest.fixture
-def putin():
-    entity = EntityFactory(name="Vladimir Putin")
-    AliasFactory(entity=entity, name="Putin")
-    invalidate_matcher()
-    return entity
-
-
-@pytest.fixture
-def geneva():
-    entity = EntityFactory(name="Geneva", kind=Entity.Kind.PLACE)
-    invalidate_matcher()
-    return entity
-
-
-@pytest.fixture
 def story(putin, geneva):
     """A published story naming Putin in the headline and body, Geneva once."""
     return ArticleFactory(headline=HEADLINE, body=BODY)

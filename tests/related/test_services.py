@@ -10,8 +10,6 @@ from django.urls import reverse
 
 from articles.importers import StoryData, import_story
 from articles.models import Article
-from entities.matcher import invalidate_matcher
-from entities.models import Entity
 from entities.services import (
     confirm_suggestion,
     create_entity_from_candidate,
@@ -133,13 +131,6 @@ def test_an_admin_save_that_publishes_queues_once_and_saves_once(
     ]
     assert len(writes) == 1
     assert queued(callbacks) == [story.pk]
-
-
-@pytest.fixture
-def geneva():
-    entity = EntityFactory(name="Geneva", kind=Entity.Kind.PLACE)
-    invalidate_matcher()
-    return entity
 
 
 def test_confirming_a_suggestion_refreshes_the_lists(
