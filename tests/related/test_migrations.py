@@ -7,6 +7,8 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils.module_loading import import_string
+from django_tasks_db.models import DBTaskResult
 
 from related.models import (
     DocumentFrequency,
@@ -15,6 +17,7 @@ from related.models import (
     RelatedScore,
     StoryFeatures,
 )
+from related.tasks import refresh_related_lists
 
 # The last state in which the related-story models lived in `articles`.
 BEFORE = [("articles", "0003_related_document_frequency"), ("related", None)]
@@ -28,7 +31,11 @@ def migrate(targets):
     graph = executor.loader.graph
     nodes = [
         *(target for target in targets if target[1] is not None),
-        *(node for node in graph.leaf_nodes() if node[0] in {"auth", "contenttypes"}),
+        *(
+            node
+            for node in graph.leaf_nodes()
+            if node[0] in {"auth", "contenttypes", "django_tasks_database"}
+        ),
     ]
     return executor.loader.project_state(nodes).apps
 
@@ -76,6 +83,13 @@ def test_moving_the_models_keeps_their_rows_and_permissions():
         )[0]
         group = old.get_model("auth", "Group").objects.create(name="Desk")
         group.permissions.add(permission)
+        queued = old.get_model("django_tasks_database", "DBTaskResult").objects.create(
+            task_path="articles.tasks.refresh_related_lists",
+            args_kwargs={"args": [one.pk], "kwargs": {}},
+            queue_name="default",
+            backend_name="default",
+            run_after=when,
+        )
 
         migrate(latest())
 
@@ -92,5 +106,8 @@ def test_moving_the_models_keeps_their_rows_and_permissions():
         assert [
             (p.content_type.app_label, p.codename) for p in desk.permissions.all()
         ] == [("related", "add_relatedlink")]
+        # A refresh queued before the upgrade still reaches the moved task.
+        path = DBTaskResult.objects.get(pk=queued.pk).task_path
+        assert import_string(path) is refresh_related_lists
     finally:
         migrate(latest())
