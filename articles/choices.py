@@ -1,6 +1,6 @@
-"""Choices shared with other apps' models, kept apart from `articles.models` so
-that those models can use them without loading Article first (Article's entity
-manager needs `entities.Entity` loaded before it)."""
+"""Choices shared with other apps, kept apart from `articles.models` so that code
+which only needs the vocabulary (the pure scoring in `related.scoring`) does not
+import the models."""
 
 from __future__ import annotations
 

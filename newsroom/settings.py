@@ -63,7 +63,6 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "newsroom",
-    # Before articles: the story's entity manager needs Entity loaded.
     "entities",
     "articles",
     "related",

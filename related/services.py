@@ -46,7 +46,10 @@ def refresh_related_later(
     """
     ids = [article.pk] if article is not None else []
     ids += article_ids
-    # Callbacks of a transaction that rolls back leave this list with it.
+    # The connection's pending on-commit callbacks (Django's own list, not a
+    # documented API: a transaction that rolls back takes its callbacks with it,
+    # which a set of our own could not follow). `done` marks a callback that
+    # already ran but is still listed, as under captureOnCommitCallbacks.
     pending = {
         callback.article_id
         for _, callback, _ in connection.run_on_commit

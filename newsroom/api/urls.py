@@ -21,7 +21,7 @@ router.register("articles", ArticleViewSet, basename="article")
 # Anything up to the next slash reaches the view, which answers a malformed id
 # with a JSON 400.
 router.register(
-    r"articles/(?P<pk>[^/]+)/related", RelatedArticleViewSet, basename="related"
+    r"articles/(?P<pk>[^/]+)/related", RelatedArticleViewSet, basename="article-related"
 )
 router.register("changes", ChangeViewSet, basename="change")
 router.register("entities", EntityViewSet, basename="entity")

@@ -22,6 +22,9 @@ from related.serving import related_entries
 
 @extend_schema_view(
     list=extend_schema(
+        # The name partners' generated clients know it by, from when it was an
+        # action of the story endpoint.
+        operation_id="articles_related_retrieve",
         summary="Stories related to a story",
         description="Editor picks first, then stories sharing the most entities; "
         "each with the entities it shares with this one.",
