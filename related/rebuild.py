@@ -19,12 +19,12 @@ from related.models import (
     StoryFeatures,
 )
 from related.scoring import (
-    SECONDS_PER_DAY,
     STORED_LIMIT,
     TAG_SIDE_WEIGHT,
     TOTAL,
     Index,
     best,
+    day,
     entity_feature,
     relevance_weight,
     shared_json,
@@ -67,7 +67,7 @@ def rebuild_related(*, batch_size: int = 5000, progress: bool = False) -> int:
     """
     published = Article.objects.filter(status=Article.Status.PUBLISHED)
     days = {
-        pk: when.timestamp() / SECONDS_PER_DAY
+        pk: day(when)
         for pk, when in published.values_list("pk", "go_live_at").iterator(
             chunk_size=50000
         )

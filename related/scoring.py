@@ -23,6 +23,7 @@ by `related.upkeep`), so publishing counts nothing over the archive.
 
 from __future__ import annotations
 
+import datetime
 import heapq
 import math
 from collections import defaultdict
@@ -47,6 +48,11 @@ TOTAL = 0
 # Entities and tags share one feature space: entity n is 2n, tag n is 2n + 1.
 TAG_SIDE_WEIGHT = math.sqrt(TAG_WEIGHT)
 SECONDS_PER_DAY = 86400.0
+
+
+def day(when: datetime.datetime) -> float:
+    """`when` in days since the epoch, the unit recency works in."""
+    return when.timestamp() / SECONDS_PER_DAY
 
 
 def entity_feature(entity_id: int) -> int:

@@ -19,13 +19,13 @@ from related.models import (
     StoryFeatures,
 )
 from related.scoring import (
-    SECONDS_PER_DAY,
     STORED_LIMIT,
     TAG_SIDE_WEIGHT,
     TOTAL,
     Index,
     Suggestion,
     best,
+    day,
     entity_feature,
     relevance_weight,
     shared_json,
@@ -35,7 +35,7 @@ from related.scoring import (
 
 def _day(article: Article) -> float:
     when = article.go_live_at or article.created_at or timezone.now()
-    return when.timestamp() / SECONDS_PER_DAY
+    return day(when)
 
 
 def _own_features(
@@ -116,7 +116,7 @@ def _score(article: Article, own: dict[int, float]) -> tuple[Index, dict[int, fl
     for other, feature, weight, when in postings:
         index.postings.setdefault(feature, []).append((other, weight))
         index.features.setdefault(other, {})[feature] = weight
-        index.days[other] = when.timestamp() / SECONDS_PER_DAY
+        index.days[other] = day(when)
     index.features.pop(article.pk, None)
     candidates = list(index.features)
     common_entities = [f // 2 for f in common if f % 2 == 0]
