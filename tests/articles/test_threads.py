@@ -14,7 +14,7 @@ from tests.factories import (
     ThreadFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("archive")]
 
 
 def days_ago(days: float) -> datetime.datetime:

@@ -20,7 +20,7 @@ from entities.tasks import rescan_archive_for_entities
 from related.serving import related_articles
 from tests.factories import ArticleFactory, EntityFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("archive")]
 
 RESCAN = "entities.tasks.rescan_archive_for_entities"
 REFRESH = "related.tasks.refresh_related_lists"
