@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
@@ -63,9 +64,9 @@ def rebuild_related(*, batch_size: int = 5000, progress: bool = False) -> int:
     """Recompute every published story's features, document frequencies and
     stored suggestions; returns how many stories.
 
-    Reads every published story's entity and tag links once and its text twice
-    (once to count words over the archive, once to pick each story's key terms
-    with those counts), scores in memory, then writes each batch of lists in its
+    Reads every published story's entity and tag links and its text once,
+    picks each story's key terms once the archive's word counts are known,
+    scores in memory, then writes each batch of lists in its
     own transaction (COPY on PostgreSQL) so readers always see complete lists.
     """
     published = Article.objects.filter(status=Article.Status.PUBLISHED)
@@ -83,25 +84,27 @@ def rebuild_related(*, batch_size: int = 5000, progress: bool = False) -> int:
     for own in features.values():
         df.update(own.keys())
     counted: dict[int, list[int]] = {}
+    # Each story's word counts, kept compact until the archive's are known.
+    words: dict[int, tuple[array, array]] = {}
+    labels: dict[int, str] = {}
     bar = None
     if progress:
-        bar = tqdm(total=2 * len(days), unit="story", desc="Counting words")
+        bar = tqdm(total=len(days), unit="story", desc="Counting words")
     for story, found in archive_terms(published):
         df.update(found.counts.keys())
         counted[story] = sorted([TOTAL, *features.get(story, ()), *found.counts])
-        if bar is not None:
-            bar.update()
-    labels: dict[int, str] = {}
-    for story, found in archive_terms(published):
-        chosen = key_terms(found.counts, df, total)
-        if chosen:
-            features.setdefault(story, {}).update(chosen)
-        for feature in chosen:
-            labels.setdefault(feature, found.words[feature])
+        words[story] = (array("q", found.counts), array("d", found.counts.values()))
+        for feature, word in found.words.items():
+            labels.setdefault(feature, word)
         if bar is not None:
             bar.update()
     if bar is not None:
         bar.close()
+    for story, (terms, counts) in words.items():
+        chosen = key_terms(dict(zip(terms, counts, strict=True)), df, total)
+        if chosen:
+            features.setdefault(story, {}).update(chosen)
+    del words
     postings = index.postings
     for other, own in features.items():
         for feature, weight in own.items():

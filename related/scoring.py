@@ -52,6 +52,8 @@ COMMON_SHARE = 0.2
 RECENCY_DAYS = 60.0
 RECENCY_FLOOR = 0.2
 DF_CAP = 1000
+# At most about this many posting rows are read to find one story's candidates.
+POSTINGS_BUDGET = 2_000
 SHARED_SHOWN = 5
 # The `DocumentFrequency` row counting the published stories themselves.
 TOTAL = 0
@@ -130,6 +132,19 @@ class Index:
         candidates of its own."""
         return self.df.get(feature, 0) <= DF_CAP
 
+    def proposing(self, own: dict[int, float]) -> set[int]:
+        """The features of a story that propose candidates: its rare ones,
+        rarest first, while their posting lists fit in POSTINGS_BUDGET rows.
+        The others still add to the score of a candidate found this way."""
+        chosen, read = set(), 0
+        for feature in sorted(own, key=lambda f: (self.df.get(f, 0), f)):
+            df = self.df.get(feature, 0)
+            if df > DF_CAP or (chosen and read + df > POSTINGS_BUDGET):
+                break
+            chosen.add(feature)
+            read += df
+        return chosen
+
     def scores(
         self,
         story: int,
@@ -143,8 +158,9 @@ class Index:
         """
         content: dict[int, float] = defaultdict(float)
         common = []
+        proposing = self.proposing(own)
         for feature, weight in own.items():
-            if not self.is_rare(feature):
+            if feature not in proposing:
                 common.append((feature, weight * self.idf(feature)))
                 continue
             weighted = weight * self.idf(feature)

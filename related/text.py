@@ -99,12 +99,40 @@ class Terms:
     words: dict[int, str] = field(default_factory=dict)
 
 
+# What each word of a language became (its feature and the word to show, or None
+# for a word that does not count): most of a story's words were met before.
+_SEEN: dict[str, dict[str, tuple[int, str] | None]] = {}
+SEEN_LIMIT = 500_000
+
+
+def _features(language: str, tokens: list[str]) -> Counter[tuple[int, str] | None]:
+    """How often each (feature, shown word) occurs among `tokens`; None counts
+    the tokens that do not count."""
+    seen = _SEEN.setdefault(language, {})
+    new = [token for token in set(tokens) if token not in seen]
+    if new:
+        if len(seen) > SEEN_LIMIT:
+            seen.clear()
+        stop = STOP_WORDS.get(language, frozenset())
+        stem = stemmer(language)
+        kept = []
+        for token in new:
+            word = POSSESSIVE.sub("", token.lower().replace("’", "'"))
+            if MIN_LENGTH <= len(word) <= MAX_LENGTH and word not in stop:
+                kept.append((token, word))
+            else:
+                seen[token] = None
+        words = [word for _, word in kept]
+        roots = stem.stemWords(words) if stem is not None else words
+        for (token, word), root in zip(kept, roots, strict=True):
+            seen[token] = None if root in stop else (term_feature(language, root), word)
+    return Counter(map(seen.get, tokens))
+
+
 def terms(headline: str, dek: str, body_html: str, language: str = "en") -> Terms:
     """The COUNTED_TERMS most frequent words of a story, weighted by where they
     stand (headline HEADLINE_WEIGHT, standfirst DEK_WEIGHT, body BODY_WEIGHT)."""
     language = primary_language(language) or "en"
-    stop = STOP_WORDS.get(language, frozenset())
-    stem = stemmer(language)
     counts: Counter[int] = Counter()
     words: dict[int, str] = {}
     for text, weight in (
@@ -118,18 +146,11 @@ def terms(headline: str, dek: str, body_html: str, language: str = "en") -> Term
             if len(found) <= BOILERPLATE_WORDS and BOILERPLATE.match(line):
                 continue
             tokens += found
-        kept = []
-        for token in tokens:
-            token = POSSESSIVE.sub("", token.lower().replace("’", "'"))
-            if MIN_LENGTH <= len(token) <= MAX_LENGTH and token not in stop:
-                kept.append(token)
-        stems = stem.stemWords(kept) if stem is not None else kept
-        for token, root in zip(kept, stems, strict=True):
-            if root in stop:
-                continue
-            feature = term_feature(language, root)
-            counts[feature] += weight
-            words.setdefault(feature, token)
+        for found, n in _features(language, tokens).items():
+            if found is not None:
+                feature, word = found
+                counts[feature] += weight * n
+                words.setdefault(feature, word)
     strongest = counts.most_common(COUNTED_TERMS)
     return Terms(
         counts=dict(strongest),

@@ -74,8 +74,9 @@ def _score(article: Article, index: Index, own: dict[int, float]) -> dict[int, f
     """Every published story scoring at least MIN_SCORE against `article` (its
     exclusions left out), found through the posting lists of its rarer features.
     Fills `index` with what explains the scores."""
-    rare = [f for f in own if index.is_rare(f)]
-    common = [f for f in own if not index.is_rare(f)]
+    proposing = index.proposing(own)
+    rare = list(proposing)
+    common = [f for f in own if f not in proposing]
     for other, feature, weight, when in (
         Posting.objects.filter(feature__in=rare, article__status=PUBLISHED)
         .exclude(article_id=article.pk)
