@@ -4,21 +4,25 @@ Automatic suggestions are scored by what two stories share, and stored
 (`RelatedScore`) so that serving a story's list is one indexed read whatever the
 size of the archive:
 
-- every shared entity adds its inverse document frequency over published stories,
-  log(1 + N / df), times a weight for how central it is to each story (about 1,
-  mentions 0.5): sharing "Wadi Barada" counts far more than sharing "Russia";
-- every shared topic tag adds its IDF times TAG_WEIGHT;
+- every shared feature adds its inverse document frequency over published
+  stories, log(1 + N / df), times its weight on each story. Features are
+  entities (about ENTITY_WEIGHT, mentions MENTIONS_WEIGHT of that, and
+  SUGGESTED_WEIGHT of either while no editor has confirmed them), topic tags
+  (TAG_WEIGHT in all) and key terms of the text (`key_terms`: the text part of
+  a score is TEXT_WEIGHT times a TF-IDF cosine). Sharing "Wadi Barada" counts far
+  more than sharing "Russia";
 - the sum is multiplied by a recency factor centred on the story's own date,
   RECENCY_FLOOR + (1 - RECENCY_FLOOR) * exp(-|days apart| / RECENCY_DAYS), so a
   2016 story links to its own period before last week's news;
 - suggestions under MIN_SCORE are dropped.
 
-Candidates come from the posting lists of the story's rarer entities and tags
-(document frequency at most DF_CAP); commoner ones still add to the score of a
-candidate found that way but do not propose candidates of their own, which keeps
-the cost of one story independent of the size of the archive. Document
-frequencies are kept in `DocumentFrequency` (filled by `related.rebuild`, moved
-by `related.upkeep`), so publishing counts nothing over the archive.
+Candidates come from the posting lists of the story's rarest features (document
+frequency at most DF_CAP, and POSTINGS_BUDGET rows in all); the others still add
+to the score of a candidate found that way but do not propose candidates of their
+own, which keeps the cost of one story independent of the size of the archive.
+Document frequencies are kept in `DocumentFrequency` (filled by `related.rebuild`,
+moved by `related.upkeep`), so publishing counts nothing over the archive. The
+weights were tuned with bench/bench_related_quality.py (docs/related.md).
 """
 
 from __future__ import annotations
