@@ -32,7 +32,7 @@ BODY_WEIGHT = 1.0
 BODY_HTML_CHARS = 200_000
 BODY_CHARS = 20_000
 # The strongest words a story is counted with in document frequencies.
-COUNTED_TERMS = 200
+COUNTED_TERMS = 100
 MIN_LENGTH = 3
 MAX_LENGTH = 40
 # Boilerplate lines are short.
