@@ -21,10 +21,8 @@ from related.serving import related_articles
 from tests.conftest import run_worker
 from tests.factories import ArticleFactory, EntityFactory
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("database_tasks"),
-]
+# Requested by name (not by the django_db mark) so that fixtures can tell.
+pytestmark = pytest.mark.usefixtures("transactional_db", "database_tasks")
 
 ADA = EntityRef(name="Ada Lovelace", kind="person")
 
@@ -51,8 +49,8 @@ def publish(data: StoryData) -> Article:
 
 
 @pytest.fixture
-def archive():
-    """A published story about Ada Lovelace, and enough others that one more
+def ada():
+    """A published story about Ada Lovelace, among enough others that one more
     story is refreshed by itself rather than by a rebuild."""
     ArticleFactory.create_batch(services.REBUILD_SHARE + 5)
     return ArticleFactory(
@@ -62,36 +60,36 @@ def archive():
     )
 
 
-def test_the_lists_are_fresh_when_the_block_ends(archive):
+def test_the_lists_are_fresh_when_the_block_ends(ada):
     """Stories imported in the block are refreshed, one by one, when it ends, and
     nothing is left for a worker."""
     with refresh_related_at_end() as run:
         new = publish(story("1"))
-        assert related_articles(archive) == []
-    assert related_articles(archive) == [new]
-    assert related_articles(new) == [archive]
+        assert related_articles(ada) == []
+    assert related_articles(ada) == [new]
+    assert related_articles(new) == [ada]
     assert list(run.article_ids) == [new.pk]
     assert (run.refreshed, run.rebuilt, run.queued) == (1, None, 0)
     assert run.summary() == "related lists refreshed for 1 story"
     assert queued() == []
 
 
-def test_without_the_block_the_lists_wait_for_the_worker(archive):
+def test_without_the_block_the_lists_wait_for_the_worker(ada):
     """Outside the block the same import queues a task, and the lists stay empty
     until a worker runs it."""
     new = publish(story("1"))
     assert queued() == [new.pk]
-    assert related_articles(archive) == []
+    assert related_articles(ada) == []
     run_worker()
-    assert related_articles(archive) == [new]
+    assert related_articles(ada) == [new]
 
 
-def test_a_story_is_refreshed_once_however_often_it_is_asked_for(archive):
+def test_a_story_is_refreshed_once_however_often_it_is_asked_for(ada):
     """The door still notes a story once per transaction, and once per block."""
     with refresh_related_at_end() as run:
         with transaction.atomic():
-            services.refresh_related_later(article=archive)
-            services.refresh_related_later(article_ids=[archive.pk, archive.pk])
+            services.refresh_related_later(article=ada)
+            services.refresh_related_later(article_ids=[ada.pk, ada.pk])
             assert (
                 sum(
                     isinstance(callback, services._Refresh)
@@ -99,8 +97,8 @@ def test_a_story_is_refreshed_once_however_often_it_is_asked_for(archive):
                 )
                 == 1
             )
-        services.refresh_related_later(article=archive)
-    assert list(run.article_ids) == [archive.pk]
+        services.refresh_related_later(article=ada)
+    assert list(run.article_ids) == [ada.pk]
     assert run.refreshed == 1
 
 
@@ -122,13 +120,13 @@ def test_a_batch_large_against_the_archive_is_rebuilt_in_one_go():
     assert queued() == []
 
 
-def test_drafts_do_not_count_towards_a_rebuild(archive):
+def test_drafts_do_not_count_towards_a_rebuild(ada):
     """A batch of drafts is refreshed story by story, however large."""
     with refresh_related_at_end() as run:
         for n in range(3):
             import_story(story=story(f"draft-{n}"))
     assert (run.refreshed, run.rebuilt) == (3, None)
-    assert related_articles(archive) == []
+    assert related_articles(ada) == []
 
 
 def run_failing(
@@ -147,7 +145,7 @@ def run_failing(
     return runs[0]
 
 
-def test_what_committed_is_refreshed_when_the_block_raises(archive):
+def test_what_committed_is_refreshed_when_the_block_raises(ada):
     """A failing job still refreshes the stories it committed, and skips what
     rolled back."""
     imported = []
@@ -163,11 +161,11 @@ def test_what_committed_is_refreshed_when_the_block_raises(archive):
     new, rolled_back = imported
     assert list(run.article_ids) == [new.pk]
     assert not Article.objects.filter(pk=rolled_back.pk).exists()
-    assert related_articles(archive) == [new]
+    assert related_articles(ada) == [new]
     assert queued() == []
 
 
-def test_ctrl_c_in_the_block_leaves_the_stories_to_the_worker(archive):
+def test_ctrl_c_in_the_block_leaves_the_stories_to_the_worker(ada):
     """Interrupted, the job stops at once and queues what it committed."""
     imported = []
 
@@ -179,12 +177,12 @@ def test_ctrl_c_in_the_block_leaves_the_stories_to_the_worker(archive):
     [new] = imported
     assert (run.refreshed, run.queued) == (0, 1)
     assert queued() == [new.pk]
-    assert related_articles(archive) == []
+    assert related_articles(ada) == []
     run_worker()
-    assert related_articles(archive) == [new]
+    assert related_articles(ada) == [new]
 
 
-def test_ctrl_c_during_the_refresh_queues_what_is_left(archive):
+def test_ctrl_c_during_the_refresh_queues_what_is_left(ada):
     """Interrupted while refreshing, the job queues every story it had not
     finished, so none is left stale."""
     imported = []
@@ -208,7 +206,7 @@ def test_ctrl_c_during_the_refresh_queues_what_is_left(archive):
     assert "2 stories left to the task worker" in run.summary()
 
 
-def test_inside_a_transaction_the_stories_go_to_the_worker(archive):
+def test_inside_a_transaction_the_stories_go_to_the_worker(ada):
     """Stories that commit only after the block are queued as usual."""
     with transaction.atomic(), refresh_related_at_end() as run:
         new = publish(story("1"))
