@@ -35,6 +35,17 @@ def sanitize_html(html: str) -> str:
     return _sanitizer()(html).strip()
 
 
+def text_as_stored(text: str) -> str:
+    """Plain `text` as a sanitised body spells it: nh3 escapes &, < and > (and
+    a non-breaking space) in text, and leaves quotes and apostrophes alone."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\xa0", "&nbsp;")
+    )
+
+
 def html_to_text(html: str) -> str:
     """Plain text of a body: paragraphs separated by blank lines."""
     text = html.replace("</p>", "</p>\n\n").replace("<br>", "\n")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -13,7 +14,7 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
 from articles.choices import Relevance
-from articles.html import BODY_EXTENSIONS, sanitize_html
+from articles.html import BODY_EXTENSIONS, sanitize_html, text_as_stored
 
 
 class Section(models.Model):
@@ -182,6 +183,29 @@ class ArticleQuerySet(models.QuerySet):
         return ArticleEntity.objects.filter(
             tag=models.OuterRef("pk"), content_object__in=self
         )
+
+    def containing(self, texts: Iterable[str]) -> ArticleQuerySet:
+        """Stories whose headline, standfirst or body contain any of `texts`.
+
+        A cheap filter in the database before finer matching in Python, so it
+        errs on the side of more: on PostgreSQL the comparison is
+        case-sensitive, on SQLite (whose LIKE ignores ASCII case) it is not.
+        The body is searched as stored, so a text is looked for as the
+        sanitiser escapes it, and words split by markup ("<b>Free</b> Syrian")
+        are not found. No texts, no stories.
+        """
+        condition = models.Q()
+        for text in dict.fromkeys(texts):
+            if not text:
+                continue
+            condition |= (
+                models.Q(headline__contains=text)
+                | models.Q(dek__contains=text)
+                | models.Q(body__contains=text_as_stored(text))
+            )
+        if not condition:
+            return self.none()
+        return self.filter(condition)
 
     def for_listing(self) -> ArticleQuerySet:
         """What a list of stories shows: section and entities loaded in bulk."""

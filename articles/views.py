@@ -62,8 +62,12 @@ class ArticleDetailView(PublicPageMixin, DetailView):
         context = super().get_context_data(**kwargs)
         article = self.object
         context["entity_groups"] = group_entities(article)
-        context["related"] = related_articles(article)
-        context.update(thread_neighbours(article))
+        neighbours = thread_neighbours(article)
+        context.update(neighbours)
+        # A story in the thread boxes is not listed again under related stories,
+        # even as an editor's pick; the next related story takes its place.
+        shown = [story.pk for stories in neighbours.values() for story in stories]
+        context["related"] = related_articles(article, leave_out=shown)
         context["source_link"] = web_link(article.source_url)
         return context
 

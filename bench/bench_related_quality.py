@@ -22,6 +22,8 @@ and how many stories have no related list at all.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import json
 import math
 import os
@@ -53,7 +55,18 @@ from django.test.utils import (  # noqa: E402
 from articles.html import html_to_text  # noqa: E402
 from articles.importers import parse_file  # noqa: E402
 from articles.models import Article  # noqa: E402
+from entities.models import Candidate  # noqa: E402
+from entities.models import Suggestion as EntitySuggestion  # noqa: E402
+from entities.services import (  # noqa: E402
+    confirm_suggestion,
+    create_entity_from_candidate,
+    suggest_entities,
+)
+from partners.models import Partner  # noqa: E402
 from partners.services import create_partner  # noqa: E402
+from related import scoring, text  # noqa: E402
+from related.models import RelatedScore  # noqa: E402
+from related.rebuild import rebuild_related  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "related-dev"
 TOP = 5
@@ -128,8 +141,96 @@ def measure(lists: dict[int, list[int]], pairs: list[tuple[int, int, float]]) ->
     )
 
 
+MODES = {
+    "entities, tags and text": {},
+    "entities and tags only": {"TEXT_WEIGHT": 0.0},
+    "text only": {"ENTITY_WEIGHT": 0.0, "TAG_WEIGHT": 0.0},
+}
+# The weights tried by --search, one at a time around the defaults.
+SEARCH = {
+    "TEXT_WEIGHT": [1.0, 2.0, 4.0, 8.0, 16.0],
+    "text.HEADLINE_WEIGHT": [1.0, 2.0, 3.0, 5.0],
+    "text.COUNTED_TERMS": [100, 200, 400],
+    "RECENCY_DAYS": [7.0, 60.0],
+    "MIN_SCORE": [0.1, 0.25, 0.5, 0.75, 1.0],
+    "SUGGESTED_WEIGHT": [0.0, 0.25, 0.5, 1.0],
+    "ENTITY_WEIGHT": [0.5, 1.0, 2.0],
+    "KEY_TERMS": [10, 25, 50],
+    "COMMON_SHARE": [0.1, 0.2, 0.5],
+}
+
+
+@contextlib.contextmanager
+def weights(**changes):
+    """Score with other values of `related.scoring`'s constants for a while."""
+    modules = {"text": text}
+
+    def where(name: str) -> tuple[object, str]:
+        module, _, attribute = name.rpartition(".")
+        return modules.get(module, scoring), attribute
+
+    before = {name: getattr(*where(name)) for name in changes}
+    for name, value in changes.items():
+        setattr(*where(name), value)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            setattr(*where(name), value)
+
+
+def stored_lists(ids) -> dict[int, list[int]]:
+    """Each story's first stored suggestions, as the API serves them when no
+    editor has picked or excluded anything."""
+    lists = {pk: [] for pk in ids}
+    for article_id, target_id in RelatedScore.objects.filter(
+        article_id__in=ids, rank__lt=TOP
+    ).values_list("article_id", "target_id"):
+        lists[article_id].append(target_id)
+    return lists
+
+
+def api_lists(ids) -> dict[int, list[int]]:
+    name = f"Quality benchmark {Partner.objects.count()}"
+    _, key = create_partner(name=name, throttle_rate="100000/hour")
+    client = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    lists = {}
+    for pk in ids:
+        response = client.get(f"/api/v1/articles/{pk}/related/")
+        assert response.status_code == 200, response.content
+        lists[pk] = [item["id"] for item in response.json()]
+    return lists
+
+
+def accept_every_candidate() -> int:
+    """Make an entity of every name the importer proposed, then detect again on
+    every story, confirming: what a desk that accepts them all would have."""
+    names = 0
+    for candidate in Candidate.objects.order_by("pk"):
+        if Candidate.objects.filter(pk=candidate.pk).exists():
+            create_entity_from_candidate(candidate=candidate)
+            names += 1
+    for article in Article.objects.all():
+        suggest_entities(article=article, confirm=True)
+    return names
+
+
 def main() -> int:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--grid",
+        nargs="*",
+        default=[],
+        metavar="NAME=V1,V2",
+        help="also try every combination of these values on the confirmed archive, "
+        "e.g. ENTITY_WEIGHT=0.25,0.5 text.HEADLINE_WEIGHT=2,3",
+    )
+    parser.add_argument(
+        "--search",
+        action="store_true",
+        help="also try each weight in SEARCH, one at a time, on the confirmed archive",
+    )
+    args = parser.parse_args()
     if not (DATA / "pairs.json").exists():
         out(f"{DATA} is not present")
         return 2
@@ -143,10 +244,8 @@ def main() -> int:
             str(DATA / "stories"),
             "--status",
             "published",
-            "--confirm-entities",
             verbosity=0,
         )
-        call_command("rebuild_related", verbosity=0)
         ids: dict[str, int] = {}
         for path in sorted((DATA / "stories").glob("*.txt")):
             [story] = parse_file(path.name, path.read_bytes())
@@ -158,20 +257,13 @@ def main() -> int:
             for p in json.loads((DATA / "pairs.json").read_text())
             if p["a"] in ids and p["b"] in ids
         ]
-        _, key = create_partner(name="Quality benchmark", throttle_rate="100000/hour")
-        client = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
-        newsroom = {}
-        for pk in set(ids.values()):
-            response = client.get(f"/api/v1/articles/{pk}/related/")
-            assert response.status_code == 200, response.content
-            newsroom[pk] = [item["id"] for item in response.json()]
+        stories = sorted(set(ids.values()))
         texts = {
             pk: f"{headline}\n{dek}\n{html_to_text(body)}"
             for pk, headline, dek, body in Article.objects.filter(
-                pk__in=set(ids.values())
+                pk__in=stories
             ).values_list("pk", "headline", "dek", "body")
         }
-        baseline = tfidf_top(texts)
         same = sum(1 for *_, overall in pairs if overall <= SAME)
         unrelated = sum(1 for *_, overall in pairs if overall >= UNRELATED)
         out(
@@ -179,8 +271,45 @@ def main() -> int:
             f"imported; pairs: {same} same-story, {unrelated} unrelated; "
             f"database: {connection.vendor}"
         )
-        out(f"newsroom (entities and tags): {measure(newsroom, pairs)}")
-        out(f"baseline (TF-IDF more like this): {measure(baseline, pairs)}")
+        out(f"baseline (TF-IDF more like this): {measure(tfidf_top(texts), pairs)}")
+
+        def report(stage: str) -> None:
+            for mode, changes in MODES.items():
+                with weights(**changes):
+                    rebuild_related()
+                lists = api_lists(stories) if not changes else stored_lists(stories)
+                out(f"{stage}, {mode}: {measure(lists, pairs)}")
+
+        report("detected entities waiting for an editor")
+        for suggestion in EntitySuggestion.objects.filter(
+            status=EntitySuggestion.Status.SUGGESTED
+        ).select_related("article", "entity"):
+            confirm_suggestion(suggestion=suggestion)
+        report("detected entities confirmed (import --confirm-entities)")
+        if args.search:
+            for name, values in SEARCH.items():
+                for value in values:
+                    if name.endswith("_TERMS"):
+                        value = int(value)
+                    with weights(**{name: value}):
+                        rebuild_related()
+                    lists = stored_lists(stories)
+                    out(f"search {name}={value}: {measure(lists, pairs)}")
+        grid = [
+            [(name, float(value)) for value in values.split(",")]
+            for name, _, values in (spec.partition("=") for spec in args.grid)
+        ]
+        for combination in itertools.product(*grid) if grid else ():
+            changes = {
+                name: int(value) if name.endswith("_TERMS") else value
+                for name, value in combination
+            }
+            with weights(**changes):
+                rebuild_related()
+            described = " ".join(f"{name}={value}" for name, value in changes.items())
+            out(f"grid {described}: {measure(stored_lists(stories), pairs)}")
+        names = accept_every_candidate()
+        report(f"every proposed name accepted as an entity ({names} names)")
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()

@@ -78,6 +78,15 @@ class EntityAdmin(GazetteerChangesMixin, admin.ModelAdmin):
             .annotate(story_count=Count("article_links", distinct=True))
         )
 
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        # A new entity is looked for by all its names; a changed one by the
+        # names and aliases that changed, old and new.
+        services.rescan_archive_later(
+            entity=form.instance,
+            names=_changed_names(form, formsets) if change else None,
+        )
+
     @admin.display(description="stories", ordering="story_count")
     def story_count(self, entity: Entity) -> int:
         return entity.story_count
@@ -114,6 +123,19 @@ class EntityAdmin(GazetteerChangesMixin, admin.ModelAdmin):
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/entities/entity/merge.html", context)
+
+
+def _changed_names(form, formsets) -> set[str]:
+    """The names and aliases an entity form added, changed or deleted, with the
+    ones they replaced."""
+    forms = [form]
+    forms += [f for formset in formsets if formset.model is Alias for f in formset]
+    names = set()
+    for each in forms:
+        cleaned = getattr(each, "cleaned_data", {})
+        if "name" in each.changed_data or cleaned.get("DELETE"):
+            names |= {each.initial.get("name") or "", cleaned.get("name") or ""}
+    return names - {""}
 
 
 @admin.register(EntityRedirect)

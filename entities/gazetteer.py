@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from entities.matcher import invalidate_matcher
 from entities.models import Alias, Entity, is_wikidata_id
+from entities.services import rescan_archive_later
 
 COLUMNS = ("name", "kind", "aliases", "description", "wikidata_id")
 REQUIRED = ("name", "kind")
@@ -86,6 +87,10 @@ class LoadResult:
     updated: int = 0
     unchanged: int = 0
     aliases_added: int = 0
+    # The entities created or given aliases, and those new names: what the
+    # archive rescan looks for.
+    new_name_entity_ids: set[int] = dataclasses.field(default_factory=set, repr=False)
+    new_names: set[str] = dataclasses.field(default_factory=set, repr=False)
 
     def __str__(self) -> str:
         return (
@@ -170,6 +175,7 @@ def load_records(*, records: Iterable[Record], source: str) -> LoadResult:
         raise GazetteerError(_messages(source, problems))
     result = state.write(records)
     invalidate_matcher()
+    rescan_archive_later(entity_ids=result.new_name_entity_ids, names=result.new_names)
     return result
 
 
@@ -357,6 +363,12 @@ class _State:
         ]
         Alias.objects.bulk_create(aliases, batch_size=500)
         result.aliases_added = len(aliases)
+        for entity in new:
+            result.new_name_entity_ids.add(ids[(entity.kind, entity.name)])
+            result.new_names.add(entity.name)
+        for alias in aliases:
+            result.new_name_entity_ids.add(alias.entity_id)
+            result.new_names.add(alias.name)
         return result
 
     def _slug(self, name: str) -> str:

@@ -77,6 +77,16 @@ class Detection(NamedTuple):
     relevance: str
     alias: str
 
+    def finding(self) -> dict[str, object]:
+        """Everything but the entity, as `Suggestion.record_finding()` takes it."""
+        return {
+            "count": self.count,
+            "first_field": self.first_field,
+            "first_offset": self.first_offset,
+            "relevance": self.relevance,
+            "alias": self.alias,
+        }
+
 
 class Candidate(NamedTuple):
     """A capitalised name the gazetteer does not know, with a guessed kind."""
@@ -209,6 +219,22 @@ class Matcher:
         return chosen
 
 
+def spellings(alias: str) -> set[str]:
+    """Every string the matcher takes for `alias`: the alias as a key (runs of
+    whitespace made one space) and its variants (the other apostrophe, a
+    capital first letter). Empty for an alias of whitespace only."""
+    key = " ".join(alias.split())
+    if not key:
+        return set()
+    return {key, *_variants(key)}
+
+
+def relevance(first_field: str, count: int) -> str:
+    """ABOUT for an entity first named in the headline or standfirst, or named
+    at least ABOUT_MIN_MENTIONS times; else MENTIONS."""
+    return ABOUT if first_field != "body" or count >= ABOUT_MIN_MENTIONS else MENTIONS
+
+
 def _variants(alias: str) -> set[str]:
     forms = {alias}
     if "'" in alias or "’" in alias:
@@ -222,14 +248,20 @@ _lock = threading.Lock()
 _current: dict[str, object] = {}
 
 
-def get_matcher() -> Matcher:
-    """The process's matcher for the gazetteer as it is now; built when stale."""
+def get_matcher(*, recheck: bool = False) -> Matcher:
+    """The process's matcher for the gazetteer as it is now; built when stale.
+
+    With `recheck`, the tables' fingerprint is read now rather than at most
+    every FINGERPRINT_INTERVAL, for work that must see a change committed a
+    moment ago by another process (the archive rescan, in a task worker whose
+    cache may not be shared).
+    """
     token = _version_token()
     now = time.monotonic()
     with _lock:
         matcher = _current.get("matcher")
         if matcher is not None and _current["token"] == token:
-            if now - _current["checked_at"] < FINGERPRINT_INTERVAL:
+            if not recheck and now - _current["checked_at"] < FINGERPRINT_INTERVAL:
                 return matcher
             fingerprint = _fingerprint()
             if fingerprint == _current["fingerprint"]:
@@ -320,7 +352,7 @@ def detect(
             count,
             field,
             offset,
-            ABOUT if field != "body" or count >= ABOUT_MIN_MENTIONS else MENTIONS,
+            relevance(field, count),
             alias,
         )
         for entity_id, (count, field, offset, alias) in seen.items()

@@ -255,6 +255,34 @@ class Suggestion(models.Model):
     def __str__(self) -> str:
         return f"{self.entity} in {self.article} ({self.get_status_display()})"
 
+    def record_finding(
+        self,
+        *,
+        count: int,
+        first_field: str,
+        first_offset: int,
+        relevance: str,
+        alias: str,
+    ) -> bool:
+        """Keep what the matcher found (a `matcher.Detection`'s fields) without
+        touching the status or saving; whether anything changed."""
+        before = self._finding()
+        self.mention_count = count
+        self.first_field = first_field
+        self.first_offset = first_offset
+        self.relevance = relevance
+        self.alias = alias[: self._meta.get_field("alias").max_length]
+        return self._finding() != before
+
+    def _finding(self) -> tuple:
+        return (
+            self.mention_count,
+            self.first_field,
+            self.first_offset,
+            self.relevance,
+            self.alias,
+        )
+
 
 class Candidate(models.Model):
     """A name the gazetteer does not know yet, offered to the editor as an entity."""

@@ -7,6 +7,7 @@ This module is the door through which `articles` reaches entity behaviour.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from django.db import transaction
 
@@ -14,10 +15,10 @@ from articles.html import html_to_text
 from articles.models import Article, ArticleEntity
 from entities import matcher
 from entities.models import Alias, Candidate, Entity, EntityRedirect, Suggestion
+from entities.tasks import rescan_archive_for_entities
 from related.services import refresh_related_later
 
 # The matcher finds names of any length; the rows keep what their columns hold.
-SUGGESTION_ALIAS_LENGTH = Suggestion._meta.get_field("alias").max_length
 CANDIDATE_NAME_LENGTH = Candidate._meta.get_field("name").max_length
 
 
@@ -46,22 +47,18 @@ def suggest_entities(*, article: Article, confirm: bool = False) -> list[Suggest
         suggestion = existing.get(entity_id) or Suggestion(
             article=article, entity_id=entity_id
         )
-        before = _suggestion_state(suggestion)
-        suggestion.mention_count = detection.count
-        suggestion.first_field = detection.first_field
-        suggestion.first_offset = detection.first_offset
-        suggestion.relevance = detection.relevance
-        suggestion.alias = detection.alias[:SUGGESTION_ALIAS_LENGTH]
-        if suggestion.status != Suggestion.Status.REJECTED and (
-            confirm or entity_id in always or entity_id in tagged
-        ):
-            if suggestion.status != Suggestion.Status.CONFIRMED:
-                to_confirm.append(suggestion)
+        moved = suggestion.record_finding(**detection.finding())
+        if suggestion.status not in (
+            Suggestion.Status.REJECTED,
+            Suggestion.Status.CONFIRMED,
+        ) and (confirm or entity_id in always or entity_id in tagged):
+            to_confirm.append(suggestion)
             suggestion.status = Suggestion.Status.CONFIRMED
+            moved = True
         current.append(suggestion)
         if suggestion.pk is None:
             new.append(suggestion)
-        elif _suggestion_state(suggestion) != before:
+        elif moved:
             # Re-saving an unchanged story writes nothing.
             changed.append(suggestion)
 
@@ -89,17 +86,6 @@ def suggest_entities(*, article: Article, confirm: bool = False) -> list[Suggest
         refresh_related_later(article=article)
     _record_candidates(article, body_text)
     return current
-
-
-def _suggestion_state(suggestion: Suggestion) -> tuple:
-    return (
-        suggestion.mention_count,
-        suggestion.first_field,
-        suggestion.first_offset,
-        suggestion.relevance,
-        suggestion.alias,
-        suggestion.status,
-    )
 
 
 def _record_candidates(article: Article, body_text: str) -> None:
@@ -182,21 +168,44 @@ def reject_suggestion(*, suggestion: Suggestion) -> Suggestion:
 def create_entity_from_candidate(
     *, candidate: Candidate, kind: str | None = None
 ) -> Entity:
-    """Make a new entity from a candidate name and confirm it on the story."""
+    """Make a new entity from a candidate name and confirm it on the story.
+
+    The suggestion records what the matcher finds, so the story is *about* the
+    entity when it is in the headline or standfirst or named often, as for any
+    detected entity. Every other story that names it gets a suggestion in the
+    background (`rescan_archive_later`).
+    """
     kind = kind or candidate.kind
     entity, _ = Entity.objects.get_or_create(name=candidate.name, kind=kind)
     matcher.invalidate_matcher()
     article = candidate.article
-    suggestion, _ = Suggestion.objects.update_or_create(
-        article=article,
-        entity=entity,
-        defaults={
-            "status": Suggestion.Status.CONFIRMED,
-            "mention_count": candidate.mention_count,
-            "alias": candidate.name,
-            "relevance": ArticleEntity.Relevance.MENTIONS,
-        },
+    suggestion = Suggestion.objects.filter(
+        article=article, entity=entity
+    ).first() or Suggestion(article=article, entity=entity)
+    detection = next(
+        (
+            detection
+            for detection in matcher.detect(
+                article.headline, article.dek, html_to_text(article.body)
+            )
+            if detection.entity_id == entity.pk
+        ),
+        None,
     )
+    if detection is not None:
+        suggestion.record_finding(**detection.finding())
+    else:
+        # Found by the candidate finder but not as the matcher spells it (a
+        # non-breaking space inside the name): what the candidate counted.
+        suggestion.record_finding(
+            count=candidate.mention_count,
+            first_field=Suggestion.Field.BODY,
+            first_offset=0,
+            relevance=matcher.relevance(Suggestion.Field.BODY, candidate.mention_count),
+            alias=candidate.name,
+        )
+    suggestion.status = Suggestion.Status.CONFIRMED
+    suggestion.save()
     ArticleEntity.objects.get_or_create(
         content_object=article,
         tag=entity,
@@ -205,7 +214,33 @@ def create_entity_from_candidate(
     # The same name is no longer unknown on any story.
     Candidate.objects.filter(name=candidate.name).delete()
     refresh_related_later(article=article)
+    rescan_archive_later(entity=entity)
     return entity
+
+
+def rescan_archive_later(
+    *,
+    entity: Entity | None = None,
+    entity_ids: Iterable[int] = (),
+    names: Iterable[str] | None = None,
+) -> None:
+    """Find `entity` (or each entity in `entity_ids`) in every story of the
+    archive in the background, once the current transaction commits: new
+    suggestions, tags for an "always confirm" entity, refreshed related lists
+    (see `entities.rescan.rescan_archive`).
+
+    Call after creating an entity or changing its names or aliases. `names`
+    are the names that changed, new and old; every name and alias of the
+    entities by default. No names, no rescan. A transaction that rolls back
+    queues nothing.
+    """
+    ids = sorted({*([entity.pk] if entity is not None else []), *entity_ids})
+    if names is not None:
+        names = sorted({name for name in names if name.strip()})
+        if not names:
+            return
+    if ids:
+        transaction.on_commit(partial(rescan_archive_for_entities.enqueue, ids, names))
 
 
 @transaction.atomic
@@ -213,8 +248,10 @@ def merge_entities(*, keep: Entity, merge: Iterable[Entity]) -> Entity:
     """Fold each entity in `merge` into `keep`: tags, suggestions, aliases, URL.
 
     The merged entities are deleted; their pages redirect permanently to `keep`.
-    The related lists of the stories that carried them are refreshed.
+    The related lists of the stories that carried them are refreshed, and the
+    archive is rescanned for the names `keep` gained.
     """
+    moved_names: set[str] = set()
     for other in merge:
         if other.pk == keep.pk:
             continue
@@ -244,7 +281,11 @@ def merge_entities(*, keep: Entity, merge: Iterable[Entity]) -> Entity:
         EntityRedirect.objects.update_or_create(
             old_slug=old_slug, defaults={"entity": keep}
         )
+        moved_names |= names
     matcher.invalidate_matcher()
+    # Counts on stories that named both, and stories scanned before the merged
+    # entity existed.
+    rescan_archive_later(entity=keep, names=moved_names)
     return keep
 
 

@@ -119,8 +119,37 @@ class RelatedScore(models.Model):
         return f"{self.article_id} → {self.target_id} ({self.score:.2f})"
 
 
+class Posting(models.Model):
+    """A feature a published story is scored on (an entity, a topic tag or a key
+    term of its text) with its weight: the posting lists that find a story's
+    candidates in one indexed read.
+
+    Derived data, kept by `related.upkeep` and rebuilt by
+    `manage.py rebuild_related`; see `related.scoring` for how features are
+    numbered.
+    """
+
+    article = models.ForeignKey(
+        "articles.Article", on_delete=models.CASCADE, related_name="+"
+    )
+    feature = models.BigIntegerField()
+    weight = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["feature", "article"], name="related_posting_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["article"], name="related_posting_article")]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {self.feature} ({self.weight:.3f})"
+
+
 class DocumentFrequency(models.Model):
-    """How many published stories carry a feature (an entity or a topic tag).
+    """How many published stories carry a feature (an entity, a topic tag or a
+    word of their text).
 
     Derived data for scoring, kept by `related.upkeep`: rebuilt by
     `manage.py rebuild_related`, then moved by one on every publish, withdrawal or

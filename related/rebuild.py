@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
@@ -10,23 +11,25 @@ from django.db import connection, models, transaction
 from taggit.models import Tag
 from tqdm import tqdm
 
-from articles.models import Article, ArticleEntity, TaggedArticle
+from articles.models import Article
 from entities.models import Entity
+from related.features import archive_terms, archive_weights
 from related.models import (
     DocumentFrequency,
+    Posting,
     RelatedExclusion,
     RelatedScore,
     StoryFeatures,
 )
 from related.scoring import (
     STORED_LIMIT,
-    TAG_SIDE_WEIGHT,
     TOTAL,
     Index,
     best,
     day,
     entity_feature,
-    relevance_weight,
+    is_entity,
+    key_terms,
     shared_json,
     tag_feature,
 )
@@ -58,12 +61,13 @@ def _insert(model: type[models.Model], fields: list[str], rows: list[tuple]) -> 
 
 
 def rebuild_related(*, batch_size: int = 5000, progress: bool = False) -> int:
-    """Recompute every published story's stored suggestions and the document
-    frequencies; returns how many stories.
+    """Recompute every published story's features, document frequencies and
+    stored suggestions; returns how many stories.
 
-    Loads every (story, entity, relevance) and (story, tag) row once, scores in
-    memory, then writes each batch of lists in its own transaction (COPY on
-    PostgreSQL) so readers always see complete lists.
+    Reads every published story's entity and tag links and its text once,
+    picks each story's key terms once the archive's word counts are known,
+    scores in memory, then writes each batch of lists in its
+    own transaction (COPY on PostgreSQL) so readers always see complete lists.
     """
     published = Article.objects.filter(status=Article.Status.PUBLISHED)
     days = {
@@ -72,34 +76,41 @@ def rebuild_related(*, batch_size: int = 5000, progress: bool = False) -> int:
             chunk_size=50000
         )
     }
-    index = Index(total=max(len(days), 1), df=Counter(), days=days)
+    total = max(len(days), 1)
+    index = Index(total=total, df=Counter(), days=days)
     features = index.features
-    for other, entity_id, relevance in (
-        ArticleEntity.objects.filter(content_object__status=Article.Status.PUBLISHED)
-        .order_by()
-        .values_list("content_object_id", "tag_id", "relevance")
-        .iterator(chunk_size=50000)
-    ):
-        features.setdefault(other, {})[entity_feature(entity_id)] = relevance_weight(
-            relevance
-        )
-    for other, tag_id in (
-        TaggedArticle.objects.filter(content_object__status=Article.Status.PUBLISHED)
-        .order_by()
-        .values_list("content_object_id", "tag_id")
-        .iterator(chunk_size=50000)
-    ):
-        features.setdefault(other, {})[tag_feature(tag_id)] = TAG_SIDE_WEIGHT
+    features.update(archive_weights(published))
     df = index.df
     for own in features.values():
         df.update(own.keys())
+    counted: dict[int, list[int]] = {}
+    # Each story's word counts, kept compact until the archive's are known.
+    words: dict[int, tuple[array, array]] = {}
+    labels: dict[int, str] = {}
+    bar = None
+    if progress:
+        bar = tqdm(total=len(days), unit="story", desc="Counting words")
+    for story, found in archive_terms(published):
+        df.update(found.counts.keys())
+        counted[story] = sorted([TOTAL, *features.get(story, ()), *found.counts])
+        words[story] = (array("q", found.counts), array("d", found.counts.values()))
+        for feature, word in found.words.items():
+            labels.setdefault(feature, word)
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        bar.close()
+    for story, (terms, counts) in words.items():
+        chosen = key_terms(dict(zip(terms, counts, strict=True)), df, total)
+        if chosen:
+            features.setdefault(story, {}).update(chosen)
+    del words
     postings = index.postings
     for other, own in features.items():
         for feature, weight in own.items():
             if index.is_rare(feature):
                 postings.setdefault(feature, []).append((other, weight))
-    entity_names = dict(Entity.objects.values_list("pk", "name"))
-    tag_names = dict(Tag.objects.values_list("pk", "name"))
+    labels.update(_labels(features))
     excluded: dict[int, set[int]] = defaultdict(set)
     for article_id, target_id in RelatedExclusion.objects.values_list(
         "article_id", "target_id"
@@ -109,6 +120,7 @@ def rebuild_related(*, batch_size: int = 5000, progress: bool = False) -> int:
     with transaction.atomic():
         DocumentFrequency.objects.all().delete()
         StoryFeatures.objects.all().delete()
+        Posting.objects.all().delete()
         _insert(
             DocumentFrequency,
             ["feature", "df"],
@@ -117,7 +129,16 @@ def rebuild_related(*, batch_size: int = 5000, progress: bool = False) -> int:
         _insert(
             StoryFeatures,
             ["article_id", "features"],
-            [(story, sorted([TOTAL, *features.get(story, ())])) for story in days],
+            [(story, counted.get(story, [TOTAL])) for story in days],
+        )
+        _insert(
+            Posting,
+            ["article_id", "feature", "weight"],
+            [
+                (story, feature, weight)
+                for story, own in features.items()
+                for feature, weight in own.items()
+            ],
         )
 
     stories = sorted(days)
@@ -145,7 +166,7 @@ def rebuild_related(*, batch_size: int = 5000, progress: bool = False) -> int:
                     other,
                     score,
                     rank,
-                    shared_json(index.shared(own, other), entity_names, tag_names),
+                    shared_json(index.shared(own, other), labels),
                 )
                 for rank, (other, score) in enumerate(best(scores, None))
             ]
@@ -158,3 +179,18 @@ def rebuild_related(*, batch_size: int = 5000, progress: bool = False) -> int:
         bar.close()
     RelatedScore.objects.exclude(article__status=Article.Status.PUBLISHED).delete()
     return len(stories)
+
+
+def _labels(features: dict[int, dict[int, float]]) -> dict[int, str]:
+    """The names of the entities and tags among `features`."""
+    wanted = {f for own in features.values() for f in own if f > 0}
+    entity_ids = [f // 2 for f in wanted if is_entity(f)]
+    tag_ids = [f // 2 for f in wanted if not is_entity(f)]
+    labels = {}
+    for batch in _batched(entity_ids, 10000):
+        for pk, name in Entity.objects.filter(pk__in=batch).values_list("pk", "name"):
+            labels[entity_feature(pk)] = name
+    for batch in _batched(tag_ids, 10000):
+        for pk, name in Tag.objects.filter(pk__in=batch).values_list("pk", "name"):
+            labels[tag_feature(pk)] = name
+    return labels

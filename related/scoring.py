@@ -36,17 +36,30 @@ from articles.choices import Relevance
 RELATED_LIMIT = 5
 STORED_LIMIT = 10
 MIN_SCORE = 0.25
+# A confirmed entity the story is about; one it only mentions counts
+# MENTIONS_WEIGHT of that.
+ENTITY_WEIGHT = 0.5
 MENTIONS_WEIGHT = 0.5
-TAG_WEIGHT = 0.3
+# A detected entity no editor has confirmed yet counts this much of a confirmed one.
+SUGGESTED_WEIGHT = 0.5
+TAG_WEIGHT = 0.15
+# Two stories whose key terms are the same add TEXT_WEIGHT (a cosine of 1).
+TEXT_WEIGHT = 4.0
+# The strongest terms of a story (by TF-IDF) that it is scored on.
+KEY_TERMS = 50
+# A word in more than this share of the published stories links nothing.
+COMMON_SHARE = 0.2
 RECENCY_DAYS = 60.0
 RECENCY_FLOOR = 0.2
 DF_CAP = 1000
+# At most about this many posting rows are read to find one story's candidates.
+POSTINGS_BUDGET = 2_000
 SHARED_SHOWN = 5
 # The `DocumentFrequency` row counting the published stories themselves.
 TOTAL = 0
 
-# Entities and tags share one feature space: entity n is 2n, tag n is 2n + 1.
-TAG_SIDE_WEIGHT = math.sqrt(TAG_WEIGHT)
+# Entities, tags and words share one feature space: entity n is 2n, tag n is
+# 2n + 1, and a word is a negative number (`related.text.term_feature`).
 SECONDS_PER_DAY = 86400.0
 
 
@@ -63,8 +76,25 @@ def tag_feature(tag_id: int) -> int:
     return 2 * tag_id + 1
 
 
-def relevance_weight(relevance: str) -> float:
-    return 1.0 if relevance == Relevance.ABOUT else MENTIONS_WEIGHT
+def is_term(feature: int) -> bool:
+    return feature < 0
+
+
+def is_entity(feature: int) -> bool:
+    return feature > 0 and feature % 2 == 0
+
+
+def relevance_weight(relevance: str, *, confirmed: bool = True) -> float:
+    """The weight of an entity on a story's side of a pair: about 1, mentions
+    MENTIONS_WEIGHT, times SUGGESTED_WEIGHT while no editor has confirmed it."""
+    weight = ENTITY_WEIGHT * (1.0 if relevance == Relevance.ABOUT else MENTIONS_WEIGHT)
+    return weight if confirmed else weight * SUGGESTED_WEIGHT
+
+
+def tag_weight() -> float:
+    """The weight of a tag on each side of a pair: sharing one adds TAG_WEIGHT
+    times its idf."""
+    return math.sqrt(TAG_WEIGHT)
 
 
 def idf(df: int, total: int) -> float:
@@ -102,6 +132,19 @@ class Index:
         candidates of its own."""
         return self.df.get(feature, 0) <= DF_CAP
 
+    def proposing(self, own: dict[int, float]) -> set[int]:
+        """The features of a story that propose candidates: its rare ones,
+        rarest first, while their posting lists fit in POSTINGS_BUDGET rows.
+        The others still add to the score of a candidate found this way."""
+        chosen, read = set(), 0
+        for feature in sorted(own, key=lambda f: (self.df.get(f, 0), f)):
+            df = self.df.get(feature, 0)
+            if df > DF_CAP or (chosen and read + df > POSTINGS_BUDGET):
+                break
+            chosen.add(feature)
+            read += df
+        return chosen
+
     def scores(
         self,
         story: int,
@@ -115,8 +158,9 @@ class Index:
         """
         content: dict[int, float] = defaultdict(float)
         common = []
+        proposing = self.proposing(own)
         for feature, weight in own.items():
-            if not self.is_rare(feature):
+            if feature not in proposing:
                 common.append((feature, weight * self.idf(feature)))
                 continue
             weighted = weight * self.idf(feature)
@@ -176,27 +220,57 @@ class Index:
         return contributions
 
 
-def shared_json(
-    contributions: list[tuple[int, float]],
-    entity_names: dict[int, str],
-    tag_names: dict[int, str],
-) -> dict:
-    entities, tags = [], []
+def key_terms(
+    counts: dict[int, float], df: dict[int, int], total: int
+) -> dict[int, float]:
+    """The KEY_TERMS strongest words of a story by TF-IDF, with the weights it is
+    scored on.
+
+    `counts` are the story's weighted word counts (`related.text.terms`). A word
+    carried by more than COMMON_SHARE of the stories is left out. The weights
+    are scaled so that two stories with the same key terms share TEXT_WEIGHT:
+    each is tf * sqrt(idf) / norm, and scoring multiplies two of them by the idf
+    once more, which makes the text part a cosine of TF-IDF vectors.
+    """
+    if not TEXT_WEIGHT:
+        return {}
+    common = COMMON_SHARE * total
+    strengths = {}
+    for feature, count in counts.items():
+        n = df.get(feature, 1)
+        if n > common and n > 1:
+            continue
+        strengths[feature] = (1.0 + math.log(count), idf(n, total))
+    strongest = heapq.nlargest(
+        KEY_TERMS,
+        strengths.items(),
+        key=lambda item: (item[1][0] * item[1][1], -item[0]),
+    )
+    norm = math.sqrt(sum((tf * weight) ** 2 for _, (tf, weight) in strongest))
+    if not norm:
+        return {}
+    scale = math.sqrt(TEXT_WEIGHT) / norm
+    return {
+        feature: tf * math.sqrt(weight) * scale for feature, (tf, weight) in strongest
+    }
+
+
+def shared_json(contributions: list[tuple[int, float]], labels: dict[int, str]) -> dict:
+    """What two stories share, for editors and partners: the strongest shared
+    entities, tags and key terms, each with what it added to the score."""
+    entities, tags, terms = [], [], []
     for feature, weight in contributions:
-        if feature % 2 == 0 and len(entities) < SHARED_SHOWN:
-            entity_id = feature // 2
-            entities.append(
-                {
-                    "id": entity_id,
-                    "name": entity_names.get(entity_id, ""),
-                    "weight": round(weight, 3),
-                }
-            )
-        elif feature % 2 == 1 and len(tags) < SHARED_SHOWN:
-            tags.append(
-                {"name": tag_names.get(feature // 2, ""), "weight": round(weight, 3)}
-            )
-    return {"entities": entities, "tags": tags}
+        weight = round(weight, 3)
+        label = labels.get(feature, "")
+        if is_term(feature):
+            if len(terms) < SHARED_SHOWN:
+                terms.append({"term": label, "weight": weight})
+        elif is_entity(feature):
+            if len(entities) < SHARED_SHOWN:
+                entities.append({"id": feature // 2, "name": label, "weight": weight})
+        elif len(tags) < SHARED_SHOWN:
+            tags.append({"name": label, "weight": weight})
+    return {"entities": entities, "tags": tags, "terms": terms}
 
 
 @dataclass

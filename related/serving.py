@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 
 from django.db.models import F, OuterRef, Subquery
 
@@ -11,19 +12,30 @@ from related.models import RelatedExclusion, RelatedLink, RelatedScore
 from related.scoring import RELATED_LIMIT
 
 
-def related_articles(article: Article, limit: int = RELATED_LIMIT) -> list[Article]:
+def related_articles(
+    article: Article,
+    limit: int = RELATED_LIMIT,
+    *,
+    leave_out: Collection[int] = (),
+) -> list[Article]:
     """Published stories related to `article`, editor picks first in their order.
 
     Never `article` itself, never a story the editor excluded, and never a story
     readers cannot see, even when an editor picked it or it was stored before it
-    was withdrawn. Costs one query whatever the size of the list.
+    was withdrawn. `leave_out` names stories the caller already shows (the story
+    page's thread boxes): they are skipped in the query, picks included, so the
+    next stories take their places. Costs one query whatever the size of the list.
     """
-    entries = related_entries(article, limit, with_shared=False)
+    entries = related_entries(article, limit, with_shared=False, leave_out=leave_out)
     return [entry["article"] for entry in entries]
 
 
 def related_entries(
-    article: Article, limit: int = RELATED_LIMIT, *, with_shared: bool = True
+    article: Article,
+    limit: int = RELATED_LIMIT,
+    *,
+    with_shared: bool = True,
+    leave_out: Collection[int] = (),
 ) -> list[dict]:
     """`related_articles` with why: each entry has `article`, `picked`, `score`
     (None for a pick) and `shared` ({"entities": [{id, name, weight}], "tags":
@@ -51,6 +63,8 @@ def related_entries(
         .select_related("section", "thread")
         .order_by(F("pick_order").asc(nulls_last=True), F("related_score").desc(), "pk")
     )
+    if leave_out:
+        stories = stories.exclude(pk__in=leave_out)
     if with_shared:
         stories = stories.annotate(related_shared=Subquery(stored.values("shared")[:1]))
     else:

@@ -3,34 +3,35 @@ move it into (or out of) its neighbours' lists as it changes."""
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
-from articles.models import Article, ArticleEntity, TaggedArticle
+from articles.models import Article
+from related.features import Features, story_features
 from related.models import (
     DocumentFrequency,
+    Posting,
     RelatedExclusion,
     RelatedScore,
     StoryFeatures,
 )
+from related.rebuild import rebuild_related
 from related.scoring import (
     STORED_LIMIT,
-    TAG_SIDE_WEIGHT,
     TOTAL,
     Index,
     Suggestion,
     best,
     day,
-    entity_feature,
-    relevance_weight,
+    key_terms,
     shared_json,
-    tag_feature,
 )
+
+PUBLISHED = Article.Status.PUBLISHED
 
 
 def _day(article: Article) -> float:
@@ -38,126 +39,80 @@ def _day(article: Article) -> float:
     return day(when)
 
 
-def _own_features(
-    article: Article,
-) -> tuple[dict[int, float], dict[int, str], dict[int, str]]:
-    """`article`'s feature weights, and the names of its entities and tags."""
-    own: dict[int, float] = {}
-    entity_names: dict[int, str] = {}
-    tag_names: dict[int, str] = {}
-    for entity_id, relevance, name in ArticleEntity.objects.filter(
-        content_object_id=article.pk
-    ).values_list("tag_id", "relevance", "tag__name"):
-        own[entity_feature(entity_id)] = relevance_weight(relevance)
-        entity_names[entity_id] = name
-    for tag_id, name in TaggedArticle.objects.filter(
-        content_object_id=article.pk
-    ).values_list("tag_id", "tag__name"):
-        own[tag_feature(tag_id)] = TAG_SIDE_WEIGHT
-        tag_names[tag_id] = name
-    return own, entity_names, tag_names
-
-
-def _frequencies(features: Iterable[int]) -> tuple[int, dict[int, int]]:
-    """The number of published stories and the document frequency of `features`.
-
-    Read from `DocumentFrequency` once `rebuild_related` has filled it; counted
-    over the published stories until then.
-    """
-    wanted = list(features)
+def _frequencies(features: Iterable[int]) -> tuple[int, dict[int, int]] | None:
+    """The number of published stories and the document frequency of `features`,
+    from `DocumentFrequency`; None until the archive has been counted."""
     counts = dict(
-        DocumentFrequency.objects.filter(feature__in=[TOTAL, *wanted]).values_list(
+        DocumentFrequency.objects.filter(feature__in=[TOTAL, *features]).values_list(
             "feature", "df"
         )
     )
-    if TOTAL in counts:
-        return max(counts.pop(TOTAL), 1), counts
-    df: dict[int, int] = {}
-    for links, side, feature in (
-        (ArticleEntity.objects, 0, entity_feature),
-        (TaggedArticle.objects, 1, tag_feature),
-    ):
-        for tag_id, n in (
-            links.filter(
-                content_object__status=Article.Status.PUBLISHED,
-                tag_id__in=[f // 2 for f in wanted if f % 2 == side],
-            )
-            .values("tag_id")
-            .annotate(n=Count("pk"))
-            .values_list("tag_id", "n")
-        ):
-            df[feature(tag_id)] = n
-    total = Article.objects.filter(status=Article.Status.PUBLISHED).count()
-    return max(total, 1), df
+    total = counts.pop(TOTAL, None)
+    return None if total is None else (max(total, 1), counts)
 
 
-def _score(article: Article, own: dict[int, float]) -> tuple[Index, dict[int, float]]:
+def _own(found: Features) -> tuple[Index, dict[int, float]]:
+    """The index to score a story with (counts of its features filled in) and
+    the weights it is scored on: its entities, tags and key terms.
+
+    Scoring needs document frequencies and posting lists: a new install, or an
+    upgrade that changed what is counted, gets them here on first use, from
+    `rebuild_related`.
+    """
+    counted = found.counted()
+    frequencies = _frequencies(counted)
+    if frequencies is None:
+        rebuild_related()
+        frequencies = _frequencies(counted)
+    total, df = frequencies
+    own = dict(found.weights)
+    own.update(key_terms(found.terms.counts, df, total))
+    return Index(total=total, df=df), own
+
+
+def _score(article: Article, index: Index, own: dict[int, float]) -> dict[int, float]:
     """Every published story scoring at least MIN_SCORE against `article` (its
-    exclusions left out), and the index that explains the scores."""
-    total, df = _frequencies(own)
-    index = Index(total=total, df=df)
-    rare = [f for f in own if index.is_rare(f)]
-    common = [f for f in own if not index.is_rare(f)]
-    published = {"content_object__status": Article.Status.PUBLISHED}
-    postings: list[tuple[int, int, float, datetime.datetime]] = [
-        (other, entity_feature(entity_id), relevance_weight(relevance), when)
-        for other, entity_id, relevance, when in ArticleEntity.objects.filter(
-            tag_id__in=[f // 2 for f in rare if f % 2 == 0], **published
-        ).values_list(
-            "content_object_id", "tag_id", "relevance", "content_object__go_live_at"
-        )
-    ]
-    postings += [
-        (other, tag_feature(tag_id), TAG_SIDE_WEIGHT, when)
-        for other, tag_id, when in TaggedArticle.objects.filter(
-            tag_id__in=[f // 2 for f in rare if f % 2 == 1], **published
-        ).values_list("content_object_id", "tag_id", "content_object__go_live_at")
-    ]
-    for other, feature, weight, when in postings:
+    exclusions left out), found through the posting lists of its rarer features.
+    Fills `index` with what explains the scores."""
+    proposing = index.proposing(own)
+    rare = list(proposing)
+    common = [f for f in own if f not in proposing]
+    for other, feature, weight, when in (
+        Posting.objects.filter(feature__in=rare, article__status=PUBLISHED)
+        .exclude(article_id=article.pk)
+        .values_list("article_id", "feature", "weight", "article__go_live_at")
+    ):
         index.postings.setdefault(feature, []).append((other, weight))
         index.features.setdefault(other, {})[feature] = weight
         index.days[other] = day(when)
-    index.features.pop(article.pk, None)
-    candidates = list(index.features)
-    common_entities = [f // 2 for f in common if f % 2 == 0]
-    common_tags = [f // 2 for f in common if f % 2 == 1]
-    if candidates and common_entities:
-        for other, entity_id, relevance in ArticleEntity.objects.filter(
-            content_object_id__in=candidates, tag_id__in=common_entities
-        ).values_list("content_object_id", "tag_id", "relevance"):
-            index.features[other][entity_feature(entity_id)] = relevance_weight(
-                relevance
-            )
-    if candidates and common_tags:
-        for other, tag_id in TaggedArticle.objects.filter(
-            content_object_id__in=candidates, tag_id__in=common_tags
-        ).values_list("content_object_id", "tag_id"):
-            index.features[other][tag_feature(tag_id)] = TAG_SIDE_WEIGHT
+    if index.features and common:
+        for other, feature, weight in Posting.objects.filter(
+            article_id__in=list(index.features), feature__in=common
+        ).values_list("article_id", "feature", "weight"):
+            index.features[other][feature] = weight
     excluded = set(
         RelatedExclusion.objects.filter(article_id=article.pk).values_list(
             "target_id", flat=True
         )
     )
-    return index, index.scores(article.pk, own, _day(article), excluded)
+    return index.scores(article.pk, own, _day(article), excluded)
 
 
 def suggest(article: Article, *, limit: int | None = STORED_LIMIT) -> list[Suggestion]:
     """Published stories related to `article`, best first, computed from scratch.
 
     Works for a story in any state (the admin shows suggestions for drafts). Costs
-    a handful of queries bounded by DF_CAP, not by the size of the archive.
+    a handful of queries bounded by DF_CAP, not by the size of the archive (once
+    the archive has been counted: see `_own`).
     Editor exclusions are left out; editor picks are not (see `related_articles`).
     """
-    own, entity_names, tag_names = _own_features(article)
+    found = story_features(article)
+    index, own = _own(found)
     if not own:
         return []
-    index, scores = _score(article, own)
+    scores = _score(article, index, own)
     return [
-        Suggestion(
-            other,
-            score,
-            shared_json(index.shared(own, other), entity_names, tag_names),
-        )
+        Suggestion(other, score, shared_json(index.shared(own, other), found.labels))
         for other, score in best(scores, limit)
     ]
 
@@ -175,22 +130,20 @@ def _store(article_id: int, suggestions: Iterable[Suggestion]) -> list[RelatedSc
     ]
 
 
-def _count(article: Article, own: dict[int, float]) -> None:
+def _count(article: Article, counted: set[int]) -> bool:
     """Move `DocumentFrequency` from what `article` was last counted with to what
     it carries now (nothing unless it is published).
 
-    Does nothing until `rebuild_related` has filled the table. Call inside a
-    transaction: the story's row is locked so that two refreshes of one story
-    cannot count it twice.
+    Call inside a transaction: the story's row is locked so that two refreshes
+    of one story cannot count it twice. Returns False, counting nothing, until
+    the archive has been counted by `rebuild_related`.
     """
     if not DocumentFrequency.objects.filter(feature=TOTAL).exists():
-        return
+        return False
     list(Article.objects.select_for_update().filter(pk=article.pk).values_list("pk"))
     now = (
-        {TOTAL, *own}
-        if Article.objects.filter(
-            pk=article.pk, status=Article.Status.PUBLISHED
-        ).exists()
+        {TOTAL, *counted}
+        if Article.objects.filter(pk=article.pk, status=PUBLISHED).exists()
         else set()
     )
     before = (
@@ -213,37 +166,46 @@ def _count(article: Article, own: dict[int, float]) -> None:
         StoryFeatures.objects.filter(article_id=article.pk).update(features=sorted(now))
     elif not now and before is not None:
         StoryFeatures.objects.filter(article_id=article.pk).delete()
+    return True
 
 
 @transaction.atomic
 def refresh_related(article: Article) -> int:
     """Recompute `article`'s stored suggestions and those of the stories it affects.
 
-    A published story gets its own list, and enters (or leaves) the lists of the
-    stories it would now rank among; a story that is no longer published leaves
-    every list, and those lists are refilled. Document frequencies move with the
-    story. Returns how many other stories' lists changed. Runs in the background
-    (`related.tasks`); IDF drift between full rebuilds (stories deleted, or
+    A published story gets its features counted and posted, its own list, and
+    enters (or leaves) the lists of the stories it would now rank among; a story
+    that is no longer published leaves every list, and those lists are refilled.
+    Returns how many other stories' lists changed. Runs in the background
+    (`related.tasks`). Until `rebuild_related` has counted the archive once (a
+    new install, or after an upgrade that changed what is counted) it runs that
+    rebuild instead. IDF drift between full rebuilds (stories deleted, or
     changed without a refresh) is corrected by `manage.py rebuild_related`.
     """
-    own, entity_names, tag_names = _own_features(article)
-    _count(article, own)
-    if article.status != Article.Status.PUBLISHED:
+    found = story_features(article)
+    if not _count(article, found.counted()):
+        rebuild_related()
+        return RelatedScore.objects.filter(target_id=article.pk).count()
+    Posting.objects.filter(article_id=article.pk).delete()
+    if article.status != PUBLISHED:
         listers = list(
             RelatedScore.objects.filter(target=article)
             .values_list("article_id", flat=True)
             .distinct()
         )
         RelatedScore.objects.filter(Q(article=article) | Q(target=article)).delete()
-        for lister in Article.objects.filter(
-            pk__in=listers, status=Article.Status.PUBLISHED
-        ):
+        for lister in Article.objects.filter(pk__in=listers, status=PUBLISHED):
             _replace(lister.pk, suggest(lister))
         return len(listers)
-    index, scores = _score(article, own) if own else (None, {})
+    index, own = _own(found)
+    Posting.objects.bulk_create(
+        Posting(article_id=article.pk, feature=feature, weight=weight)
+        for feature, weight in own.items()
+    )
+    scores = _score(article, index, own) if own else {}
 
     def explain(other: int) -> dict:
-        return shared_json(index.shared(own, other), entity_names, tag_names)
+        return shared_json(index.shared(own, other), found.labels)
 
     _replace(
         article.pk,

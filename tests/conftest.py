@@ -16,6 +16,7 @@ from tests.factories import (
     PartnerAPIKeyFactory,
     PartnerFactory,
 )
+from tests.related.helpers import ARCHIVE_SIZE, archive_of
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -131,3 +132,15 @@ def geneva(db):
     entity = EntityFactory(name="Geneva", kind=Entity.Kind.PLACE)
     invalidate_matcher()
     return entity
+
+
+@pytest.fixture
+def archive(request):
+    """An archive of published stories that share nothing but the factory's
+    words, so that related-story scores mean what they do on a real desk: one
+    story in three carrying an entity is common, not rare. Autouse in
+    tests/related/; ask for it elsewhere."""
+    if "transactional_db" in request.fixturenames:
+        return []
+    request.getfixturevalue("db")
+    return archive_of(ARCHIVE_SIZE)

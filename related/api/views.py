@@ -26,8 +26,9 @@ from related.serving import related_entries
         # action of the story endpoint.
         operation_id="articles_related_retrieve",
         summary="Stories related to a story",
-        description="Editor picks first, then stories sharing the most entities; "
-        "each with the entities it shares with this one.",
+        description="Editor picks first, then the stories sharing the most with "
+        "this one (entities, tags and key terms of their text, rarest first, "
+        "nearest in time); each suggestion says why.",
         parameters=[ID_PARAMETER, FIELDS_PARAMETER, EXPAND_PARAMETER],
         responses={200: RelatedArticleSerializer(many=True)},
     ),
@@ -59,9 +60,20 @@ class RelatedArticleViewSet(
         for entry in related_entries(article):
             story = entry["article"]
             story.picked, story.related_score = entry["picked"], entry["score"]
+            story.related_why = None if entry["picked"] else _why(entry["shared"])
             stories.append(story)
         load_relations(stories)
         context = self.get_serializer_context()
         context["entity_ids"] = {link.entity_id for link in article.entity_list}
         serializer = RelatedArticleSerializer(stories, many=True, context=context)
         return Response(serializer.data)
+
+
+def _why(shared: dict) -> dict:
+    """A stored explanation in the API's shape, also for lists stored before key
+    terms were explained."""
+    return {
+        "entities": shared.get("entities", []),
+        "tags": shared.get("tags", []),
+        "terms": shared.get("terms", []),
+    }

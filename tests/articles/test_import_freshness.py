@@ -21,7 +21,7 @@ from articles.models import Article
 from related import services
 from related.serving import related_articles
 from tests.conftest import run_worker
-from tests.factories import ArticleFactory
+from tests.related.helpers import ARCHIVE_SIZE, archive_of
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -50,7 +50,10 @@ STORIES = {
 
 @pytest.fixture
 def folder(tmp_path):
-    """Two wire stories about the same person, organisation and topic."""
+    """Two wire stories about the same person, organisation and topic, for a
+    desk with an archive of others (the `archive` fixture skips transactional
+    tests)."""
+    archive_of(ARCHIVE_SIZE)
     for name, item in STORIES.items():
         (tmp_path / name).write_text(json.dumps(item))
     return tmp_path
@@ -82,20 +85,21 @@ def test_a_desk_sees_related_stories_without_a_worker(folder):
 
     hall, crowds = stories()
     page = Client().get(hall.get_absolute_url())
+    published = ARCHIVE_SIZE + 2
     assert "Related stories" in page.text
     assert crowds.headline.replace("'", "&#x27;") in page.text
     assert related_articles(crowds) == [hall]
     assert queued() == 0
     assert summary == (
         "2 created, 0 updated, 0 rejected; "
-        "related lists rebuilt for all 2 published stories (2 changed)"
+        f"related lists rebuilt for all {published} published stories (2 changed)"
     )
 
 
 def test_into_a_large_archive_each_story_is_refreshed(folder):
     """Into an archive many times the size of the batch, the command refreshes
     the imported stories one by one instead of rebuilding every list."""
-    ArticleFactory.create_batch(2 * services.REBUILD_SHARE)
+    archive_of(2 * services.REBUILD_SHARE)
 
     summary = import_stories(str(folder), "--status", "published")
 

@@ -294,3 +294,34 @@ def test_threads_with_published_stories():
     ThreadFactory()
 
     assert list(Thread.objects.with_published_stories()) == [public]
+
+
+def test_containing_finds_a_text_in_any_field():
+    """Stories whose headline, standfirst or body contain a text are found."""
+    in_headline = ArticleFactory(headline="Harbour Trust buys the docks")
+    in_dek = ArticleFactory(dek="The Harbour Trust said so.")
+    in_body = ArticleFactory(body="<p>The Harbour Trust met.</p>")
+    draft = ArticleFactory(draft=True, body="<p>The Harbour Trust met.</p>")
+    ArticleFactory(body="<p>The harbour is quiet.</p>")
+
+    found = Article.objects.containing(["Harbour Trust", "Dock board"])
+
+    assert set(found) == {in_headline, in_dek, in_body, draft}
+
+
+def test_containing_searches_the_body_as_stored():
+    """Text the sanitiser escapes is found in a body; LIKE wildcards are literal."""
+    story = ArticleFactory(body="<p>Shares in Marks & Spencer rose 5%.</p>")
+    ArticleFactory(body="<p>Marks and Spencer rose 5 points.</p>")
+
+    assert list(Article.objects.containing(["Marks & Spencer"])) == [story]
+    assert list(Article.objects.containing(["5%."])) == [story]
+    assert list(Article.objects.containing(["Marks_and"])) == []
+
+
+def test_containing_nothing_is_no_story():
+    """No texts (or only empty ones) find no story, rather than every story."""
+    ArticleFactory()
+
+    assert not Article.objects.containing([]).exists()
+    assert not Article.objects.containing([""]).exists()

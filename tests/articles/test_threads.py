@@ -14,7 +14,7 @@ from tests.factories import (
     ThreadFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("archive")]
 
 
 def days_ago(days: float) -> datetime.datetime:
@@ -170,3 +170,129 @@ def test_thread_admin_lists_its_stories(editor_client, ceasefire):
     content = response.content.decode()
     assert content.index("Day 0") < content.index("Day 4")
     assert "Draft must not leak" in content
+
+
+# A page shows each story once: the related list leaves out the thread boxes' stories.
+
+
+@pytest.fixture
+def thread_and_related():
+    """A thread of four published stories sharing two entities, and six other
+    stories sharing one; returns the second story of the thread, the thread's
+    stories oldest first and the others."""
+    main, side = EntityFactory.create_batch(2)
+    thread = ThreadFactory()
+    stories = [
+        ArticleFactory(
+            thread=thread,
+            entities=[main, side],
+            go_live_at=days_ago(4 - n),
+            headline=f"Thread story {n}",
+        )
+        for n in range(4)
+    ]
+    others = [
+        ArticleFactory(
+            entities=[main], go_live_at=days_ago(2 + n / 10), headline=f"Other {n}"
+        )
+        for n in range(6)
+    ]
+    return stories[1], stories, others
+
+
+def test_related_stories_leave_out_the_thread_boxes(reader_client, thread_and_related):
+    """A story in the thread boxes is not listed again as related, and five other
+    stories still fill the related list."""
+    story, stories, others = thread_and_related
+    rebuild_related()
+    response = reader_client.get(story.get_absolute_url())
+    shown = response.context["thread_earlier"] + response.context["thread_latest"]
+    assert sorted(s.pk for s in shown) == sorted(s.pk for s in stories if s != story)
+    related = response.context["related"]
+    assert len(related) == 5
+    assert set(related) <= set(others)
+    html = response.text
+    for neighbour in shown:
+        assert html.count(f'href="{neighbour.get_absolute_url()}"') == 1
+
+
+def test_a_pick_in_the_thread_boxes_is_shown_once(reader_client, thread_and_related):
+    """An editor's pick that is also a thread neighbour appears only in the thread
+    box; the other picks keep their order at the head of the related list."""
+    story, stories, others = thread_and_related
+    RelatedLinkFactory(article=story, target=stories[0], sort_order=0)
+    RelatedLinkFactory(article=story, target=others[5], sort_order=1)
+    rebuild_related()
+    response = reader_client.get(story.get_absolute_url())
+    assert response.context["thread_earlier"] == [stories[0]]
+    related = response.context["related"]
+    assert stories[0] not in related
+    assert related[0] == others[5]
+    assert len(related) == 5
+    assert response.text.count(f'href="{stories[0].get_absolute_url()}"') == 1
+
+
+@pytest.mark.parametrize("state", ["draft", "withdrawn", "scheduled"])
+def test_no_unpublished_story_fills_a_freed_place(
+    reader_client, thread_and_related, state
+):
+    """Places freed by thread neighbours go to published stories only, picked or
+    suggested, and an unpublished thread story is in no box."""
+    story, stories, others = thread_and_related
+    main = others[0].entities.get()
+    hidden_pick = ArticleFactory(**{state: True}, headline="Hidden pick must not leak")
+    RelatedLinkFactory(article=story, target=hidden_pick)
+    ArticleFactory(**{state: True}, entities=[main], headline="Hidden must not leak")
+    ArticleFactory(
+        **{state: True},
+        thread=story.thread,
+        entities=[main],
+        headline="Hidden thread story must not leak",
+    )
+    rebuild_related()
+    response = reader_client.get(story.get_absolute_url())
+    assert set(response.context["related"]) <= set(others)
+    assert "must not leak" not in response.text
+
+
+def test_a_thread_story_outside_the_boxes_may_be_related(reader_client):
+    """Only the stories the boxes show are left out: an older story of a long
+    thread, not on the page, can still be related."""
+    entity = EntityFactory()
+    thread = ThreadFactory()
+    stories = [
+        ArticleFactory(thread=thread, entities=[entity], go_live_at=days_ago(9 - n))
+        for n in range(5)
+    ]
+    story = stories[-1]
+    rebuild_related()
+    response = reader_client.get(story.get_absolute_url())
+    assert response.context["thread_earlier"] == stories[1:4]
+    assert response.context["related"] == [stories[0]]
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_leaving_out_the_thread_boxes_costs_no_query(
+    reader_client, django_assert_num_queries, size
+):
+    """The story page costs the same queries whether its thread boxes show one
+    story or six, each also picked and suggested as related."""
+    main, side = EntityFactory.create_batch(2)
+    thread = ThreadFactory()
+    story = ArticleFactory(thread=thread, entities=[main, side], go_live_at=days_ago(5))
+    for n in range(size):
+        neighbour = ArticleFactory(
+            thread=thread, entities=[main], go_live_at=days_ago(5 + (n - 2.5) / 10)
+        )
+        RelatedLinkFactory(article=story, target=neighbour)
+    # Sharing more than the neighbours, so the stored list keeps them all.
+    ArticleFactory.create_batch(6, entities=[main, side])
+    rebuild_related()
+    # The first request builds the entity matcher, once per process.
+    reader_client.get(story.get_absolute_url())
+    # nav sections, story, entity links, tags, thread earlier and latest, related.
+    with django_assert_num_queries(7):
+        response = reader_client.get(story.get_absolute_url())
+    shown = response.context["thread_earlier"] + response.context["thread_latest"]
+    assert len(shown) == size
+    assert len(response.context["related"]) == 5

@@ -19,6 +19,7 @@ from tests.factories import (
     RelatedLinkFactory,
     SectionFactory,
 )
+from tests.related.helpers import ARCHIVE_SIZE, archive_of
 
 pytestmark = pytest.mark.django_db
 
@@ -193,6 +194,7 @@ def test_article_page_links_tags_and_section(client):
 
 def test_article_page_lists_related_stories_picks_first(client):
     """Related stories: the editor's pick, then a story sharing an entity."""
+    archive_of(ARCHIVE_SIZE)
     entity = EntityFactory()
     story = ArticleFactory(entities=[entity])
     sharing = ArticleFactory(headline="Shares an entity", entities=[entity])

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from entities.models import Alias, Entity
+from entities.matcher import invalidate_matcher
+from entities.models import Alias, Entity, Suggestion
+from entities.rescan import rescan_archive
 from tests.factories import AliasFactory, ArticleFactory, EntityFactory
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +175,142 @@ def test_alias_clash_explained_on_change_page(editor_client):
     assert response.status_code == 200
     assert "already an alias of" in response.content.decode()
     assert Alias.objects.count() == 1
+
+
+def entity_form(entity: Entity, aliases: list[Alias], **changes) -> dict:
+    """The change form of `entity` as the page shows it, with `changes` made and
+    one empty alias row."""
+    data = {
+        "name": entity.name,
+        "slug": entity.slug,
+        "kind": entity.kind,
+        "description": entity.description,
+        "wikidata_id": entity.wikidata_id,
+        "aliases-TOTAL_FORMS": str(len(aliases) + 1),
+        "aliases-INITIAL_FORMS": str(len(aliases)),
+        "aliases-MIN_NUM_FORMS": "0",
+        "aliases-MAX_NUM_FORMS": "1000",
+    }
+    for n, alias in enumerate(aliases):
+        data |= {
+            f"aliases-{n}-id": str(alias.pk),
+            f"aliases-{n}-entity": str(entity.pk),
+            f"aliases-{n}-name": alias.name,
+        }
+    return data | changes
+
+
+def suggested_on(entity: Entity) -> set[int]:
+    return set(entity.suggestions.values_list("article_id", flat=True))
+
+
+class TestArchiveRescan:
+    """Saving names in the entity form finds them in the archive."""
+
+    @pytest.fixture
+    def trust(self):
+        entity = EntityFactory(name="Harbour Trust", kind=Entity.Kind.ORGANIZATION)
+        invalidate_matcher()
+        return entity
+
+    def test_a_new_entity_is_suggested_on_earlier_stories(
+        self, editor_client, django_capture_on_commit_callbacks
+    ):
+        """Adding an entity suggests it on the stories that name it or its aliases."""
+        by_name = ArticleFactory(body="<p>The Harbour Trust met.</p>")
+        by_alias = ArticleFactory(headline="Dock board meets")
+        ArticleFactory(body="<p>Nobody met.</p>")
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = editor_client.post(
+                "/admin/entities/entity/add/",
+                {
+                    "name": "Harbour Trust",
+                    "slug": "harbour-trust",
+                    "kind": "organization",
+                    "aliases-TOTAL_FORMS": "1",
+                    "aliases-INITIAL_FORMS": "0",
+                    "aliases-MIN_NUM_FORMS": "0",
+                    "aliases-MAX_NUM_FORMS": "1000",
+                    "aliases-0-name": "Dock board",
+                },
+            )
+
+        assert response.status_code == 302
+        entity = Entity.objects.get(slug="harbour-trust")
+        assert suggested_on(entity) == {by_name.pk, by_alias.pk}
+        assert set(entity.suggestions.values_list("status", flat=True)) == {
+            Suggestion.Status.SUGGESTED
+        }
+
+    def test_an_alias_added_inline_is_suggested(
+        self, editor_client, trust, django_capture_on_commit_callbacks
+    ):
+        """A new alias finds the stories that use it."""
+        old = AliasFactory(entity=trust, name="The Trust")
+        by_alias = ArticleFactory(body="<p>The Dock board met.</p>")
+
+        data = entity_form(trust, [old], **{"aliases-1-name": "Dock board"})
+        with django_capture_on_commit_callbacks(execute=True):
+            response = editor_client.post(
+                f"/admin/entities/entity/{trust.pk}/change/", data
+            )
+
+        assert response.status_code == 302
+        assert suggested_on(trust) == {by_alias.pk}
+
+    def test_a_rename_is_rescanned(
+        self, editor_client, trust, django_capture_on_commit_callbacks
+    ):
+        """Renamed, the entity is suggested where the new name appears, and waiting
+        suggestions found only by the old name go."""
+        old_story = ArticleFactory(body="<p>The Harbour Trust met.</p>")
+        new_story = ArticleFactory(body="<p>The Port Trust met.</p>")
+        rescan_archive(entity_ids=[trust.pk])
+        assert suggested_on(trust) == {old_story.pk}
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = editor_client.post(
+                f"/admin/entities/entity/{trust.pk}/change/",
+                entity_form(trust, [], name="Port Trust"),
+            )
+
+        assert response.status_code == 302
+        assert suggested_on(trust) == {new_story.pk}
+
+    def test_a_deleted_alias_takes_its_waiting_suggestions(
+        self, editor_client, trust, django_capture_on_commit_callbacks
+    ):
+        """Deleting an alias drops the waiting suggestions only it found."""
+        alias = AliasFactory(entity=trust, name="Dock board")
+        invalidate_matcher()
+        story = ArticleFactory(body="<p>The Dock board met.</p>")
+        rescan_archive(entity_ids=[trust.pk])
+        assert suggested_on(trust) == {story.pk}
+
+        data = entity_form(trust, [alias], **{"aliases-0-DELETE": "on"})
+        with django_capture_on_commit_callbacks(execute=True):
+            response = editor_client.post(
+                f"/admin/entities/entity/{trust.pk}/change/", data
+            )
+
+        assert response.status_code == 302
+        assert not trust.aliases.exists()
+        assert suggested_on(trust) == set()
+
+    def test_saving_without_changing_names_rescans_nothing(
+        self, editor_client, trust, django_capture_on_commit_callbacks
+    ):
+        """A description edit does not read the archive: a story never matched
+        stays without a suggestion."""
+        ArticleFactory(body="<p>The Harbour Trust met.</p>")
+
+        data = entity_form(trust, [], description="The port's landlord.")
+        with django_capture_on_commit_callbacks(execute=True):
+            response = editor_client.post(
+                f"/admin/entities/entity/{trust.pk}/change/", data
+            )
+
+        assert response.status_code == 302
+        assert Entity.objects.get(pk=trust.pk).description == "The port's landlord."
+        assert suggested_on(trust) == set()

@@ -14,7 +14,7 @@ from entities.gazetteer import (
 )
 from entities.matcher import get_matcher
 from entities.models import Alias, Entity
-from tests.factories import AliasFactory, EntityFactory
+from tests.factories import AliasFactory, ArticleFactory, EntityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -256,6 +256,38 @@ def test_loading_invalidates_the_matcher():
     assert [m.alias for m in get_matcher().find("the Free Syrian Army")] == [
         "Free Syrian Army"
     ]
+
+
+def test_loading_rescans_the_archive_for_new_names(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    """Stories written before a load get suggestions for the entities and aliases
+    it added; a second load of the same file, adding nothing, reads no story."""
+    putin = EntityFactory(name="Vladimir Putin", kind="person")
+    by_alias = ArticleFactory(body="<p>Putin spoke.</p>")
+    by_name = ArticleFactory(headline="Harbour Trust buys the docks")
+    by_both = ArticleFactory(body="<p>Vladimir Putin spoke. Putin left.</p>")
+    path = write(
+        tmp_path,
+        "more.csv",
+        HEADER + "Vladimir Putin,person,Putin,,\nHarbour Trust,organization,,,\n",
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        load_gazetteer(path=path)
+
+    trust = Entity.objects.get(name="Harbour Trust")
+    # A story found by the new alias is matched whole, the old name too.
+    assert set(putin.suggestions.values_list("article_id", flat=True)) == {
+        by_alias.pk,
+        by_both.pk,
+    }
+    assert putin.suggestions.get(article=by_both).mention_count == 2
+    assert set(trust.suggestions.values_list("article_id", flat=True)) == {by_name.pk}
+    unread = ArticleFactory(body="<p>The Harbour Trust met.</p>")
+    with django_capture_on_commit_callbacks(execute=True):
+        load_gazetteer(path=path)
+    assert not unread.suggestions.exists()
 
 
 class TestCountries:

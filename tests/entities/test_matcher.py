@@ -406,3 +406,55 @@ class TestCache:
         assert get_matcher().find("Moscow") == []
         AliasFactory(entity=russia, name="Moscow")
         assert [m.entity_id for m in get_matcher().find("Moscow")] == [russia.pk]
+
+
+class TestSpellingsAndRelevance:
+    def test_spellings_are_what_the_matcher_takes(self):
+        """Every spelling listed is matched, as the alias's own entity."""
+        matcher = Matcher.from_aliases([("prime  minister’s office", 1)])
+        spellings = matcher_module.spellings("prime  minister’s office")
+        assert spellings == {
+            "prime minister’s office",
+            "prime minister's office",
+            "Prime minister’s office",
+            "Prime minister's office",
+        }
+        for spelling in spellings:
+            assert [m.entity_id for m in matcher.find(f"the {spelling} said")] == [1]
+
+    def test_no_spellings_for_blank_names(self):
+        """An alias of whitespace only has nothing to match."""
+        assert matcher_module.spellings("  ") == set()
+
+    @pytest.mark.parametrize(
+        ("field", "count", "expected"),
+        [
+            ("headline", 1, ABOUT),
+            ("dek", 1, ABOUT),
+            ("body", 2, MENTIONS),
+            ("body", 3, ABOUT),
+        ],
+    )
+    def test_relevance(self, field, count, expected):
+        """About when in the headline or standfirst or named often."""
+        assert matcher_module.relevance(field, count) == expected
+
+
+class TestRecheck:
+    def test_recheck_reads_the_fingerprint_now(self):
+        """A write nobody announced is seen at once with `recheck`, not only after
+        FINGERPRINT_INTERVAL."""
+        russia = EntityFactory(name="Russia", kind=PLACE)
+        assert get_matcher().find("Moscow") == []
+        AliasFactory(entity=russia, name="Moscow")
+        assert get_matcher().find("Moscow") == []
+        assert [m.entity_id for m in get_matcher(recheck=True).find("Moscow")] == [
+            russia.pk
+        ]
+
+    def test_recheck_keeps_a_current_matcher(self, django_assert_num_queries):
+        """Nothing changed, the matcher is kept after reading the fingerprint."""
+        EntityFactory(name="Russia", kind=PLACE)
+        first = get_matcher()
+        with django_assert_num_queries(2):
+            assert get_matcher(recheck=True) is first

@@ -296,6 +296,70 @@ def test_created_entity_clears_the_candidate_on_other_stories(story):
     assert Entity.objects.get(name="Anna Kowalski").kind == "other"
 
 
+@pytest.mark.parametrize(
+    ("headline", "body", "relevance", "count"),
+    [
+        ("Harbour Trust Fund in trouble", "<p>Nothing else.</p>", "about", 1),
+        (
+            "Trouble at the docks",
+            "<p>The Harbour Trust Fund paid.</p><p>The Harbour Trust Fund"
+            " again.</p><p>And the Harbour Trust Fund.</p>",
+            "about",
+            3,
+        ),
+        ("Trouble at the docks", "<p>The Harbour Trust Fund paid.</p>", "mentions", 1),
+    ],
+)
+def test_created_entity_has_the_relevance_a_detected_one_would(
+    headline, body, relevance, count
+):
+    """A story naming the new entity in its headline, or often, is about it."""
+    story = ArticleFactory(headline=headline, body=body)
+    suggest_entities(article=story)
+
+    entity = create_entity_from_candidate(
+        candidate=story.candidates.get(name="Harbour Trust Fund")
+    )
+
+    suggestion = suggestion_for(story, entity)
+    assert (suggestion.relevance, suggestion.mention_count) == (relevance, count)
+    assert suggestion.alias == "Harbour Trust Fund"
+    assert tagged(story) == {"Harbour Trust Fund": relevance}
+
+
+def test_created_entity_keeps_the_candidates_count_if_the_matcher_misses_it():
+    """A name written with a non-breaking space is a candidate the matcher cannot
+    match; the new entity still gets the candidate's count and a relevance."""
+    story = ArticleFactory(
+        body="<p>Anna\xa0Kowalski spoke. Anna\xa0Kowalski left. Anna\xa0Kowalski"
+        " came back.</p>"
+    )
+    suggest_entities(article=story)
+
+    entity = create_entity_from_candidate(candidate=story.candidates.get())
+
+    suggestion = suggestion_for(story, entity)
+    assert (suggestion.relevance, suggestion.mention_count) == ("about", 3)
+    assert suggestion.status == Suggestion.Status.CONFIRMED
+
+
+def test_created_entity_is_suggested_on_earlier_stories(
+    story, django_capture_on_commit_callbacks
+):
+    """Earlier stories naming the new entity get a suggestion once it commits."""
+    earlier = ArticleFactory(body="<p>Anna Kowalski resigned.</p>")
+    story.body = "<p>Anna Kowalski spoke.</p>"
+    story.save()
+    suggest_entities(article=story)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        entity = create_entity_from_candidate(
+            candidate=story.candidates.get(name="Anna Kowalski")
+        )
+
+    assert suggestion_for(earlier, entity).status == Suggestion.Status.SUGGESTED
+
+
 @pytest.fixture
 def pair():
     """Two entities for one person, with an alias on the one to merge away."""
@@ -350,6 +414,22 @@ def test_merge_moves_suggestions_and_names(pair):
     }
     assert set(keep.aliases.values_list("kind", flat=True)) == {keep.kind}
     assert EntityRedirect.objects.get(old_slug=merge.slug).entity == keep
+
+
+def test_merge_rescans_for_the_names_gained(pair, django_capture_on_commit_callbacks):
+    """After a merge, stories naming both entities count every mention of the one
+    kept, and a story read before the merged name was filed gets a suggestion."""
+    keep, merge = pair
+    both = ArticleFactory(body="<p>Vladimir Putin, also called V. Putin.</p>")
+    suggest_entities(article=both)
+    # Imported before "Mr Putin" was filed: never matched since.
+    missed = ArticleFactory(body="<p>Mr Putin arrived.</p>")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        merge_entities(keep=keep, merge=[merge])
+
+    assert suggestion_for(both, keep).mention_count == 2
+    assert suggestion_for(missed, keep).status == Suggestion.Status.SUGGESTED
 
 
 def test_merge_drops_the_duplicate_suggestion(pair):

@@ -11,6 +11,16 @@ from related.models import DocumentFrequency, RelatedScore
 from related.scoring import TOTAL, entity_feature
 from tests.factories import ArticleFactory
 
+# Scoring weighs what two stories share against the whole archive; a handful of
+# stories makes every entity common.
+ARCHIVE_SIZE = 30
+
+
+def archive_of(count: int) -> list[Article]:
+    """`count` published stories from long ago that share nothing but the
+    factory's words, which they make common."""
+    return ArticleFactory.create_batch(count, go_live_at=days_ago(3650))
+
 
 def days_ago(days: float) -> datetime.datetime:
     return timezone.now() - datetime.timedelta(days=days)

@@ -21,6 +21,10 @@ from related.tasks import refresh_related_lists
 
 # The last state in which the related-story models lived in `articles`.
 BEFORE = [("articles", "0003_related_document_frequency"), ("related", None)]
+MOVED = [
+    ("articles", "0004_related_models_move_to_related"),
+    ("related", "0003_queued_tasks_follow_the_move"),
+]
 
 
 def migrate(targets):
@@ -91,7 +95,7 @@ def test_moving_the_models_keeps_their_rows_and_permissions():
             run_after=when,
         )
 
-        migrate(latest())
+        migrate(MOVED)
 
         assert RelatedLink.objects.get().sort_order == 3
         assert RelatedLink.objects.get().target_id == two.pk
@@ -109,5 +113,12 @@ def test_moving_the_models_keeps_their_rows_and_permissions():
         # A refresh queued before the upgrade still reaches the moved task.
         path = DBTaskResult.objects.get(pk=queued.pk).task_path
         assert import_string(path) is refresh_related_lists
+
+        # Words are counted from 0004 on: the old counts are dropped, so that
+        # the first refresh counts the archive again.
+        migrate(latest())
+        assert not DocumentFrequency.objects.exists()
+        assert not StoryFeatures.objects.exists()
+        assert RelatedScore.objects.get().score == 1.5
     finally:
         migrate(latest())

@@ -13,7 +13,7 @@ from tests.factories import (
     EntityFactory,
     RelatedExclusionFactory,
 )
-from tests.related.helpers import days_ago, frequencies, mention
+from tests.related.helpers import ARCHIVE_SIZE, days_ago, frequencies, mention
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def test_rebuild_counts_document_frequencies():
     ArticleFactory(draft=True, entities=[common, rare])
     ArticleFactory()
     rebuild_related()
-    assert frequencies(common, rare) == [3, 2, 1]
+    assert frequencies(common, rare) == [ARCHIVE_SIZE + 3, 2, 1]
 
 
 def test_rebuild_matches_scoring_one_story_at_a_time():
@@ -68,5 +68,5 @@ def test_rebuild_command_reports_throughput():
     entity = EntityFactory()
     ArticleFactory.create_batch(3, entities=[entity])
     call_command("rebuild_related", verbosity=0, stdout=(out := _Out()))
-    assert "for 3 stories" in out.text
+    assert f"for {ARCHIVE_SIZE + 3} stories" in out.text
     assert RelatedScore.objects.count() == 6

@@ -175,3 +175,24 @@ def test_unpublished_picks_do_not_use_up_the_list():
     suggested = ArticleFactory(entities=[entity])
     rebuild_related()
     assert related_articles(story, limit=4) == [*picks, suggested]
+
+
+def test_left_out_stories_give_their_places_to_the_next(
+    django_assert_max_num_queries,
+):
+    """Stories the caller already shows are skipped, picks included, and the next
+    stories fill the list, in the same one query."""
+    entity = EntityFactory()
+    story = ArticleFactory(entities=[entity])
+    shown_pick, kept_pick = (
+        RelatedLinkFactory(article=story, sort_order=n).target for n in range(2)
+    )
+    suggested = ArticleFactory.create_batch(6, entities=[entity])
+    rebuild_related()
+    everything = related_articles(story, limit=8)
+    shown = [shown_pick.pk, everything[2].pk, everything[3].pk]
+    with django_assert_max_num_queries(1):
+        served = related_articles(story, limit=4, leave_out=shown)
+    assert served == [kept_pick, *everything[4:7]]
+    assert set(served[1:]) <= set(suggested)
+    assert related_entries(story, leave_out=shown)[0]["article"] == kept_pick

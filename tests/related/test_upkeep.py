@@ -17,7 +17,14 @@ from tests.factories import (
     ArticleFactory,
     EntityFactory,
 )
-from tests.related.helpers import days_ago, filler, frequencies, mention, stored
+from tests.related.helpers import (
+    ARCHIVE_SIZE,
+    days_ago,
+    filler,
+    frequencies,
+    mention,
+    stored,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -58,13 +65,13 @@ def test_shared_tags_count_less_than_shared_entities():
 
 def test_an_old_story_links_to_its_own_period():
     """A 2016 story prefers stories from around its own date to last week's."""
-    entity = EntityFactory()
+    entities = EntityFactory.create_batch(2)
     when = datetime.datetime(2016, 12, 29, 12, tzinfo=datetime.UTC)
     filler(10, EntityFactory())
-    story = ArticleFactory(entities=[entity], go_live_at=when)
-    last_week = ArticleFactory(entities=[entity], go_live_at=days_ago(7))
+    story = ArticleFactory(entities=entities, go_live_at=when)
+    last_week = ArticleFactory(entities=entities, go_live_at=days_ago(7))
     same_week = ArticleFactory(
-        entities=[entity], go_live_at=when + datetime.timedelta(days=3)
+        entities=entities, go_live_at=when + datetime.timedelta(days=3)
     )
     assert [s.target_id for s in suggest(story)] == [same_week.pk, last_week.pk]
 
@@ -102,24 +109,24 @@ def test_document_frequencies_follow_publish_edit_and_withdraw(
     kept, dropped, added = EntityFactory.create_batch(3)
     ArticleFactory(entities=[kept])
     rebuild_related()
-    assert frequencies(kept, dropped, added) == [1, 1, None, None]
+    assert frequencies(kept, dropped, added) == [ARCHIVE_SIZE + 1, 1, None, None]
     draft = ArticleFactory(draft=True, entities=[kept, dropped])
     refresh_related(draft)
-    assert frequencies(kept, dropped) == [1, 1, None]
+    assert frequencies(kept, dropped) == [ARCHIVE_SIZE + 1, 1, None]
     with django_capture_on_commit_callbacks(execute=True):
         services.publish_article(article=draft)
-    assert frequencies(kept, dropped, added) == [2, 2, 1, None]
+    assert frequencies(kept, dropped, added) == [ARCHIVE_SIZE + 2, 2, 1, None]
     refresh_related(draft)
-    assert frequencies(kept, dropped, added) == [2, 2, 1, None]
+    assert frequencies(kept, dropped, added) == [ARCHIVE_SIZE + 2, 2, 1, None]
     draft.entities.remove(dropped)
     draft.entities.add(added)
     refresh_related(draft)
-    assert frequencies(kept, dropped, added) == [2, 2, 0, 1]
+    assert frequencies(kept, dropped, added) == [ARCHIVE_SIZE + 2, 2, 0, 1]
     with django_capture_on_commit_callbacks(execute=True):
         services.withdraw_article(article=draft)
-    assert frequencies(kept, dropped, added) == [1, 1, 0, 0]
+    assert frequencies(kept, dropped, added) == [ARCHIVE_SIZE + 1, 1, 0, 0]
     refresh_related(draft)
-    assert frequencies(kept, dropped, added) == [1, 1, 0, 0]
+    assert frequencies(kept, dropped, added) == [ARCHIVE_SIZE + 1, 1, 0, 0]
 
 
 def test_kept_frequencies_score_as_a_rebuild_would(

@@ -21,6 +21,27 @@ from articles.models import Article, ArticleEntity, Section, TaggedArticle
 from entities.models import Entity
 
 TOPICS = 60
+# Made-up words (letters only), a long tail of them, and subjects that each
+# favour a few: stories on one subject share rarer words, as news does.
+VOCABULARY = 50_000
+SUBJECTS = 2000
+SUBJECT_WORDS = 30
+SYLLABLES = [c + v for c in "bcdfghklmnprstvz" for v in "aeiou"]
+
+
+def made_up_word(n: int) -> str:
+    """The `n`th made-up word: two to four syllables."""
+    syllables = []
+    n += len(SYLLABLES) ** 2
+    while n:
+        n, digit = divmod(n, len(SYLLABLES))
+        syllables.append(SYLLABLES[digit])
+    return "".join(syllables)
+
+
+def _text(rng, words, cum_weights, subject, count) -> str:
+    common = rng.choices(words, cum_weights=cum_weights, k=count - count // 4)
+    return " ".join(common + rng.choices(subject, k=count // 4))
 
 
 def seed_corpus(
@@ -33,8 +54,10 @@ def seed_corpus(
     batch_size: int = 5000,
     seed: int | None = None,
     progress: bool = False,
+    words_per_story: int = 300,
 ) -> None:
-    """Create `articles` published stories tagged with synthetic entities.
+    """Create `articles` published stories tagged with synthetic entities, with
+    `words_per_story` made-up words of text each (0 for none).
 
     Everything is written with bulk_create, one transaction per batch.
     """
@@ -67,6 +90,11 @@ def seed_corpus(
     tag_weights = list(
         itertools.accumulate(1 / (rank**zipf) for rank in range(1, TOPICS + 1))
     )
+    words = [made_up_word(n) for n in range(VOCABULARY)]
+    word_weights = list(
+        itertools.accumulate(1 / (rank**zipf) for rank in range(1, VOCABULARY + 1))
+    )
+    subjects = [rng.sample(words[1000:], SUBJECT_WORDS) for _ in range(SUBJECTS)]
     span = datetime.timedelta(days=365.25 * years).total_seconds()
     bar = tqdm(total=articles, unit="story", desc="Seeding", disable=not progress)
     for start in range(0, articles, batch_size):
@@ -75,12 +103,17 @@ def seed_corpus(
             stories = []
             for n in range(start, start + count):
                 when = now - datetime.timedelta(seconds=rng.random() * span)
+                subject = rng.choice(subjects)
+                body = "Synthetic."
+                if words_per_story:
+                    body = _text(rng, words, word_weights, subject, words_per_story)
                 stories.append(
                     Article(
-                        headline=f"Seeded story {n} of run {run}",
+                        headline=f"Seeded story {n} of run {run} "
+                        + " ".join(rng.sample(subject, 3)),
                         slug=f"seed-{run}-{n}",
                         dek="A synthetic story for benchmarks.",
-                        body="<p>Synthetic.</p>",
+                        body=f"<p>{body}</p>",
                         section=section,
                         status=Article.Status.PUBLISHED,
                         go_live_at=when,
