@@ -1,7 +1,8 @@
 """Newsroom settings, driven by environment variables and secure by default.
 
 Variables: DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL,
-CSRF_TRUSTED_ORIGINS, CORS_ALLOWED_ORIGINS, SECURE_SSL_REDIRECT, TIME_ZONE.
+CSRF_TRUSTED_ORIGINS, CORS_ALLOWED_ORIGINS, SECURE_SSL_REDIRECT, TIME_ZONE,
+TASKS_STALE_AFTER.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "newsroom.apps.NewsroomAdminConfig",  # django.contrib.admin, our admin site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -176,6 +177,9 @@ TAGGIT_CASE_INSENSITIVE = True
 # Background work (related-story updates) is queued in the database and run by
 # `manage.py db_worker`, which `make run` starts next to the web server.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Seconds a queued task may wait before the admin and `manage.py check --database
+# default` warn that no worker is consuming the queue (0 turns the warning off).
+TASKS_STALE_AFTER = int(os.environ.get("TASKS_STALE_AFTER", "300"))
 
 # The partner API: a key per partner (or a staff session for the browsable API),
 # each partner's own rate limit, and errors as JSON. See docs/partners.md.

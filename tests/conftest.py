@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 
 from entities.matcher import invalidate_matcher
 from entities.models import Entity
@@ -42,6 +43,18 @@ def _immediate_tasks(settings):
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
     }
+
+
+@pytest.fixture
+def database_tasks(settings):
+    """Queue background tasks in the database, as production does, so that they
+    wait for `manage.py db_worker` (see `run_worker`)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def run_worker() -> None:
+    """Run every queued task, as `manage.py db_worker` does, then stop."""
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
 
 @pytest.fixture(autouse=True)

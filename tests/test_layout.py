@@ -30,7 +30,13 @@ FORBIDDEN = {
     "related": {"partners"},
 }
 # The project package's shared pieces, which every app may use, import no app.
-TOOLKIT = ("newsroom.api", "newsroom.views", "newsroom.checks")
+TOOLKIT = (
+    "newsroom.api",
+    "newsroom.views",
+    "newsroom.checks",
+    "newsroom.taskqueue",
+    "newsroom.admin",
+)
 TOOLKIT_ENTRY_POINTS = {"newsroom.api.urls"}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from argparse import ArgumentTypeError
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -18,6 +19,7 @@ from articles.importers import (
     import_files,
 )
 from articles.models import Article
+from related.services import refresh_related_at_end
 
 
 class Command(BaseCommand):
@@ -58,26 +60,47 @@ class Command(BaseCommand):
             default="",
             help="Put the stories in this developing story, creating it if need be.",
         )
+        parser.add_argument(
+            "--defer-refresh",
+            action="store_true",
+            help="Leave the related-story lists of the imported stories to the task "
+            "worker (manage.py db_worker) instead of refreshing them before the "
+            "command ends.",
+        )
 
     def handle(self, *args, **options) -> None:
         paths = list(_story_files(options["paths"]))
         section = options["section"]
-        report = import_files(
-            ((str(path), path.read_bytes()) for path in paths),
-            status=options["status"],
-            section=get_or_create_section(section) if section else None,
-            published_at=options["published_at"],
-            thread=options["thread"],
-            confirm_entities=options["confirm_entities"],
-            progress=True,
-            total=len(paths),
-        )
+        # The stories' related lists are refreshed here when the run ends (so a
+        # desk sees them without a worker), or left to the worker if asked.
+        with (
+            nullcontext()
+            if options["defer_refresh"]
+            else refresh_related_at_end(progress=options["verbosity"] >= 1)
+        ) as refresh:
+            report = import_files(
+                ((str(path), path.read_bytes()) for path in paths),
+                status=options["status"],
+                section=get_or_create_section(section) if section else None,
+                published_at=options["published_at"],
+                thread=options["thread"],
+                confirm_entities=options["confirm_entities"],
+                progress=True,
+                total=len(paths),
+            )
         for outcome in report.outcomes:
             if outcome.result == Outcome.REJECTED:
                 self.stderr.write(str(outcome), style_func=self.style.ERROR)
             elif options["verbosity"] >= 1:
                 self.stdout.write(str(outcome))
-        self.stdout.write(report.summary())
+        self.stdout.write(
+            f"{report.summary()}; "
+            + (
+                refresh.summary()
+                if refresh is not None
+                else "related lists left to the task worker (manage.py db_worker)"
+            )
+        )
         if report.rejected:
             raise CommandError(
                 f"{report.rejected} rejected; fix the files listed above and import "
