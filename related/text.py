@@ -5,9 +5,10 @@ never link stories), lower-cased, stripped of stop words (English so far; other
 languages rely on very common words being left out by their document
 frequency), stemmed with the Snowball stemmer of the story's language
 (PyStemmer) when there is one, and counted with the headline weighing most.
-Short lines that are newsletter and sharing boilerplate ("Sign up!", "Read
-more") are dropped first. Each stem becomes a feature number of its own, negative
-so that it never meets an entity's or a tag's (see `related.scoring`).
+Short lines of the body that are newsletter and sharing boilerplate ("Sign up!",
+"Read more") are dropped first; a headline or standfirst never is. Each stem
+becomes a feature number of its own, negative so that it never meets an
+entity's or a tag's (see `related.scoring`).
 
 Only the first BODY_CHARS characters of a body are read: a news story's topic is
 in its first screens, and a 3 MB body then costs what a long story does.
@@ -73,8 +74,10 @@ def stemmer(language: str) -> Stemmer.Stemmer | None:
     record = pycountry.languages.get(alpha_2=language) if len(language) == 2 else None
     if record is None:
         return None
-    name = record.name.split()[0].lower()
-    if name not in Stemmer.algorithms():
+    # "Greek" is "Modern Greek (1453-)" to ISO 639.
+    algorithms = set(Stemmer.algorithms())
+    name = next((w for w in WORD.findall(record.name.lower()) if w in algorithms), None)
+    if name is None:
         return None
     return Stemmer.Stemmer(name, 100_000)
 
@@ -107,20 +110,25 @@ def terms(headline: str, dek: str, body_html: str, language: str = "en") -> Term
     stem = stemmer(language)
     counts: Counter[int] = Counter()
     words: dict[int, str] = {}
-    for text, weight in (
-        (headline or "", HEADLINE_WEIGHT),
-        (dek or "", DEK_WEIGHT),
-        (plain_text(body_html or ""), BODY_WEIGHT),
+    for text, weight, in_body in (
+        (headline or "", HEADLINE_WEIGHT, False),
+        (dek or "", DEK_WEIGHT, False),
+        (plain_text(body_html or ""), BODY_WEIGHT, True),
     ):
         tokens = []
         for line in text.splitlines():
             found = WORD.findall(line)
-            if len(found) <= BOILERPLATE_WORDS and BOILERPLATE.match(line):
+            # A headline or standfirst is never boilerplate ("Watch: ...").
+            if in_body and len(found) <= BOILERPLATE_WORDS and BOILERPLATE.match(line):
                 continue
             tokens += found
         kept = []
         for token in tokens:
-            token = POSSESSIVE.sub("", token.lower().replace("’", "'"))
+            token = token.lower().replace("’", "'")
+            if token in stop:
+                # Before the possessive goes: "let's" is a stop word, "let" not.
+                continue
+            token = POSSESSIVE.sub("", token)
             if MIN_LENGTH <= len(token) <= MAX_LENGTH and token not in stop:
                 kept.append(token)
         stems = stem.stemWords(kept) if stem is not None else kept
