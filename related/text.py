@@ -5,9 +5,10 @@ never link stories), lower-cased, stripped of stop words (English so far; other
 languages rely on very common words being left out by their document
 frequency), stemmed with the Snowball stemmer of the story's language
 (PyStemmer) when there is one, and counted with the headline weighing most.
-Short lines that are newsletter and sharing boilerplate ("Sign up!", "Read
-more") are dropped first. Each stem becomes a feature number of its own, negative
-so that it never meets an entity's or a tag's (see `related.scoring`).
+Short lines of the body that are newsletter and sharing boilerplate ("Sign up!",
+"Read more") are dropped first; a headline or standfirst never is. Each stem
+becomes a feature number of its own, negative so that it never meets an
+entity's or a tag's (see `related.scoring`).
 
 Only the first BODY_CHARS characters of a body are read: a news story's topic is
 in its first screens, and a 3 MB body then costs what a long story does.
@@ -43,6 +44,10 @@ TAG = re.compile(r"<[^>]*>")
 ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+);", re.IGNORECASE)
 BLOCK_END = re.compile(r"</(?:p|h[1-6]|li|blockquote|div)>|<br\s*/?>", re.IGNORECASE)
 POSSESSIVE = re.compile(r"['’]s?$")
+# Scripts written without spaces between words (Chinese, Japanese, Korean's
+# hanja): a run of them is counted as its overlapping pairs of characters, the
+# usual way to index them without a dictionary.
+UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -73,8 +78,10 @@ def stemmer(language: str) -> Stemmer.Stemmer | None:
     record = pycountry.languages.get(alpha_2=language) if len(language) == 2 else None
     if record is None:
         return None
-    name = record.name.split()[0].lower()
-    if name not in Stemmer.algorithms():
+    # "Greek" is "Modern Greek (1453-)" to ISO 639.
+    algorithms = set(Stemmer.algorithms())
+    name = next((w for w in WORD.findall(record.name.lower()) if w in algorithms), None)
+    if name is None:
         return None
     return Stemmer.Stemmer(name, 100_000)
 
@@ -117,8 +124,12 @@ def _features(language: str, tokens: list[str]) -> Counter[tuple[int, str] | Non
         stem = stemmer(language)
         kept = []
         for token in new:
-            word = POSSESSIVE.sub("", token.lower().replace("’", "'"))
-            if MIN_LENGTH <= len(word) <= MAX_LENGTH and word not in stop:
+            word = token.lower().replace("’", "'")
+            # Before the possessive goes: "let's" is a stop word, "let" not.
+            if word not in stop:
+                word = POSSESSIVE.sub("", word)
+            shortest = 2 if UNSPACED.match(word) else MIN_LENGTH
+            if shortest <= len(word) <= MAX_LENGTH and word not in stop:
                 kept.append((token, word))
             else:
                 seen[token] = None
@@ -129,23 +140,42 @@ def _features(language: str, tokens: list[str]) -> Counter[tuple[int, str] | Non
     return Counter(map(seen.get, tokens))
 
 
+def _pairs(tokens: list[str]) -> list[str]:
+    """`tokens` with every run of an unspaced script cut into overlapping pairs
+    of characters (a lone character stays whole, and counts for nothing)."""
+    if not any(UNSPACED.search(token) for token in tokens):
+        return tokens
+    out = []
+    for token in tokens:
+        for piece in re.split(f"({UNSPACED.pattern})", token):
+            if not piece:
+                continue
+            if UNSPACED.fullmatch(piece) and len(piece) > 2:
+                out += [piece[i : i + 2] for i in range(len(piece) - 1)]
+            else:
+                out.append(piece)
+    return out
+
+
 def terms(headline: str, dek: str, body_html: str, language: str = "en") -> Terms:
     """The COUNTED_TERMS most frequent words of a story, weighted by where they
     stand (headline HEADLINE_WEIGHT, standfirst DEK_WEIGHT, body BODY_WEIGHT)."""
     language = primary_language(language) or "en"
     counts: Counter[int] = Counter()
     words: dict[int, str] = {}
-    for text, weight in (
-        (headline or "", HEADLINE_WEIGHT),
-        (dek or "", DEK_WEIGHT),
-        (plain_text(body_html or ""), BODY_WEIGHT),
+    for text, weight, in_body in (
+        (headline or "", HEADLINE_WEIGHT, False),
+        (dek or "", DEK_WEIGHT, False),
+        (plain_text(body_html or ""), BODY_WEIGHT, True),
     ):
         tokens = []
         for line in text.splitlines():
             found = WORD.findall(line)
-            if len(found) <= BOILERPLATE_WORDS and BOILERPLATE.match(line):
+            # A headline or standfirst is never boilerplate ("Watch: ...").
+            if in_body and len(found) <= BOILERPLATE_WORDS and BOILERPLATE.match(line):
                 continue
             tokens += found
+        tokens = _pairs(tokens)
         for found, n in _features(language, tokens).items():
             if found is not None:
                 feature, word = found
