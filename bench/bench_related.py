@@ -116,6 +116,7 @@ def main() -> int:
         )
     )
     sample = [Article.objects.get(pk=pk) for pk in rng.sample(ids, args.samples)]
+    ids_pool = ids
     for article in sample[:50]:
         related_entries(article)
     timings = []
@@ -124,6 +125,20 @@ def main() -> int:
         entries = related_articles(article)
         timings.append((time.perf_counter() - started) * 1000)
     serve_p95 = percentile(timings, 95)
+    # Side by side: the cheapest query any story page makes, five published
+    # stories by id with the same columns.
+    bare = []
+    for article in sample:
+        ids = [article.pk, *rng.sample(ids_pool, 4)]
+        started = time.perf_counter()
+        list(
+            Article.objects.published()
+            .filter(pk__in=ids)
+            .select_related("section")
+            .only("headline", "slug", "go_live_at", "created_at", "section__name")
+        )
+        bare.append((time.perf_counter() - started) * 1000)
+    report(f"baseline, five published stories by id: {summary(bare, 'ms', 2)}")
     report(
         f"serve related list (story page): {summary(timings, 'ms', 2)} "
         f"(target p95 < {TARGETS['serve_p95_ms']} ms; "
