@@ -136,6 +136,16 @@ class Index:
         candidates of its own."""
         return self.df.get(feature, 0) <= DF_CAP
 
+    def largest_weight(self, feature: int) -> float:
+        """The most `feature` can weigh on any story: a key term's weight is at
+        most sqrt(TEXT_WEIGHT / idf) when it was computed (twice that here, as the
+        idf drifts between rebuilds)."""
+        if is_term(feature):
+            return 2 * math.sqrt(TEXT_WEIGHT / self.idf(feature))
+        if is_entity(feature):
+            return ENTITY_WEIGHT
+        return tag_weight()
+
     def proposing(self, own: dict[int, float]) -> set[int]:
         """The features of a story that propose candidates: its rare ones,
         rarest first, while their posting lists fit in POSTINGS_BUDGET rows.
@@ -161,18 +171,20 @@ class Index:
         all of them, or only the best `limit`.
         """
         content: dict[int, float] = defaultdict(float)
-        common = []
+        common: dict[int, float] = {}
+        common_bound = 0.0
         proposing = self.proposing(own)
         for feature, weight in own.items():
             if feature not in proposing:
-                common.append((feature, weight * self.idf(feature)))
+                weighted = weight * self.idf(feature)
+                common[feature] = weighted
+                common_bound += weighted * self.largest_weight(feature)
                 continue
             weighted = weight * self.idf(feature)
             for other, other_weight in self.postings.get(feature, ()):
                 content[other] += weighted * other_weight
-        # Common features add at most this much, and recency only shrinks a score,
-        # so a candidate whose bound is below the bar can be skipped unscored.
-        common_bound = sum(weighted for _, weighted in common)
+        # Common features add at most common_bound, and recency only shrinks a
+        # score, so a candidate whose bound is below the bar is skipped unscored.
         features, days = self.features, self.days
         floor, decay = RECENCY_FLOOR, 1 - RECENCY_FLOOR
         result: dict[int, float] = {}
@@ -194,9 +206,8 @@ class Index:
                 if (score + common_bound) * factor < bar:
                     continue
                 theirs = features[other]
-                for feature, weighted in common:
-                    if feature in theirs:
-                        score += weighted * theirs[feature]
+                for feature in theirs.keys() & common.keys():
+                    score += common[feature] * theirs[feature]
             score *= factor
             if score < bar:
                 continue
