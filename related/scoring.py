@@ -38,7 +38,9 @@ from operator import itemgetter
 from articles.choices import Relevance
 
 RELATED_LIMIT = 5
-STORED_LIMIT = 10
+# Room for RELATED_LIMIT after the story page leaves out the six stories its
+# thread boxes may show (three earlier, three latest).
+STORED_LIMIT = RELATED_LIMIT + 6
 MIN_SCORE = 0.25
 # A confirmed entity the story is about; one it only mentions counts
 # MENTIONS_WEIGHT of that.
