@@ -244,6 +244,16 @@ class Suggestion(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    # What detecting the entity again in the story may change.
+    detection_fields = (
+        "mention_count",
+        "first_field",
+        "first_offset",
+        "relevance",
+        "alias",
+        "status",
+    )
+
     class Meta:
         ordering = ["-mention_count", "entity__name"]
         constraints = [

@@ -173,16 +173,7 @@ def _rescan_chunk(
     # An editor's save of the same story may have recorded it a moment ago.
     Suggestion.objects.bulk_create(new, ignore_conflicts=True)
     Suggestion.objects.bulk_update(
-        changed,
-        [
-            "mention_count",
-            "first_field",
-            "first_offset",
-            "relevance",
-            "alias",
-            "status",
-            "updated_at",
-        ],
+        changed, [*Suggestion.detection_fields, "updated_at"]
     )
     if stale:
         Suggestion.objects.filter(pk__in=[s.pk for s in stale]).delete()

@@ -63,17 +63,7 @@ def suggest_entities(*, article: Article, confirm: bool = False) -> list[Suggest
             changed.append(suggestion)
 
     Suggestion.objects.bulk_create(new)
-    Suggestion.objects.bulk_update(
-        changed,
-        [
-            "mention_count",
-            "first_field",
-            "first_offset",
-            "relevance",
-            "alias",
-            "status",
-        ],
-    )
+    Suggestion.objects.bulk_update(changed, Suggestion.detection_fields)
     article.suggestions.filter(status=Suggestion.Status.SUGGESTED).exclude(
         entity_id__in=found
     ).delete()
