@@ -34,6 +34,8 @@ from related.scoring import (
     tag_feature,
 )
 
+SCORE_FIELDS = ["article_id", "target_id", "score", "rank", "shared"]
+
 
 def _batched(items: list[int], size: int) -> Iterator[list[int]]:
     for start in range(0, len(items), size):
@@ -60,9 +62,15 @@ def _insert(model: type[models.Model], fields: list[str], rows: list[tuple]) -> 
             )
 
 
-def rebuild_related(*, batch_size: int = 5000, progress: bool = False) -> int:
+def rebuild_related(
+    *, batch_size: int = 5000, progress: bool = False, score: bool = True
+) -> int:
     """Recompute every published story's features, document frequencies and
     stored suggestions; returns how many stories.
+
+    With `score=False` only the counts and posting lists are rebuilt, and the
+    lists are left to `score_stories`, which several workers can run on chunks
+    of the archive at once.
 
     Reads every published story's entity and tag links and its text once,
     picks each story's key terms once the archive's word counts are known,
@@ -142,11 +150,15 @@ def rebuild_related(*, batch_size: int = 5000, progress: bool = False) -> int:
         )
 
     stories = sorted(days)
+    if not score:
+        # The lists are left to `score_stories`, chunk by chunk (the command's
+        # --background queues them for the workers).
+        return len(stories)
     bar = None
     if progress:
         bar = tqdm(total=len(stories), unit="story", desc="Related stories")
     no_exclusions: set[int] = set()
-    fields = ["article_id", "target_id", "score", "rank", "shared"]
+    fields = SCORE_FIELDS
     for batch in _batched(stories, batch_size):
         rows = []
         for story in batch:
@@ -179,6 +191,91 @@ def rebuild_related(*, batch_size: int = 5000, progress: bool = False) -> int:
         bar.close()
     RelatedScore.objects.exclude(article__status=Article.Status.PUBLISHED).delete()
     return len(stories)
+
+
+def score_stories(story_ids: list[int]) -> int:
+    """Recompute the stored lists of the published stories among `story_ids`
+    from the counted archive (`DocumentFrequency` and `Posting`, as a rebuild
+    with score=False or refreshes left them); returns how many.
+
+    Each chunk reads only what its stories need: their postings, the posting
+    lists of the features they propose candidates with, and those candidates'
+    postings, so chunks are independent and several workers can run them at once.
+    Gives the lists `rebuild_related` would.
+    """
+    published = Article.objects.filter(
+        status=Article.Status.PUBLISHED, pk__in=story_ids
+    )
+    days = {pk: day(when) for pk, when in published.values_list("pk", "go_live_at")}
+    stories = sorted(days)
+    own: dict[int, dict[int, float]] = defaultdict(dict)
+    for story, feature, weight in Posting.objects.filter(
+        article_id__in=stories
+    ).values_list("article_id", "feature", "weight"):
+        own[story][feature] = weight
+    wanted = sorted({f for weights in own.values() for f in weights})
+    counts: dict[int, int] = {}
+    for batch in _batched([TOTAL, *wanted], 10000):
+        counts.update(
+            DocumentFrequency.objects.filter(feature__in=batch).values_list(
+                "feature", "df"
+            )
+        )
+    index = Index(total=max(counts.pop(TOTAL, 1), 1), df=counts, days=dict(days))
+    proposing = {story: index.proposing(weights) for story, weights in own.items()}
+    rare = sorted({f for chosen in proposing.values() for f in chosen})
+    for batch in _batched(rare, 5000):
+        for other, feature, weight, when in Posting.objects.filter(
+            feature__in=batch, article__status=Article.Status.PUBLISHED
+        ).values_list("article_id", "feature", "weight", "article__go_live_at"):
+            index.postings.setdefault(feature, []).append((other, weight))
+            index.days[other] = day(when)
+    candidates = sorted(
+        {other for lists in index.postings.values() for other, _ in lists}
+    )
+    for batch in _batched(candidates, 5000):
+        for other, feature, weight in Posting.objects.filter(
+            article_id__in=batch
+        ).values_list("article_id", "feature", "weight"):
+            index.features.setdefault(other, {})[feature] = weight
+    excluded: dict[int, set[int]] = defaultdict(set)
+    for article_id, target_id in RelatedExclusion.objects.filter(
+        article_id__in=stories
+    ).values_list("article_id", "target_id"):
+        excluded[article_id].add(target_id)
+    labels = _labels(own)
+    for _, found in archive_terms(published):
+        labels.update(found.words)
+    rows = []
+    for story in stories:
+        weights = own.get(story)
+        if not weights:
+            continue
+        scores = index.scores(
+            story, weights, days[story], excluded[story], STORED_LIMIT
+        )
+        rows += [
+            (
+                story,
+                other,
+                score,
+                rank,
+                shared_json(index.shared(weights, other), labels),
+            )
+            for rank, (other, score) in enumerate(best(scores, None))
+        ]
+    with transaction.atomic():
+        RelatedScore.objects.filter(article_id__in=story_ids).delete()
+        _insert(
+            RelatedScore, ["article_id", "target_id", "score", "rank", "shared"], rows
+        )
+    return len(stories)
+
+
+def _explain(
+    index: Index, own: dict[int, float], other: int, labels: dict[int, str]
+) -> dict:
+    return shared_json(index.shared(own, other), labels)
 
 
 def _labels(features: dict[int, dict[int, float]]) -> dict[int, str]:

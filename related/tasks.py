@@ -5,6 +5,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from articles.models import Article
+from related.rebuild import score_stories
 from related.upkeep import refresh_related
 
 
@@ -15,3 +16,10 @@ def refresh_related_lists(article_id: int) -> int:
     if article is None:
         return 0
     return refresh_related(article)
+
+
+@task()
+def rebuild_related_chunk(story_ids: list[int]) -> int:
+    """Recompute the stored lists of a chunk of stories after
+    `rebuild_related --background` has counted the archive."""
+    return score_stories(story_ids)
