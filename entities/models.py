@@ -265,6 +265,11 @@ class Suggestion(models.Model):
     def __str__(self) -> str:
         return f"{self.entity} in {self.article} ({self.get_status_display()})"
 
+    @property
+    def awaits_editor(self) -> bool:
+        """Neither confirmed nor rejected yet: detection may still confirm it."""
+        return self.status == self.Status.SUGGESTED
+
     def record_finding(
         self,
         *,

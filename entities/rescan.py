@@ -143,10 +143,7 @@ def _rescan_chunk(
             article_id=article_id, entity_id=entity_id
         )
         moved = suggestion.record_finding(**detection.finding())
-        if suggestion.status not in (
-            Suggestion.Status.REJECTED,
-            Suggestion.Status.CONFIRMED,
-        ) and (always[entity_id] or key in tagged):
+        if suggestion.awaits_editor and (always[entity_id] or key in tagged):
             suggestion.status = Suggestion.Status.CONFIRMED
             moved = True
             if key not in tagged:

@@ -48,10 +48,9 @@ def suggest_entities(*, article: Article, confirm: bool = False) -> list[Suggest
             article=article, entity_id=entity_id
         )
         moved = suggestion.record_finding(**detection.finding())
-        if suggestion.status not in (
-            Suggestion.Status.REJECTED,
-            Suggestion.Status.CONFIRMED,
-        ) and (confirm or entity_id in always or entity_id in tagged):
+        if suggestion.awaits_editor and (
+            confirm or entity_id in always or entity_id in tagged
+        ):
             to_confirm.append(suggestion)
             suggestion.status = Suggestion.Status.CONFIRMED
             moved = True

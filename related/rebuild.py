@@ -37,7 +37,8 @@ from related.scoring import (
 SCORE_FIELDS = ["article_id", "target_id", "score", "rank", "shared"]
 
 
-def _batched(items: list[int], size: int) -> Iterator[list[int]]:
+def batched(items: list[int], size: int) -> Iterator[list[int]]:
+    """`items` in lists of at most `size`, for queries with a bounded IN list."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -159,7 +160,7 @@ def rebuild_related(
         bar = tqdm(total=len(stories), unit="story", desc="Related stories")
     no_exclusions: set[int] = set()
     fields = SCORE_FIELDS
-    for batch in _batched(stories, batch_size):
+    for batch in batched(stories, batch_size):
         rows = []
         for story in batch:
             own = features.get(story)
@@ -215,7 +216,7 @@ def score_stories(story_ids: list[int]) -> int:
         own[story][feature] = weight
     wanted = sorted({f for weights in own.values() for f in weights})
     counts: dict[int, int] = {}
-    for batch in _batched([TOTAL, *wanted], 10000):
+    for batch in batched([TOTAL, *wanted], 10000):
         counts.update(
             DocumentFrequency.objects.filter(feature__in=batch).values_list(
                 "feature", "df"
@@ -224,7 +225,7 @@ def score_stories(story_ids: list[int]) -> int:
     index = Index(total=max(counts.pop(TOTAL, 1), 1), df=counts, days=dict(days))
     proposing = {story: index.proposing(weights) for story, weights in own.items()}
     rare = sorted({f for chosen in proposing.values() for f in chosen})
-    for batch in _batched(rare, 5000):
+    for batch in batched(rare, 5000):
         for other, feature, weight, when in Posting.objects.filter(
             feature__in=batch, article__status=Article.Status.PUBLISHED
         ).values_list("article_id", "feature", "weight", "article__go_live_at"):
@@ -233,7 +234,7 @@ def score_stories(story_ids: list[int]) -> int:
     candidates = sorted(
         {other for lists in index.postings.values() for other, _ in lists}
     )
-    for batch in _batched(candidates, 5000):
+    for batch in batched(candidates, 5000):
         for other, feature, weight in Posting.objects.filter(
             article_id__in=batch
         ).values_list("article_id", "feature", "weight"):
@@ -284,10 +285,10 @@ def _labels(features: dict[int, dict[int, float]]) -> dict[int, str]:
     entity_ids = [f // 2 for f in wanted if is_entity(f)]
     tag_ids = [f // 2 for f in wanted if not is_entity(f)]
     labels = {}
-    for batch in _batched(entity_ids, 10000):
+    for batch in batched(entity_ids, 10000):
         for pk, name in Entity.objects.filter(pk__in=batch).values_list("pk", "name"):
             labels[entity_feature(pk)] = name
-    for batch in _batched(tag_ids, 10000):
+    for batch in batched(tag_ids, 10000):
         for pk, name in Tag.objects.filter(pk__in=batch).values_list("pk", "name"):
             labels[tag_feature(pk)] = name
     return labels

@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from articles.models import Article
 from related.models import RelatedExclusion, RelatedLink
-from related.rebuild import rebuild_related
+from related.rebuild import batched, rebuild_related
 from related.tasks import refresh_related_lists
 from related.upkeep import refresh_related
 
@@ -135,7 +135,7 @@ class EndOfRunRefresh:
                 Article.objects.filter(
                     pk__in=chunk, status=Article.Status.PUBLISHED
                 ).count()
-                for chunk in _chunks(ids)
+                for chunk in batched(ids, CHUNK)
             )
             published = Article.objects.filter(status=Article.Status.PUBLISHED).count()
             if changed * REBUILD_SHARE > published:
@@ -151,7 +151,7 @@ class EndOfRunRefresh:
                 disable=not progress or len(ids) < PROGRESS_MIN_STORIES,
             )
             with bar:
-                for chunk in _chunks(ids):
+                for chunk in batched(ids, CHUNK):
                     for article in Article.objects.filter(pk__in=chunk).order_by("pk"):
                         with transaction.atomic():
                             refresh_related(article)
@@ -206,11 +206,6 @@ def refresh_related_at_end(*, progress: bool = False) -> Iterator[EndOfRunRefres
 def _stories(count: int, adjective: str = "") -> str:
     noun = "story" if count == 1 else "stories"
     return f"{count} {adjective} {noun}" if adjective else f"{count} {noun}"
-
-
-def _chunks(ids: list[int]) -> Iterator[list[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
 
 
 @transaction.atomic
