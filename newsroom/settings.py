@@ -2,7 +2,7 @@
 
 Variables: DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL,
 CSRF_TRUSTED_ORIGINS, CORS_ALLOWED_ORIGINS, SECURE_SSL_REDIRECT, TIME_ZONE,
-TASKS_STALE_AFTER.
+TASKS_STALE_AFTER, MAX_UPLOAD_BYTES, MAX_BODY_CHARS, MAX_JSON_DEPTH.
 """
 
 from __future__ import annotations
@@ -183,6 +183,12 @@ TASKS_STALE_AFTER = int(os.environ.get("TASKS_STALE_AFTER", "300"))
 
 # The partner API: a key per partner (or a staff session for the browsable API),
 # each partner's own rate limit, and errors as JSON. See docs/partners.md.
+# Limits on what an editor or an import may send, each refused with a message
+# that states it (README, "Configuration").
+MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+MAX_BODY_CHARS = int(os.environ.get("MAX_BODY_CHARS", "1000000"))
+MAX_JSON_DEPTH = int(os.environ.get("MAX_JSON_DEPTH", "32"))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "partners.authentication.PartnerAPIKeyAuthentication",
