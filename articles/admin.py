@@ -204,8 +204,8 @@ class ArticleAdmin(admin.ModelAdmin):
 
 @admin.register(Section)
 class SectionAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "position", "story_count"]
-    list_editable = ["position"]
+    list_display = ["name", "slug", "position", "show_when_empty", "story_count"]
+    list_editable = ["position", "show_when_empty"]
     ordering = ["position", "name"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}

@@ -53,7 +53,7 @@ class SectionFeed(LatestStoriesFeed):
     """A section's latest published stories as RSS."""
 
     def get_object(self, request, slug: str) -> Section:
-        return get_object_or_404(Section, slug=slug)
+        return get_object_or_404(Section.objects.visible(), slug=slug)
 
     def title(self, obj: Section) -> str:
         return f"{settings.SITE_NAME}: {obj.name}"

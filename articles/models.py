@@ -17,6 +17,20 @@ from articles.choices import Relevance
 from articles.html import BODY_EXTENSIONS, sanitize_html, text_as_stored
 
 
+class SectionQuerySet(models.QuerySet):
+    def visible(self) -> SectionQuerySet:
+        """Sections a reader may see named (navigation, sitemap, API, their own
+        page): those holding a published story, and those an editor chose to
+        show before their first one. A section only drafts use stays hidden, as
+        it could give an embargoed story away. One EXISTS per section."""
+        return self.filter(
+            models.Q(show_when_empty=True)
+            | models.Exists(
+                Article.objects.published().filter(section=models.OuterRef("pk"))
+            )
+        )
+
+
 class Section(models.Model):
     """A part of the paper with its own front page, such as World or Politics."""
 
@@ -26,6 +40,14 @@ class Section(models.Model):
     position = models.PositiveSmallIntegerField(
         default=0, help_text="Order in the site navigation, lowest first."
     )
+    show_when_empty = models.BooleanField(
+        "show before its first story",
+        default=False,
+        help_text="List this section in the navigation, the sitemap and the API "
+        "before it holds a published story. Otherwise it appears with its first.",
+    )
+
+    objects = SectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "name"]

@@ -22,7 +22,7 @@ class SectionSitemap(Sitemap):
     changefreq = "hourly"
 
     def items(self):
-        return Section.objects.all()
+        return Section.objects.visible()
 
 
 class TagSitemap(Sitemap):

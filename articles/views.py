@@ -141,7 +141,9 @@ class SectionDetailView(PublicPageMixin, ListView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
+        self.section = get_object_or_404(
+            Section.objects.visible(), slug=self.kwargs["slug"]
+        )
         published = Article.objects.published().filter(section=self.section)
         return published.for_listing().newest_first()
 

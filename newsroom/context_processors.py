@@ -11,4 +11,4 @@ def site(request: HttpRequest) -> dict[str, object]:
 
     The sections query runs only when a template iterates them.
     """
-    return {"SITE_NAME": settings.SITE_NAME, "nav_sections": Section.objects.all()}
+    return {"SITE_NAME": settings.SITE_NAME, "nav_sections": Section.objects.visible()}

@@ -9,7 +9,14 @@ import pytest
 from django.utils import timezone
 
 from articles.models import Article
-from tests.factories import ArticleFactory, EntityFactory, RelatedLinkFactory
+from articles.services import publish_article
+from tests.factories import (
+    ArticleFactory,
+    EntityFactory,
+    RelatedLinkFactory,
+    SectionFactory,
+    ThreadFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +46,8 @@ SURFACES = {
 def newsroom(unpublished):
     """A live story sharing section, entity, tag and editor picks with hidden ones.
 
-    The hidden stories also carry an entity and a tag that no live story has.
+    The hidden stories also carry an entity and a tag that no live story has, and
+    one of each state sits in a section and a thread that no live story uses.
     """
     shared = EntityFactory(name="Shared entity", slug="shared-entity")
     secret = EntityFactory(name="Secret entity must not leak", slug="secret-entity")
@@ -48,6 +56,10 @@ def newsroom(unpublished):
         story.entities.add(shared, secret)
         story.tags.add("shared", "secret tag")
         RelatedLinkFactory(article=live, target=story)
+    section = SectionFactory(name="Secret section must not leak", slug="secret-section")
+    thread = ThreadFactory(title="Secret thread must not leak", slug="secret-thread")
+    for state in unpublished:
+        ArticleFactory(section=section, thread=thread, **{state: True})
     return SimpleNamespace(live=live, shared=shared, secret=secret, hidden=unpublished)
 
 
@@ -74,6 +86,9 @@ def test_hidden_story_is_on_no_public_surface(
     assert newsroom.secret.name not in text
     assert newsroom.secret.slug not in text
     assert "secret-tag" not in text
+    assert "Secret section" not in text
+    assert "secret-section" not in text
+    assert "Secret thread" not in text
 
 
 @pytest.mark.parametrize("state", STATES)
@@ -97,6 +112,47 @@ def test_hidden_story_is_404_in_the_api(partner_client, newsroom, state):
 def test_entity_or_tag_only_hidden_stories_carry_is_404(partner_client, newsroom, path):
     """An entity or tag carried only by hidden stories has no public page."""
     assert partner_client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/section/secret-section/",
+        "/section/secret-section/feed/",
+        "/api/v1/sections/secret-section/",
+        "/thread/secret-thread/",
+        "/thread/secret-thread/feed/",
+    ],
+)
+def test_section_or_thread_only_hidden_stories_use_is_404(
+    partner_client, newsroom, path
+):
+    """A section or thread used only by hidden stories is not named anywhere."""
+    response = partner_client.get(path)
+    assert response.status_code == 404
+    assert "Secret" not in response.content.decode()
+
+
+def test_hidden_section_appears_with_its_first_published_story(partner_client):
+    """A section appears in the navigation, sitemap and API once a story in it is
+    published, or at once when an editor shows it before its first story."""
+    science = SectionFactory(name="Science", slug="science")
+    story = ArticleFactory(section=science, draft=True)
+    surfaces = ["/", "/sitemap.xml", "/api/v1/sections/"]
+    for path in surfaces:
+        assert "/science/" not in partner_client.get(path).content.decode()
+
+    science.show_when_empty = True
+    science.save()
+    for path in surfaces:
+        assert "/science/" in partner_client.get(path).content.decode()
+
+    science.show_when_empty = False
+    science.save()
+    publish_article(article=story)
+    for path in surfaces:
+        assert "/science/" in partner_client.get(path).content.decode()
+    assert partner_client.get("/section/science/").status_code == 200
 
 
 def test_entity_page_lists_only_the_published_story(client, newsroom):

@@ -141,9 +141,12 @@ class SectionViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     """The parts of the paper, in the order of the site navigation."""
 
     serializer_class = SectionSerializer
-    queryset = Section.objects.all()
     lookup_field = "slug"
     lookup_value_regex = "[^/]+"
+
+    def get_queryset(self):
+        # Built per request: "published" means published by now.
+        return Section.objects.visible()
 
 
 @extend_schema_view(

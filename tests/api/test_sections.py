@@ -11,8 +11,8 @@ LIST_URL = "/api/v1/sections/"
 
 def test_list_in_navigation_order(partner_client):
     """Sections are listed in the order of the site navigation."""
-    SectionFactory(name="World", slug="world", position=2)
-    SectionFactory(name="Politics", slug="politics", position=1)
+    SectionFactory(name="World", slug="world", position=2, show_when_empty=True)
+    SectionFactory(name="Politics", slug="politics", position=1, show_when_empty=True)
 
     response = partner_client.get(LIST_URL)
 
@@ -25,7 +25,12 @@ def test_list_in_navigation_order(partner_client):
 
 def test_detail_shape(partner_client):
     """A section has its name, description and the address of its stories."""
-    SectionFactory(name="Politics", slug="politics", description="Who governs.")
+    SectionFactory(
+        name="Politics",
+        slug="politics",
+        description="Who governs.",
+        show_when_empty=True,
+    )
 
     response = partner_client.get(f"{LIST_URL}politics/")
 
@@ -62,7 +67,7 @@ def test_list_query_count_is_constant(
     partner_client, django_assert_max_num_queries, sections
 ):
     """Listing sections costs a handful of queries however many there are."""
-    SectionFactory.create_batch(sections)
+    SectionFactory.create_batch(sections, show_when_empty=True)
 
     # key, usage, count, sections
     with django_assert_max_num_queries(4):
@@ -82,7 +87,7 @@ def test_browsable_api(editor_client):
 
 def test_etag_gives_304(partner_client):
     """A client sending back the ETag of an unchanged section gets 304."""
-    SectionFactory(name="Politics", slug="politics")
+    SectionFactory(name="Politics", slug="politics", show_when_empty=True)
     first = partner_client.get(f"{LIST_URL}politics/")
 
     again = partner_client.get(f"{LIST_URL}politics/", HTTP_IF_NONE_MATCH=first["ETag"])

@@ -19,10 +19,12 @@ def locations(client) -> set[str]:
 
 
 def test_sitemap_lists_stories_sections_entities_and_tags(client):
-    """The sitemap lists each live story, every section, and entity and tag pages."""
+    """The sitemap lists each live story, every visible section, and entity and
+    tag pages."""
     entity = EntityFactory()
     story = ArticleFactory(entities=[entity], tags=["Elections"])
-    SectionFactory(name="Science", slug="science")
+    SectionFactory(name="Science", slug="science", show_when_empty=True)
+    ArticleFactory(section=SectionFactory(name="Drafts", slug="drafts"), draft=True)
     assert locations(client) == {
         story.get_absolute_url(),
         "/section/world/",

@@ -125,9 +125,9 @@ def test_every_page_has_title_canonical_description_and_feed(client, path):
 
 
 def test_navigation_lists_sections_in_order(client):
-    """The site navigation lists every section, in their configured order."""
-    SectionFactory(name="Sport", slug="sport", position=2)
-    SectionFactory(name="Politics", slug="politics", position=1)
+    """The site navigation lists the visible sections, in their configured order."""
+    SectionFactory(name="Sport", slug="sport", position=2, show_when_empty=True)
+    SectionFactory(name="Politics", slug="politics", position=1, show_when_empty=True)
     response = client.get("/")
     nav = response.text.split('<nav class="site-nav"')[1].split("</nav>")[0]
     assert nav.index('href="/section/politics/"') < nav.index('href="/section/sport/"')
@@ -272,8 +272,8 @@ def test_section_page_lists_its_published_stories(client):
 
 
 def test_empty_section_page_still_exists(client):
-    """A section with no stories yet has a page saying so."""
-    SectionFactory(name="Science", slug="science")
+    """A section an editor shows before its first story has a page saying so."""
+    SectionFactory(name="Science", slug="science", show_when_empty=True)
     response = client.get("/section/science/")
     assert response.status_code == 200
     assert "no Science stories yet" in response.text
@@ -396,7 +396,7 @@ def test_list_pages_escape_headline_dek_and_entity_names(client, path):
 
 def test_section_name_is_escaped_everywhere(client):
     """Markup in a section's name is text in the navigation and on its page."""
-    SectionFactory(name=f"Section {XSS}", slug="xss")
+    SectionFactory(name=f"Section {XSS}", slug="xss", show_when_empty=True)
     for path in ("/", "/section/xss/"):
         html = client.get(path).text
         assert "<script" not in html
