@@ -16,6 +16,7 @@ from articles import services
 from articles.forms import StoryImportForm
 from articles.importers import import_files
 from articles.models import Article, ArticleEntity, Section, TaggedArticle, Thread
+from newsroom.admin import RichTextAdminMixin
 
 
 class ArticleEntityInline(admin.TabularInline):
@@ -33,7 +34,7 @@ class TaggedArticleInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(RichTextAdminMixin, admin.ModelAdmin):
     """The story form. `entities.admin` and `related.admin` extend it with their
     panels and register the finished form."""
 

@@ -2,15 +2,18 @@
 
 Variables: DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL,
 CSRF_TRUSTED_ORIGINS, CORS_ALLOWED_ORIGINS, SECURE_SSL_REDIRECT, TIME_ZONE,
-TASKS_STALE_AFTER, MAX_UPLOAD_BYTES, MAX_BODY_CHARS, MAX_JSON_DEPTH.
+TASKS_STALE_AFTER, MAX_UPLOAD_BYTES, MAX_BODY_CHARS, MAX_JSON_DEPTH,
+SECURE_HSTS_PRELOAD, LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES, PROXY_COUNT.
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -30,8 +33,10 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DEBUG")
 
 # Without SECRET_KEY a DEBUG run uses a fixed development key; anything else gets a
-# random key per process (sessions do not survive a restart) and a system check
-# warning, so a forgotten variable never ships a known key.
+# random key per process, so a forgotten variable never ships a known key. The
+# web entry points (newsroom/wsgi.py, asgi.py) refuse to start without it, as
+# each worker would sign sessions with a key of its own, and the deploy check
+# fails (newsroom.E001); management commands and the test suite still run.
 SECRET_KEY_FROM_ENV = bool(os.environ.get("SECRET_KEY"))
 SECRET_KEY = os.environ.get("SECRET_KEY") or (
     "django-insecure-newsroom-development-key-only-for-debug"
@@ -63,6 +68,7 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "newsroom",
     "entities",
     "articles",
@@ -80,6 +86,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -120,6 +129,34 @@ if REDIS_URL := os.environ.get("REDIS_URL"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username or address before any
+    # password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Logins that can't be guessed (django-axes): after LOGIN_FAILURE_LIMIT wrong
+# passwords for one username, or from one address, that username or address is
+# refused for LOGIN_LOCKOUT_MINUTES, every failure and lockout is logged, and a
+# success clears the count. `manage.py axes_reset` lifts a lockout early.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every command; failures are still logged
+# Failures are logged with the username and address, for the operator (fail2ban,
+# alerting); passwords never are.
+AXES_SENSITIVE_PARAMETERS: list[str] = []
+AXES_LOCKOUT_CALLABLE = "newsroom.logins.locked_out"
+# Behind PROXY_COUNT reverse proxies the client's address is read from
+# X-Forwarded-For, as the proxies append it; with none, REMOTE_ADDR.
+if PROXY_COUNT := int(os.environ.get("PROXY_COUNT", "0")):
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"django.contrib.auth.password_validation.{name}"}
@@ -165,12 +202,38 @@ SECURE_HSTS_SECONDS = int(
     os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000")
 )
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+# Preloading is a commitment to browsers' lists that is slow to undo: the
+# operator opts in.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+# Django's deploy check asks for preloading (security.W021); it is a choice left
+# to the operator, not a fault.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("USE_X_FORWARDED_PROTO"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# A Content-Security-Policy on every response (django-csp): the site, the admin
+# and the API docs load scripts, styles, fonts and images from this origin only,
+# so markup that slipped past sanitising still cannot run. Swagger UI's assets
+# are served locally (drf-spectacular-sidecar) and its setup script is a file.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "base-uri": [SELF],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        # NONCE: the one inline script a page may carry, the rich-text
+        # editor's import map in the admin (newsroom.admin.RichTextAdminMixin).
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+    },
+}
 
 TAGGIT_CASE_INSENSITIVE = True
 
@@ -218,7 +281,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    # A partner's key stays in the page, never in the browser's localStorage.
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": False},
 }
 
 # Browsers may call /api/ from these origins (comma-separated), and from the

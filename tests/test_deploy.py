@@ -16,8 +16,9 @@ def procfile() -> dict[str, str]:
     return dict(line.split(": ", 1) for line in lines if line.strip())
 
 
-def test_the_procfile_runs_the_site_and_the_task_worker():
+def test_the_procfile_runs_the_site_and_the_task_worker(settings):
     """Heroku-style platforms get a web process, a worker and a release step."""
+    settings.SECRET_KEY_FROM_ENV = True  # as a deployment sets SECRET_KEY
     processes = procfile()
     assert set(processes) == {"release", "web", "worker"}
     assert processes["web"].startswith("gunicorn newsroom.wsgi ")

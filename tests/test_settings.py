@@ -29,7 +29,7 @@ def settings_in(env: dict[str, str]) -> dict:
         "'DEBUG': s.DEBUG, 'ENGINE': s.DATABASES['default']['ENGINE'], "
         "'CACHE': s.CACHES['default']['BACKEND'], 'HOSTS': s.ALLOWED_HOSTS, "
         "'SSL': s.SECURE_SSL_REDIRECT, 'COOKIE': s.SESSION_COOKIE_SECURE, "
-        "'KEY_FROM_ENV': s.SECRET_KEY_FROM_ENV}))"
+        "'KEY_FROM_ENV': s.SECRET_KEY_FROM_ENV, 'PRELOAD': s.SECURE_HSTS_PRELOAD}))"
     )
     base = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
     output = subprocess.run(
@@ -62,6 +62,35 @@ def test_production_variables_choose_postgresql_and_redis():
     assert loaded["HOSTS"] == ["news.example.org"]
 
 
+def test_hsts_preload_is_the_operators_choice():
+    """HSTS preloading, hard to undo, is off until SECURE_HSTS_PRELOAD asks for it."""
+    assert settings_in(PRODUCTION)["PRELOAD"] is False
+    assert settings_in(PRODUCTION | {"SECURE_HSTS_PRELOAD": "1"})["PRELOAD"] is True
+
+
+@pytest.mark.parametrize("entry", ["newsroom.wsgi", "newsroom.asgi"])
+def test_web_process_refuses_to_start_without_a_secret_key(entry):
+    """gunicorn (or an ASGI server) loading the site with DEBUG off and no
+    SECRET_KEY stops with a message saying what to set."""
+    base = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
+    env = base | PRODUCTION | {"DATABASE_URL": "sqlite:///:memory:"}
+
+    def start(env):
+        return subprocess.run(
+            [sys.executable, "-c", f"import {entry}"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+
+    refused = start(env | {"SECRET_KEY": ""})
+    assert refused.returncode != 0
+    assert "SECRET_KEY is not set" in refused.stderr
+    assert start(env).returncode == 0
+    assert start(env | {"SECRET_KEY": "", "DEBUG": "1"}).returncode == 0
+
+
 def test_debug_run_relaxes_https():
     """DEBUG=1, as `make run` sets it, serves plain HTTP locally."""
     loaded = settings_in({"DEBUG": "1"})
@@ -84,8 +113,8 @@ def test_deploy_check_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
-def test_deploy_check_warns_without_a_secret_key():
-    """Without SECRET_KEY the deploy check says so instead of passing silently."""
+def test_deploy_check_fails_without_a_secret_key():
+    """Without SECRET_KEY the deploy check fails instead of passing silently."""
     base = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
     env = base | PRODUCTION | {"DATABASE_URL": "sqlite:///:memory:", "SECRET_KEY": ""}
     result = subprocess.run(
@@ -96,7 +125,7 @@ def test_deploy_check_warns_without_a_secret_key():
         text=True,
     )
     assert result.returncode != 0
-    assert "newsroom.W001" in result.stderr
+    assert "newsroom.E001" in result.stderr
 
 
 @pytest.mark.skipif(

@@ -6,7 +6,8 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.checks import ERROR, run_checks
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 from taggit.models import Tag
 
@@ -198,11 +199,19 @@ def test_loading_again_keeps_editors_changes():
     assert _demo("hosepipe-ban-confirmed").headline == "Hosepipe ban starts next week"
 
 
+def logs_in(client, username: str, password: str) -> bool:
+    """Whether the admin's login form lets `username` in."""
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": username, "password": password}
+    )
+    return response.status_code == 302
+
+
 def test_editor_can_log_in(client):
     """The demo editor logs in with the demo password and is a superuser."""
     load_demo()
 
-    assert client.login(username="editor", password=DEFAULT_EDITOR_PASSWORD)
+    assert logs_in(client, "editor", DEFAULT_EDITOR_PASSWORD)
     editor = get_user_model().objects.get(username="editor")
     assert editor.is_staff
     assert editor.is_superuser
@@ -214,7 +223,7 @@ def test_editor_password_comes_from_the_environment(client, monkeypatch):
 
     load_demo()
 
-    assert client.login(username="editor", password="harbour-lights")
+    assert logs_in(client, "editor", "harbour-lights")
 
 
 def test_existing_editor_keeps_its_password(client):
@@ -224,7 +233,9 @@ def test_existing_editor_keeps_its_password(client):
     result = load_demo()
 
     assert not result.created_editor
-    assert client.login(username="editor", password="my own secret")
+    assert (
+        get_user_model().objects.get(username="editor").check_password("my own secret")
+    )
     assert not get_user_model().objects.get(username="editor").is_superuser
 
 
@@ -279,8 +290,9 @@ def test_published_stories_have_public_addresses():
         )
 
 
-def test_command_prints_the_login():
+def test_command_prints_the_login(settings):
     """The command ends by printing the counts, the addresses and the login."""
+    settings.DEBUG = True
     out = StringIO()
 
     call_command("load_demo", stdout=out)
@@ -292,8 +304,9 @@ def test_command_prints_the_login():
     assert "http://127.0.0.1:8000/api/v1/" in output
 
 
-def test_command_runs_twice():
+def test_command_runs_twice(settings):
     """Running the command again succeeds and prints the same summary."""
+    settings.DEBUG = True
     call_command("load_demo", stdout=StringIO())
     out = StringIO()
 
@@ -323,3 +336,40 @@ def test_demo_has_developing_stories():
     drought = Thread.objects.get(title__startswith="Port Alden drought")
     assert drought.stories.count() == 5
     assert Article.objects.published().filter(thread=drought).count() == 4
+
+
+def test_command_refuses_without_debug():
+    """With DEBUG off (a production database) the command loads nothing."""
+    with pytest.raises(CommandError, match="--force"):
+        call_command("load_demo", stdout=StringIO())
+
+    assert not Article.objects.exists()
+    assert not get_user_model().objects.filter(username="editor").exists()
+
+
+def test_command_loads_with_force():
+    """--force loads the demo although DEBUG is off."""
+    call_command("load_demo", "--force", stdout=StringIO())
+
+    assert Article.objects.published().exists()
+
+
+def deploy_errors() -> set[str]:
+    return {
+        message.id
+        for message in run_checks(include_deployment_checks=True)
+        if message.level >= ERROR
+    }
+
+
+def test_deploy_check_fails_while_the_demo_login_works():
+    """The deploy check fails while the demo account has the published password,
+    and passes once the password is changed."""
+    load_demo()
+    assert "newsroom.E002" in deploy_errors()
+
+    editor = get_user_model().objects.get(username="editor")
+    editor.set_password("a password of the desk's own")
+    editor.save()
+
+    assert "newsroom.E002" not in deploy_errors()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from newsroom.demo.loader import load_demo
 
@@ -17,8 +18,20 @@ class Command(BaseCommand):
             default="http://127.0.0.1:8000",
             help="Where the site runs, for the addresses printed at the end.",
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Load the demo although DEBUG is off.",
+        )
 
-    def handle(self, *args, site: str, verbosity: int, **options) -> None:
+    def handle(self, *args, site: str, force: bool, verbosity: int, **options) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "DEBUG is off, so this looks like a production database: the demo "
+                "would add made-up stories and an editor account whose password "
+                "the README prints. `make run` sets DEBUG=1 for you; pass --force "
+                "to load the demo here anyway."
+            )
         result = load_demo(stdout=self.stdout if verbosity > 1 else None)
         if verbosity == 0:
             return
