@@ -202,7 +202,7 @@ def test_bad_uploads_get_a_report_not_a_server_error(editor_client):
         IMPORT_URL,
         {
             "files": [
-                upload("deep.json", b"[" * 100_000 + b"]" * 100_000),
+                upload("deep.json", b"[" * 20_000 + b"]" * 20_000),
                 upload("lone.json", b'{"uri": "urn:x:1", "headline": "Lone \\ud800"}'),
                 upload("wire.txt", b"Wire\x1b copy\n\nBody."),
             ]
