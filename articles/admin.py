@@ -4,10 +4,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
 from taggit.admin import TagAdmin
 from taggit.models import Tag
@@ -15,7 +16,15 @@ from taggit.models import Tag
 from articles import services
 from articles.forms import StoryImportForm
 from articles.importers import import_files
-from articles.models import Article, ArticleEntity, Section, TaggedArticle, Thread
+from articles.importers.jobs import needs_background, start_import_job
+from articles.models import (
+    Article,
+    ArticleEntity,
+    ImportJob,
+    Section,
+    TaggedArticle,
+    Thread,
+)
 from newsroom.admin import RichTextAdminMixin
 
 
@@ -97,6 +106,11 @@ class ArticleAdmin(RichTextAdminMixin, admin.ModelAdmin):
                 self.admin_site.admin_view(self.import_view),
                 name="articles_article_import",
             ),
+            path(
+                "import/<int:job_id>/",
+                self.admin_site.admin_view(self.import_job_view),
+                name="articles_article_import_job",
+            ),
             *super().get_urls(),
         ]
 
@@ -132,7 +146,9 @@ class ArticleAdmin(RichTextAdminMixin, admin.ModelAdmin):
         )
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
-        """Upload plain-text or ninjs files and see what became of each."""
+        """Upload plain-text or ninjs files and see what became of each; an
+        upload too large to import at once goes to the task worker, and the
+        editor to its progress page."""
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = StoryImportForm(
@@ -143,13 +159,25 @@ class ArticleAdmin(RichTextAdminMixin, admin.ModelAdmin):
         report = None
         if request.method == "POST" and form.is_valid():
             uploads = form.cleaned_data["files"]
+            options = {
+                "status": form.cleaned_data["status"],
+                "section": form.cleaned_data["section"],
+                "published_at": form.cleaned_data["published_at"],
+                "confirm_entities": form.cleaned_data["confirm_entities"],
+            }
+            if needs_background(uploads):
+                job = start_import_job(uploads=uploads, by=request.user, **options)
+                self.message_user(
+                    request,
+                    "The files are being imported in the background; this page "
+                    "shows how far it has got.",
+                    messages.INFO,
+                )
+                return redirect("admin:articles_article_import_job", job_id=job.pk)
             report = import_files(
-                ((upload.name, upload.read()) for upload in uploads),
-                status=form.cleaned_data["status"],
-                section=form.cleaned_data["section"],
-                published_at=form.cleaned_data["published_at"],
-                confirm_entities=form.cleaned_data["confirm_entities"],
+                ((upload.name, upload) for upload in uploads),
                 by=request.user,
+                **options,
             )
             self.message_user(
                 request,
@@ -162,9 +190,34 @@ class ArticleAdmin(RichTextAdminMixin, admin.ModelAdmin):
             "title": "Import stories",
             "form": form,
             "report": report,
+            "rows": [outcome.as_row() for outcome in report.outcomes] if report else [],
+            "jobs": ImportJob.objects.filter(created_by=request.user)[:5],
             "media": self.media + form.media,
         }
         return TemplateResponse(request, "admin/articles/article/import.html", context)
+
+    def import_job_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        """A background import's progress, then its report; it reloads itself
+        until the job has finished."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(
+            ImportJob.objects.select_related("created_by"), pk=job_id
+        )
+        if job.created_by_id != request.user.pk and not request.user.has_perm(
+            "articles.view_importjob"
+        ):
+            raise Http404
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Import of {job}",
+            "job": job,
+            "rows": job.report,
+        }
+        return TemplateResponse(
+            request, "admin/articles/article/import_job.html", context
+        )
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(services.PUBLISH_PERMISSION)
@@ -262,4 +315,37 @@ class ThreadAdmin(admin.ModelAdmin):
         return render_to_string(
             "admin/articles/thread/timeline.html",
             {"thread": thread, "stories": stories},
+        )
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Background imports, newest first; each links to its progress page."""
+
+    list_display = [
+        "created_at",
+        "progress_link",
+        "created_by",
+        "status",
+        "created",
+        "updated",
+        "rejected",
+    ]
+    list_display_links = None
+    list_filter = ["status"]
+    list_select_related = ["created_by"]
+    search_fields = ["file_names", "created_by__username"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="files")
+    def progress_link(self, job: ImportJob) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:articles_article_import_job", kwargs={"job_id": job.pk}),
+            str(job) or "(no files)",
         )

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from articles.importers import IMPORT_SUFFIXES
+from articles.importers.base import file_size, too_large
 from articles.models import Article, Section
 
 
@@ -72,9 +74,21 @@ class StoryImportForm(forms.Form):
     def __init__(self, *args, can_publish: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.can_publish = can_publish
+        self.fields[
+            "files"
+        ].help_text += f" At most {file_size(settings.MAX_UPLOAD_BYTES)} a file."
         if not can_publish:
             self.fields["status"].choices = [(Article.Status.DRAFT, "Draft")]
             self.fields["status"].help_text = (
                 "You may import drafts; an editor with publishing rights "
                 "publishes them."
             )
+
+    def clean_files(self) -> list:
+        """Refuses files over MAX_UPLOAD_BYTES before anything is read."""
+        files = self.cleaned_data["files"]
+        if too_big := [f for f in files if f.size > settings.MAX_UPLOAD_BYTES]:
+            raise ValidationError(
+                [f"{upload.name}: {too_large(upload.size)}." for upload in too_big]
+            )
+        return files

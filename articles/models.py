@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Greatest
@@ -434,3 +435,73 @@ class Thread(models.Model):
             .order_by("go_live_at", "pk")
             .select_related("section")
         )
+
+
+class ImportJob(models.Model):
+    """An import from the admin too large to finish during the upload: the task
+    worker imports its files, and its progress and report stay here for the
+    editor who started it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for the task worker"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Finished"
+        FAILED = "failed", "Stopped by an error"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status, default=Status.QUEUED)
+    # How to import, as the editor chose on the import page.
+    import_as = models.CharField(
+        max_length=16, choices=Article.Status, default=Article.Status.DRAFT
+    )
+    section = models.ForeignKey(
+        Section, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    published_at = models.DateTimeField("go-live time", null=True, blank=True)
+    confirm_entities = models.BooleanField(default=False)
+    file_names = models.JSONField(default=list)
+    total_bytes = models.PositiveBigIntegerField(default=0)
+    # So far while it runs, in the end the whole import's.
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    report = models.JSONField(
+        default=list, help_text="One entry per story or rejected file (Outcome.as_row)."
+    )
+    summary = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        names = ", ".join(self.file_names[:3])
+        more = len(self.file_names) - 3
+        return names + (f" and {more} more" if more > 0 else "")
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class ImportJobFile(models.Model):
+    """One uploaded file of an import job, kept in the database (so a worker on
+    another machine can read it) until the job has imported it."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="files")
+    name = models.CharField(max_length=255)
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name

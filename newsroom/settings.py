@@ -3,7 +3,8 @@
 Variables: DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL,
 CSRF_TRUSTED_ORIGINS, CORS_ALLOWED_ORIGINS, SECURE_SSL_REDIRECT, TIME_ZONE,
 TASKS_STALE_AFTER, MAX_UPLOAD_BYTES, MAX_BODY_CHARS, MAX_JSON_DEPTH,
-SECURE_HSTS_PRELOAD, LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES, PROXY_COUNT.
+SECURE_HSTS_PRELOAD, LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES, PROXY_COUNT,
+IMPORT_BACKGROUND_BYTES, IMPORT_BACKGROUND_FILES.
 """
 
 from __future__ import annotations
@@ -251,6 +252,14 @@ TASKS_STALE_AFTER = int(os.environ.get("TASKS_STALE_AFTER", "300"))
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
 MAX_BODY_CHARS = int(os.environ.get("MAX_BODY_CHARS", "1000000"))
 MAX_JSON_DEPTH = int(os.environ.get("MAX_JSON_DEPTH", "32"))
+# An admin upload of more bytes, or more files, than these is imported by the
+# task worker instead of during the request (docs/importing.md). A ninjs story
+# costs ~45 ms to import (bench/RESULTS.md), so 128 KB of short stories (~250)
+# stays well inside a 30 s gunicorn timeout.
+IMPORT_BACKGROUND_BYTES = int(
+    os.environ.get("IMPORT_BACKGROUND_BYTES", str(128 * 1024))
+)
+IMPORT_BACKGROUND_FILES = int(os.environ.get("IMPORT_BACKGROUND_FILES", "20"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from articles.models import Article, ArticleEntity, Section, Thread
+from articles.models import Article, ArticleEntity, ImportJob, Section, Thread
 from entities.models import Alias, Entity
 from related.models import RelatedExclusion, RelatedLink
 
@@ -162,6 +162,18 @@ class ThreadFactory(DjangoModelFactory):
         model = Thread
 
     title = factory.Sequence(lambda n: f"Developing story {n}")
+
+
+class ImportJobFactory(DjangoModelFactory):
+    """A background import that has finished."""
+
+    class Meta:
+        model = ImportJob
+
+    created_by = factory.SubFactory(UserFactory)
+    status = ImportJob.Status.DONE
+    file_names = factory.Sequence(lambda n: [f"wire-{n}.json"])
+    summary = "1 created, 0 updated, 0 rejected"
 
 
 class RelatedExclusionFactory(DjangoModelFactory):

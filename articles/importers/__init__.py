@@ -16,6 +16,7 @@ from articles.importers.base import (
     ImportRejected,
     ImportReport,
     Outcome,
+    Source,
     StoryData,
     decode,
     hash_key,
@@ -26,6 +27,7 @@ from articles.importers.run import (
     import_files,
     import_story,
     parse_file,
+    read_stories,
 )
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "ImportRejected",
     "ImportReport",
     "Outcome",
+    "Source",
     "StoryData",
     "decode",
     "get_or_create_section",
@@ -44,4 +47,5 @@ __all__ = [
     "import_files",
     "import_story",
     "parse_file",
+    "read_stories",
 ]

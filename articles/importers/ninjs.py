@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from collections.abc import Iterator
 from html import unescape
-from typing import Any
+from typing import IO, Any
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import strip_tags
@@ -21,24 +23,23 @@ from articles.importers.base import (
     ImportRejected,
     StoryData,
     decode,
-    hash_key,
     split_paragraphs,
     text_to_html,
 )
-from articles.models import Article, ArticleEntity
+from articles.models import ArticleEntity
 from articles.ninjs import ENTITY_FIELDS
 from entities.models import wikidata_id_from_uri
 
-SOURCE_KEY_MAX_LENGTH = Article._meta.get_field("source_key").max_length
 
+def parse(name: str, stream: IO[bytes]) -> Iterator[StoryData | ImportRejected]:
+    """The stories in a ninjs file, one by one: a StoryData for each good story,
+    an ImportRejected for each bad one in a list, so the others still import.
 
-def parse(name: str, data: bytes) -> list[StoryData]:
-    """The stories in a ninjs file.
-
-    Raises ImportRejected when the file is not JSON, not ninjs, or a story in it
-    has no headline; a list with one bad story is rejected whole.
+    Raises ImportRejected when the file is not JSON, nested deeper than
+    MAX_JSON_DEPTH, or not ninjs, or when a single story has no headline.
     """
-    text = decode(name, data)
+    text = decode(name, stream.read())
+    check_depth(name, text, settings.MAX_JSON_DEPTH)
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
@@ -48,14 +49,48 @@ def parse(name: str, data: bytes) -> list[StoryData]:
             line=error.lineno,
             column=error.colno,
         ) from error
+    del text
     if isinstance(document, dict):
-        return [parse_item(name, document)]
+        yield parse_item(name, document)
+        return
     if not isinstance(document, list) or not document:
         raise ImportRejected(name, "expected a ninjs object or a list of them")
-    return [
-        parse_item(name, item, position=position)
-        for position, item in enumerate(document, start=1)
-    ]
+    # Each story is dropped from the list once read, so memory shrinks as it goes.
+    document.reverse()
+    position = 0
+    while document:
+        position += 1
+        try:
+            yield parse_item(name, document.pop(), position=position)
+        except ImportRejected as error:
+            yield error
+
+
+# A JSON string (with its escapes), and the brackets that open and close levels.
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_INNERMOST = re.compile(r"\[\]|\{\}")
+
+
+def check_depth(name: str, text: str, limit: int) -> None:
+    """Raises ImportRejected when the JSON in `text` nests arrays and objects
+    deeper than `limit`, before a parser recurses into it.
+
+    Linear, in C: strings are dropped, then the innermost empty pairs of what is
+    left are removed `limit` times; a pair still left is a level past the limit.
+    Text that is not JSON passes, for the parser to report.
+    """
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    for _ in range(limit):
+        brackets, removed = _INNERMOST.subn("", brackets)
+        if not removed:
+            return
+    if _INNERMOST.search(brackets):
+        raise ImportRejected(
+            name,
+            f"the JSON is nested deeper than the limit of {limit} levels "
+            "(MAX_JSON_DEPTH)",
+        )
 
 
 def parse_item(name: str, item: Any, *, position: int | None = None) -> StoryData:
@@ -74,8 +109,6 @@ def parse_item(name: str, item: Any, *, position: int | None = None) -> StoryDat
         item.get("infosources")
     )
     uri = _string(item.get("uri"))
-    if len(uri) > SOURCE_KEY_MAX_LENGTH:
-        uri = hash_key(uri)
     published_at = None
     for field_name in ("embargoed", "firstcreated", "versioncreated"):
         if value := _string(item.get(field_name)):
@@ -98,11 +131,12 @@ def parse_item(name: str, item: Any, *, position: int | None = None) -> StoryDat
         byline=_string(item.get("by")) or _string(item.get("byline")),
         dateline=_string(item.get("located")),
         source_name=source_name,
-        source_key=uri or hash_key(source_name, headline),
+        source_key=uri,
         language="en" if re.split("[-_]", language.lower())[0] == "en" else language,
         published_at=published_at,
         tags=_names(item.get("subjects") or item.get("subject")),
         entities=_entities(item),
+        position=position,
     )
 
 
@@ -152,11 +186,16 @@ def _pick(values: Any, *roles: str) -> dict | None:
 
 
 def _text(value: Any) -> str:
-    """Plain text of a headline or description, given as a string or an entry."""
+    """Plain text of a headline or description, given as a string or an entry.
+
+    HTML becomes text, never markup: tags go, entities are decoded, and a tag
+    that was written as entities (`&lt;script&gt;`) goes too, since a plain-text
+    field reaches partners and feed titles as it is.
+    """
     if isinstance(value, dict):
         text = _string(value.get("value"))
         if _is_html(value):
-            text = unescape(strip_tags(text))
+            text = strip_tags(unescape(strip_tags(text)))
         value = text
     return " ".join(_string(value).split())
 

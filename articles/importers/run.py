@@ -7,9 +7,14 @@ both call `import_files`.
 from __future__ import annotations
 
 import datetime
+import io
+import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
+from typing import IO
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.utils.text import slugify
@@ -23,8 +28,11 @@ from articles.importers.base import (
     ImportRejected,
     ImportReport,
     Outcome,
+    Source,
     StoryData,
-    decode,
+    check_size,
+    open_source,
+    source_size,
 )
 from articles.importers.ninjs import parse as parse_ninjs
 from articles.importers.plaintext import parse as parse_plaintext
@@ -34,24 +42,63 @@ from entities.models import Entity
 from entities.services import resolve_entity, suggest_entities
 from related.services import refresh_related_later
 
+logger = logging.getLogger(__name__)
+
 # Below this many files a progress bar is more noise than help.
 PROGRESS_MIN_FILES = 10
+# Bytes read to tell ninjs from plain text in a file whose name does not say.
+SNIFF_BYTES = 4096
 TAG_NAME_LENGTH = Tag._meta.get_field("name").max_length
 
 
 def parse_file(name: str, data: bytes) -> list[StoryData]:
-    """The stories in one file, parsed by the format its name or content shows.
+    """The stories in one file's content, cleaned (see `read_stories`).
 
-    Raises ImportRejected when the file cannot be read as a story.
+    Raises ImportRejected for the first problem, in the file or any story of it.
     """
+    stories = []
+    for item in read_stories(name, data):
+        if isinstance(item, ImportRejected):
+            raise item
+        stories.append(item)
+    return stories
+
+
+def read_stories(name: str, source: Source) -> Iterator[StoryData | ImportRejected]:
+    """The stories in one file, parsed by the format its name or content shows
+    and cleaned (`StoryData.clean`), one at a time; a bad story in a list comes
+    as an ImportRejected in its place, so the caller may go on.
+
+    Raises ImportRejected when the file cannot be read as stories (over
+    MAX_UPLOAD_BYTES included), OSError when it cannot be read at all.
+    """
+    with closing(open_source(source)) as opened:
+        stream = opened
+        size = source_size(stream)
+        if size is None:
+            stream = io.BytesIO(stream.read(settings.MAX_UPLOAD_BYTES + 1))
+            size = len(stream.getbuffer())
+        check_size(name, size)
+        for item in _parser(name, stream)(name, stream):
+            if isinstance(item, StoryData):
+                try:
+                    item.clean(name)
+                except ImportRejected as error:
+                    item = error
+            yield item
+
+
+def _parser(name: str, stream: IO[bytes]):
     suffix = name.lower().rpartition(".")[2]
     if f".{suffix}" in JSON_SUFFIXES:
-        return parse_ninjs(name, data)
+        return parse_ninjs
     if f".{suffix}" in PLAINTEXT_SUFFIXES:
-        return parse_plaintext(name, data)
-    if decode(name, data).lstrip()[:1] in ("{", "["):
-        return parse_ninjs(name, data)
-    return parse_plaintext(name, data)
+        return parse_plaintext
+    head = stream.read(SNIFF_BYTES)
+    stream.seek(0)
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        return parse_ninjs
+    return parse_plaintext
 
 
 def get_or_create_section(value: str) -> Section:
@@ -84,7 +131,7 @@ def get_or_create_thread(title_or_slug: str) -> Thread:
 
 
 def import_files(
-    files: Iterable[tuple[str, bytes]],
+    files: Iterable[tuple[str, Source]],
     *,
     status: str = Article.Status.DRAFT,
     section: Section | None = None,
@@ -94,18 +141,29 @@ def import_files(
     by=None,
     progress: bool = False,
     total: int | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
 ) -> ImportReport:
-    """Import every story in `files`, (name, content) pairs, and report on each.
+    """Import every story in `files`, (name, source) pairs, and report on each.
 
-    Each story is written in its own transaction: a rejected file or story
-    leaves nothing behind and does not stop the others. `by`, when given, must
-    have permission to publish if `status` is published. `total` is the number
-    of files, for the progress bar. `thread` (a title or slug) puts the stories
-    that name no thread of their own in that developing story. With
-    `confirm_entities` the entities the matcher finds are confirmed at once
-    instead of waiting as suggestions for an editor.
+    A source is the file's content, its path, an open binary file, or a function
+    that opens one (`Source`). Each story is written in its own transaction: a
+    rejected file or story leaves nothing behind and does not stop the others,
+    and nothing a file or story can contain (or a file that cannot be read)
+    makes this raise. A story that repeats the source key of an earlier one in
+    the same file is rejected. `by`, when given, must have permission to publish
+    if `status` is published. `total` is the number of files, for the progress
+    bar; `on_outcome` is called with each outcome as it is known. `thread` (a
+    title or slug) puts the stories that name no thread of their own in that
+    developing story. With `confirm_entities` the entities the matcher finds
+    are confirmed at once instead of waiting as suggestions for an editor.
     """
     report = ImportReport()
+
+    def add(outcome: Outcome) -> None:
+        report.outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+
     bar = tqdm(
         files,
         total=total,
@@ -116,37 +174,76 @@ def import_files(
         or (total is not None and total < PROGRESS_MIN_FILES)
         or not sys.stderr.isatty(),
     )
-    for name, data in bar:
+    for name, source in bar:
+        # Source key -> the story first seen with it in this file.
+        seen: dict[str, str] = {}
         try:
-            stories = parse_file(name, data)
-        except ImportRejected as error:
-            report.outcomes.append(Outcome.rejected(error))
-            continue
-        for story in stories:
-            story.thread = story.thread or thread
-            try:
-                article, created = import_story(
-                    story=story,
-                    status=status,
-                    section=section,
-                    published_at=published_at,
-                    confirm_entities=confirm_entities,
-                    by=by,
+            for story in read_stories(name, source):
+                if isinstance(story, ImportRejected):
+                    add(Outcome.rejected(story))
+                    continue
+                story.thread = story.thread or thread
+                add(
+                    _import_one(
+                        name,
+                        story,
+                        seen,
+                        status=status,
+                        section=section,
+                        published_at=published_at,
+                        confirm_entities=confirm_entities,
+                        by=by,
+                    )
                 )
-            except ValidationError as error:
-                reason = _validation_message(error)
-            except PermissionDenied as error:
-                reason = str(error)
-            except DatabaseError as error:
-                reason = f"the database refused the story: {error}"
-            else:
-                result = Outcome.CREATED if created else Outcome.UPDATED
-                report.outcomes.append(Outcome(name, result, article))
-                continue
-            report.outcomes.append(
-                Outcome(name, Outcome.REJECTED, reason=f"“{story.headline}”: {reason}")
-            )
+        except ImportRejected as error:
+            add(Outcome.rejected(error))
+        except RecursionError:
+            add(Outcome(name, Outcome.REJECTED, reason="nested too deeply to read"))
+        except OSError as error:
+            reason = f"cannot be read: {error.strerror or error}"
+            add(Outcome(name, Outcome.REJECTED, reason=reason))
+        except Exception as error:
+            # One file the parsers did not foresee must not stop the run.
+            logger.exception("Import of %s failed", name)
+            reason = f"cannot be read: {type(error).__name__}: {error}"
+            add(Outcome(name, Outcome.REJECTED, reason=reason))
     return report
+
+
+def _import_one(
+    name: str, story: StoryData, seen: dict[str, str], **options
+) -> Outcome:
+    """Import one story of file `name`, reporting any failure as a rejection."""
+    if (first := seen.get(story.source_key)) is not None:
+        reason = (
+            f"{story.label}: a duplicate of {first} in this file (both are "
+            f"{story.source_key}); only the first is imported"
+        )
+        return Outcome(name, Outcome.REJECTED, reason=reason, warnings=story.warnings)
+    seen[story.source_key] = story.label
+    try:
+        article, created = import_story(story=story, **options)
+    except ValidationError as error:
+        reason = _validation_message(error)
+    except PermissionDenied as error:
+        reason = str(error)
+    except DatabaseError as error:
+        reason = f"the database refused the story: {error}"
+    except RecursionError:
+        reason = "nested too deeply to save"
+    except Exception as error:
+        # Nothing of the story was written (its transaction rolled back).
+        logger.exception("Import of %s from %s failed", story.label, name)
+        reason = f"cannot be saved: {type(error).__name__}: {error}"
+    else:
+        result = Outcome.CREATED if created else Outcome.UPDATED
+        return Outcome(name, result, article, warnings=story.warnings)
+    return Outcome(
+        name,
+        Outcome.REJECTED,
+        reason=f"{story.label}: {reason}",
+        warnings=story.warnings,
+    )
 
 
 @transaction.atomic

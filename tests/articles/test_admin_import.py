@@ -5,9 +5,15 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from articles.models import Article
+from articles.models import Article, ImportJob
 from entities.matcher import invalidate_matcher
-from tests.factories import EntityFactory, SectionFactory, UserFactory
+from tests.factories import (
+    EditorFactory,
+    EntityFactory,
+    ImportJobFactory,
+    SectionFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +193,118 @@ def test_import_page_leaves_detected_entities_as_suggestions(editor_client):
     article = Article.objects.get()
     assert not article.entities.exists()
     assert article.suggestions.get().entity.name == "Kremlin"
+
+
+def test_bad_uploads_get_a_report_not_a_server_error(editor_client):
+    """Nested JSON, a lone surrogate and a control character give the editor a
+    report naming each file (and what was cleaned), never a 500."""
+    response = editor_client.post(
+        IMPORT_URL,
+        {
+            "files": [
+                upload("deep.json", b"[" * 20_000 + b"]" * 20_000),
+                upload("lone.json", b'{"uri": "urn:x:1", "headline": "Lone \\ud800"}'),
+                upload("wire.txt", b"Wire\x1b copy\n\nBody."),
+            ]
+        }
+        | DRAFT,
+    )
+
+    assert response.status_code == 200
+    assert "2 created, 0 updated, 1 rejected, 2 warnings" in response.text
+    assert "nested deeper than the limit of 32 levels (MAX_JSON_DEPTH)" in (
+        response.text
+    )
+    assert "headline: removed U+D800 lone surrogate" in response.text
+    assert "headline: removed U+001B" in response.text
+    assert set(Article.objects.values_list("headline", flat=True)) == {
+        "Lone",
+        "Wire copy",
+    }
+
+
+def test_a_file_over_the_upload_limit_is_refused_with_the_limit(
+    editor_client, settings
+):
+    """The form refuses a file over MAX_UPLOAD_BYTES, saying the limit, and
+    imports nothing."""
+    settings.MAX_UPLOAD_BYTES = 1024
+
+    response = editor_client.post(
+        IMPORT_URL,
+        {
+            "files": [
+                upload("big.txt", b"Big\n\n" + b"x" * 3000),
+                upload("a.txt", b"Small\n\nBody."),
+            ]
+        }
+        | DRAFT,
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["files"] == [
+        "big.txt: the file is 2.9 KB, over the limit of 1.0 KB (MAX_UPLOAD_BYTES)."
+    ]
+    assert "At most 1.0 KB a file." in response.text
+    assert not Article.objects.exists()
+
+
+def test_a_large_upload_becomes_a_background_job(
+    editor_client, settings, django_capture_on_commit_callbacks
+):
+    """Past IMPORT_BACKGROUND_FILES the upload is queued as a job (run at once
+    here), and its page keeps the final report for the editor."""
+    settings.IMPORT_BACKGROUND_FILES = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(
+            IMPORT_URL,
+            {
+                "files": [
+                    upload("a.txt", b"Harbour reopens\n\nBoats are back."),
+                    upload("b.json", b"[" * 40 + b"]" * 40),
+                ]
+            }
+            | DRAFT,
+        )
+
+    job = ImportJob.objects.get()
+    assert response.url == reverse(
+        "admin:articles_article_import_job", kwargs={"job_id": job.pk}
+    )
+    assert job.file_names == ["a.txt", "b.json"]
+    assert job.status == ImportJob.Status.DONE
+    page = editor_client.get(response.url)
+    assert page.status_code == 200
+    assert "1 created, 0 updated, 1 rejected" in page.text
+    assert "Harbour reopens" in page.text
+    assert "MAX_JSON_DEPTH" in page.text
+    listing = editor_client.get(IMPORT_URL)
+    assert "Your background imports" in listing.text
+    assert response.url in listing.text
+
+
+def test_an_import_job_is_seen_by_its_editor_only(editor_client, drafter_client):
+    """Another user's job page is not found unless they may view all jobs."""
+    drafter = drafter_client.session["_auth_user_id"]
+    theirs = ImportJobFactory(created_by=UserFactory(is_staff=True))
+    own = ImportJobFactory(created_by_id=drafter)
+
+    def page(job):
+        return reverse("admin:articles_article_import_job", kwargs={"job_id": job.pk})
+
+    assert drafter_client.get(page(theirs)).status_code == 404
+    assert drafter_client.get(page(own)).status_code == 200
+    assert drafter_client.get(page(own).replace(str(own.pk), "999")).status_code == 404
+    editor_client.force_login(EditorFactory())
+    assert editor_client.get(page(theirs)).status_code == 200
+
+
+def test_the_import_job_list(editor_client, django_assert_max_num_queries):
+    """The list of background imports shows each job's counts in a few queries."""
+    ImportJobFactory.create_batch(5, created=3, rejected=1)
+
+    with django_assert_max_num_queries(8):
+        response = editor_client.get(reverse("admin:articles_importjob_changelist"))
+
+    assert response.status_code == 200
+    assert response.text.count("/import/") >= 5

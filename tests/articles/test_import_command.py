@@ -166,3 +166,49 @@ def test_missing_path_is_an_error(tmp_path):
     """A path that does not exist is refused."""
     with pytest.raises(CommandError, match="no such file or folder"):
         run(str(tmp_path / "nowhere"))
+
+
+def test_bad_files_are_reported_and_the_later_files_still_import(folder):
+    """Nested JSON, a lone surrogate, a file that cannot be read and a control
+    character stop nothing: every file gets its line, the run its summary, and
+    the exit status is non-zero."""
+    (folder / "a-deep.json").write_bytes(b"[" * 50_000 + b"]" * 50_000)
+    (folder / "b-broken.txt").symlink_to(folder / "gone.txt")
+    (folder / "c-surrogate.json").write_bytes(
+        b'{"uri": "urn:x:s", "headline": "Lone \\ud800 surrogate"}'
+    )
+    (folder / "d-escape.txt").write_bytes(b"Wire\x1b copy\n\nBody.")
+    stdout, stderr = StringIO(), StringIO()
+
+    with pytest.raises(CommandError) as error:
+        call_command("import_stories", str(folder), stdout=stdout, stderr=stderr)
+
+    assert error.value.returncode == 1
+    errors = stderr.getvalue()
+    assert f"{folder / 'a-deep.json'}: the JSON is nested deeper than the limit" in (
+        errors
+    )
+    assert f"{folder / 'b-broken.txt'}: cannot be read: No such file" in errors
+    assert (
+        f"warning  {folder / 'c-surrogate.json'}: “Lone surrogate”: headline: "
+        "removed U+D800 lone surrogate"
+    ) in errors
+    assert f"{folder / 'd-escape.txt'}: “Wire copy”: headline: removed U+001B" in (
+        errors
+    )
+    assert summary(stdout.getvalue()).startswith(
+        "4 created, 0 updated, 2 rejected, 2 warnings; related lists"
+    )
+    assert Article.objects.count() == 4
+
+
+def test_a_folder_named_on_the_command_line_may_hold_a_broken_link(tmp_path):
+    """A broken link named on the command line is reported, not refused as
+    missing, and the other files import."""
+    (tmp_path / "broken.txt").symlink_to(tmp_path / "gone.txt")
+    (tmp_path / "good.txt").write_bytes(b"Good\n\nBody.")
+
+    with pytest.raises(CommandError, match="1 rejected"):
+        run(str(tmp_path / "broken.txt"), str(tmp_path / "good.txt"))
+
+    assert Article.objects.get().headline == "Good"

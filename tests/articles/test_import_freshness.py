@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from articles.models import Article
+from articles.models import Article, ImportJob
 from related import services
 from related.serving import related_articles
 from tests.conftest import run_worker
@@ -151,3 +151,47 @@ def test_an_admin_import_queues_the_refresh_for_the_worker(folder, editor_client
     run_worker()
     assert related_articles(hall) == [crowds]
     assert related_articles(crowds) == [hall]
+
+
+def test_a_background_admin_import_runs_in_the_worker_with_a_progress_page(
+    folder, editor_client, settings
+):
+    """Past the size threshold the upload goes to the task worker: the request
+    returns at once to a progress page, which shows the counts and report when
+    the worker has run, and the stories' related lists are fresh by then."""
+    settings.IMPORT_BACKGROUND_BYTES = 10
+    response = editor_client.post(
+        reverse("admin:articles_article_import"),
+        {
+            "status": "published",
+            "files": [
+                SimpleUploadedFile(path.name, path.read_bytes())
+                for path in sorted(folder.iterdir())
+            ],
+        },
+    )
+
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse(
+        "admin:articles_article_import_job", kwargs={"job_id": job.pk}
+    )
+    assert not Article.objects.filter(source_key__startswith="urn:example").exists()
+    waiting = editor_client.get(response.url)
+    assert "Waiting for the task worker" in waiting.text
+    assert '<meta http-equiv="refresh"' in waiting.text
+
+    run_worker()
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert (job.created, job.updated, job.rejected) == (2, 0, 0)
+    assert not job.files.exists()
+    hall, crowds = stories()
+    assert related_articles(hall) == [crowds]
+    assert queued() == 0
+    page = editor_client.get(response.url)
+    assert "Finished" in page.text
+    assert '<meta http-equiv="refresh"' not in page.text
+    assert "2 created, 0 updated, 0 rejected; related lists" in page.text
+    assert hall.headline in page.text

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -142,7 +143,6 @@ def test_reimport_changes_the_text_but_keeps_the_slug():
             "JSON",
         ),
         ("nohead.json", b'{"uri": "x", "bodies": []}', "nohead.json", "no headline"),
-        ("list.json", b'[{"headline": "A"}, {}]', "list.json", "story 2: no headline"),
     ],
 )
 def test_malformed_file_is_rejected_and_the_rest_import(name, data, where, reason):
@@ -396,3 +396,251 @@ def test_user_without_publishing_rights_cannot_import_published():
     assert report.rejected == 1
     assert "may not publish" in report.outcomes[0].reason
     assert not Article.objects.exists()
+
+
+GOOD = ("good.txt", b"A good story\n\nBody.")
+
+
+def deep_json(levels: int) -> bytes:
+    """A ninjs story carrying arrays nested `levels` deep in all."""
+    return (
+        b'{"headline": "Deep", "extra": '
+        + b"[" * (levels - 1)
+        + b"]" * (levels - 1)
+        + b"}"
+    )
+
+
+def test_ninjs_list_rejects_the_bad_story_and_imports_the_others():
+    """In a ninjs list each story stands alone: a bad one is reported by its
+    place, the others import."""
+    data = b'[{"headline": "A"}, {}, {"headline": "C"}]'
+
+    report = import_files([("list.json", data)])
+
+    assert report.summary() == "2 created, 0 updated, 1 rejected"
+    [rejected] = [o for o in report.outcomes if o.result == Outcome.REJECTED]
+    assert str(rejected) == (
+        "rejected list.json: story 2: no headline (ninjs “headlines” or “headline”)"
+    )
+    assert set(Article.objects.values_list("headline", flat=True)) == {"A", "C"}
+
+
+def test_deeply_nested_json_is_refused_with_the_limit_and_the_run_goes_on():
+    """JSON nested past MAX_JSON_DEPTH is refused before it is parsed, naming the
+    limit; the next file still imports."""
+    report = import_files([("deep.json", b"[" * 100_000 + b"]" * 100_000), GOOD])
+
+    rejected, good = report.outcomes
+    assert rejected.result == Outcome.REJECTED
+    assert rejected.reason == (
+        "the JSON is nested deeper than the limit of 32 levels (MAX_JSON_DEPTH)"
+    )
+    assert good.result == Outcome.CREATED
+
+
+def test_json_depth_limit_is_exact(settings):
+    """A story nested exactly MAX_JSON_DEPTH deep imports; one level more does not."""
+    settings.MAX_JSON_DEPTH = 8
+
+    report = import_files([("ok.json", deep_json(8)), ("deep.json", deep_json(9))])
+
+    assert [o.result for o in report.outcomes] == ["created", "rejected"]
+    assert "limit of 8 levels" in report.outcomes[1].reason
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    """Brackets in a JSON string are text, not levels."""
+    data = json.dumps({"headline": "Brackets", "body_text": "[" * 500}).encode()
+
+    [outcome] = import_files([("ok.json", data)]).outcomes
+
+    assert outcome.result == Outcome.CREATED
+
+
+def test_lone_surrogate_is_removed_and_reported():
+    """A lone surrogate escape is stripped from every text field and named in
+    the report; the story imports (the database would refuse it)."""
+    data = (
+        b'{"headline": "Harbour \\ud800 reopens", "body_text": "Boats\\udfff back.",'
+        b' "subjects": [{"name": "Ports\\ud800"}]}'
+    )
+
+    [outcome] = import_files([("wire.json", data)]).outcomes
+
+    assert outcome.result == Outcome.CREATED
+    assert outcome.warnings == [
+        "headline: removed U+D800 lone surrogate",
+        "body_html: removed U+DFFF lone surrogate",
+        "tags: removed U+D800 lone surrogate",
+    ]
+    article = only_article()
+    assert article.headline == "Harbour reopens"
+    assert article.body == "<p>Boats back.</p>"
+    assert list(article.tags.names()) == ["Ports"]
+    assert article.source_key.startswith("sha256:")
+
+
+def test_escape_character_is_stripped_and_reported_with_file_and_field():
+    """An ESC in a headline (it would break every feed) is removed, and the
+    warning names the file, the story and the field."""
+    data = b"Harbour\x1b[0m reopens | Gazette\n\nBoats\x07 are back."
+
+    report = import_files([("wire.txt", data)])
+
+    [outcome] = report.outcomes
+    assert outcome.result == Outcome.CREATED
+    assert outcome.warning_lines() == [
+        "warning  wire.txt: “Harbour[0m reopens”: headline: removed U+001B",
+        "warning  wire.txt: “Harbour[0m reopens”: body_html: removed U+0007",
+    ]
+    assert report.summary() == "1 created, 0 updated, 0 rejected, 2 warnings"
+    assert "\x1b" not in only_article().headline
+
+
+def test_a_cleaned_story_is_keyed_by_its_clean_text():
+    """Re-importing the corrected file updates the story the dirty one made."""
+    import_files([("a.txt", b"Harbour\x1b reopens\n\nBoats.")])
+
+    report = import_files([("a.txt", b"Harbour reopens\n\nBoats.")])
+
+    assert report.summary() == "0 created, 1 updated, 0 rejected"
+
+
+def test_html_headline_and_description_become_text_never_markup():
+    """HTML-typed ninjs headlines and descriptions lose their tags, including
+    tags written as entities, which would otherwise reach feeds as markup."""
+    name, data = ninjs(
+        headlines=[
+            {
+                "role": "main",
+                "contenttype": "text/html",
+                "value": "&lt;script&gt;alert(1)&lt;/script&gt;Harbour "
+                "<b>reopens</b> &amp; more",
+            }
+        ],
+        descriptions=[
+            {
+                "role": "summary",
+                "contenttype": "text/html",
+                "value": "<p>Boats &lt;img src=x onerror=alert(1)&gt;are back</p>",
+            }
+        ],
+    )
+
+    [story] = parse_file(name, data)
+
+    assert story.headline == "alert(1)Harbour reopens & more"
+    assert story.dek == "Boats are back"
+
+
+def test_duplicate_uri_in_one_file_is_reported():
+    """Two stories with the same uri in one file: the first imports, the second
+    is rejected by its place, instead of silently overwriting the first."""
+    items = [
+        {"uri": "urn:x:1", "headline": "First"},
+        {"uri": "urn:x:2", "headline": "Other"},
+        {"uri": "urn:x:1", "headline": "Second"},
+    ]
+
+    report = import_files([("feed.json", json.dumps(items).encode())])
+
+    assert report.summary() == "2 created, 0 updated, 1 rejected"
+    assert report.outcomes[2].reason == (
+        "story 3 “Second”: a duplicate of story 1 “First” in this file (both are "
+        "urn:x:1); only the first is imported"
+    )
+    assert Article.objects.get(source_key="urn:x:1").headline == "First"
+
+
+def test_unreadable_file_is_reported_and_the_rest_import(tmp_path):
+    """A file that cannot be read (no permission, a broken link, a folder) is
+    rejected with the reason the system gave; the other files import."""
+    locked = tmp_path / "locked.txt"
+    locked.write_bytes(b"Locked\n\nBody.")
+    locked.chmod(0)
+    broken = tmp_path / "broken.txt"
+    broken.symlink_to(tmp_path / "gone.txt")
+    folder = tmp_path / "folder.json"
+    folder.mkdir()
+    files = [(str(p), p) for p in (broken, folder)] + [GOOD]
+    if not os.access(locked, os.R_OK):  # root reads it anyway
+        files.insert(0, (str(locked), locked))
+
+    report = import_files(files)
+
+    reasons = {o.name: o.reason for o in report.outcomes if o.result == "rejected"}
+    assert reasons[str(broken)] == "cannot be read: No such file or directory"
+    assert reasons[str(folder)] == "cannot be read: Is a directory"
+    if str(locked) in dict(files):
+        assert reasons[str(locked)] == "cannot be read: Permission denied"
+    assert report.created == 1
+
+
+def test_file_over_the_upload_limit_is_refused_with_the_limit(settings):
+    """A file larger than MAX_UPLOAD_BYTES is refused before it is read."""
+    settings.MAX_UPLOAD_BYTES = 1024
+
+    report = import_files([("big.txt", b"Big\n\n" + b"x" * 2000), GOOD])
+
+    assert report.outcomes[0].reason == (
+        "the file is 2.0 KB, over the limit of 1.0 KB (MAX_UPLOAD_BYTES)"
+    )
+    assert report.outcomes[1].result == Outcome.CREATED
+
+
+def test_story_over_the_body_limit_is_refused_by_name(settings):
+    """A body longer than MAX_BODY_CHARS is refused, in either format, naming the
+    story and the limit."""
+    settings.MAX_BODY_CHARS = 1000
+    long_text = "Word " * 300
+    plain = f"Too long\n\n{long_text}\n\n{long_text}".encode()
+    name, data = ninjs(bodies=[{"contenttype": "text/plain", "value": long_text * 2}])
+
+    report = import_files([("long.txt", plain), (name, data), GOOD])
+
+    assert str(report.outcomes[0]) == (
+        "rejected long.txt, line 3: the story is longer than the limit of 1,000 "
+        "characters (MAX_BODY_CHARS)"
+    )
+    assert report.outcomes[1].reason == (
+        "“Harbour reopens after storm”: the body is 3,006 characters long, over "
+        "the limit of 1,000 (MAX_BODY_CHARS)"
+    )
+    assert report.outcomes[2].result == Outcome.CREATED
+    assert Article.objects.count() == 1
+
+
+def test_a_two_megabyte_paragraph_parses_whole(settings):
+    """A paragraph of 2 MB over 40,000 lines comes out as one paragraph (the
+    parser joins lines once, in linear time)."""
+    settings.MAX_BODY_CHARS = 3_000_000
+    lines = [f"line {n} of a long paragraph without a break" for n in range(45_000)]
+    data = ("Long read\n\n" + "\n".join(lines) + "\n").encode()
+    assert len(data) > 2_000_000
+
+    [story] = parse_file("long.txt", data)
+
+    assert story.body_html == "<p>" + " ".join(lines) + "</p>"
+
+
+def test_a_story_that_fails_to_save_for_any_reason_is_reported(monkeypatch):
+    """Whatever a story's save raises, it is rejected by name and reason, and
+    the run goes on."""
+    from articles.importers import run
+
+    real = run.import_story
+
+    def fail_for_boom(*, story, **options):
+        if story.headline == "Boom":
+            raise UnicodeEncodeError("utf-8", "x", 0, 1, "surrogates not allowed")
+        return real(story=story, **options)
+
+    monkeypatch.setattr(run, "import_story", fail_for_boom)
+
+    report = import_files([("boom.txt", b"Boom\n\nBody."), GOOD])
+
+    assert report.outcomes[0].reason.startswith(
+        "“Boom”: cannot be saved: UnicodeEncodeError"
+    )
+    assert report.outcomes[1].result == Outcome.CREATED

@@ -78,8 +78,10 @@ class Command(BaseCommand):
             if options["defer_refresh"]
             else refresh_related_at_end(progress=options["verbosity"] >= 1)
         ) as refresh:
+            # Each file is opened only when its turn comes, so one that cannot be
+            # read is reported with the others.
             report = import_files(
-                ((str(path), path.read_bytes()) for path in paths),
+                ((str(path), path) for path in paths),
                 status=options["status"],
                 section=get_or_create_section(section) if section else None,
                 published_at=options["published_at"],
@@ -93,6 +95,8 @@ class Command(BaseCommand):
                 self.stderr.write(str(outcome), style_func=self.style.ERROR)
             elif options["verbosity"] >= 1:
                 self.stdout.write(str(outcome))
+            for line in outcome.warning_lines():
+                self.stderr.write(line, style_func=self.style.WARNING)
         self.stdout.write(
             f"{report.summary()}; "
             + (
@@ -109,14 +113,19 @@ class Command(BaseCommand):
 
 
 def _story_files(paths: list[Path]) -> Iterator[Path]:
+    """The files to import: each path named, and the story files in each folder.
+
+    A folder's entries are listed, not opened: a story file that cannot be read
+    (a broken link, no permission) is reported by the import, not skipped.
+    """
     for path in paths:
         if path.is_dir():
             yield from sorted(
                 file
                 for file in path.rglob("*")
-                if file.is_file() and file.suffix.lower() in IMPORT_SUFFIXES
+                if file.suffix.lower() in IMPORT_SUFFIXES and not file.is_dir()
             )
-        elif path.is_file():
+        elif path.exists() or path.is_symlink():
             yield path
         else:
             raise CommandError(f"{path}: no such file or folder.")
