@@ -80,6 +80,21 @@ def test_api_answers_json_503(partner_client, pages, tmp_path):
     assert "unavailable" in response.json()["detail"]
 
 
+def test_api_answers_503_when_middleware_needs_the_database(
+    partner_client, pages, tmp_path
+):
+    """CORS reads partners' origins in middleware, before any view: still a JSON
+    503 (through handler500), not a 500."""
+    partner_client.raise_request_exception = False
+
+    with database_unreachable(tmp_path):
+        response = partner_client.get(API, HTTP_ORIGIN="https://courier.example")
+
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
+    assert "unavailable" in response.json()["detail"]
+
+
 def test_admin_answers_503(client, editor, tmp_path):
     """An editor's session cannot be read either: 503, not 500."""
     client.force_login(editor)
