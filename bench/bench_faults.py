@@ -27,7 +27,8 @@ Recovery after each service returns: for Redis, until the app writes to it again
 PostgreSQL, until the last failed probe (a probe thread asks for the story page
 and the API list every 50 ms). Goal: no errors through the Redis faults, only
 503s through the restart, recovery within 2 s. --skip-pg-restart leaves
-PostgreSQL alone. Figures go to bench/out/faults.json and stdout.
+PostgreSQL alone; --serve-from serves another checkout (the code before a
+change, say). Figures go to bench/out/faults.json and stdout.
 """
 
 from __future__ import annotations
@@ -219,10 +220,10 @@ def wrk_result(process: subprocess.Popen) -> dict:
     raise RuntimeError(f"wrk printed no result:\n{output}")
 
 
-def manage(env: dict, *args: str) -> str:
+def manage(env: dict, *args: str, cwd: Path = ROOT) -> str:
     return subprocess.run(
         [str(PYTHON), "manage.py", *args],
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
         check=True,
         capture_output=True,
@@ -230,11 +231,11 @@ def manage(env: dict, *args: str) -> str:
     ).stdout
 
 
-def prepare(env: dict) -> tuple[dict, str]:
+def prepare(env: dict, serve_from: Path) -> tuple[dict, str]:
     """Migrate, load the demo and a partner; the pages to load and the key."""
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "load_demo", "-v0")
-    manage(env, "collectstatic", "--noinput", "-v0")
+    manage(env, "collectstatic", "--noinput", "-v0", cwd=serve_from)
     key = manage(
         env,
         *("create_partner", "Fault bench", "--add-key", "--rate", "100000/minute"),
@@ -251,6 +252,13 @@ def main() -> None:
     )
     parser.add_argument("--pg-cluster", default="15 main")
     parser.add_argument("--skip-pg-restart", action="store_true")
+    parser.add_argument(
+        "--serve-from",
+        type=Path,
+        default=ROOT,
+        help="Serve another checkout with this virtualenv, e.g. a `git worktree` "
+        "of the code before a change, for a before-and-after figure.",
+    )
     args = parser.parse_args()
     for tool in ("wrk", "redis-server"):
         if shutil.which(tool) is None:
@@ -272,7 +280,7 @@ def main() -> None:
         "SECURE_SSL_REDIRECT": "0",
         "LOG_LEVEL": "WARNING",
     }
-    pages, key = prepare(env)
+    pages, key = prepare(env, args.serve_from)
     paths = ["/", pages["story"], pages["entity"], "/api/v1/articles/"]
     script = Path(scratch) / "faults.lua"
     script.write_text(
@@ -289,7 +297,7 @@ def main() -> None:
             *(str(GUNICORN), "newsroom.wsgi", "--bind", f"127.0.0.1:{port}"),
             *("--workers", "2", "--timeout", "60"),
         ],
-        cwd=ROOT,
+        cwd=args.serve_from,
         env=env,
         stderr=log,
     )
