@@ -5,6 +5,10 @@ per process and rebuilt only when the gazetteer changes: `invalidate_matcher()`
 bumps a version token in Django's cache, so every process sharing that cache
 notices, and a fingerprint of the tables (row counts, newest change) catches
 writes made without it, such as another process under a per-process cache.
+While the cache is unavailable the version is unknown and taken as unchanged:
+the process keeps its automaton and its fingerprint checks, a bump the cache did
+not take is sent again once it answers, and `invalidate_matcher()` still
+rebuilds its own process's automaton.
 
 Matching rules:
 
@@ -246,6 +250,9 @@ def _variants(alias: str) -> set[str]:
 
 _lock = threading.Lock()
 _current: dict[str, object] = {}
+# Set when the cache did not take a version bump: it is sent again once the cache
+# answers, so other processes still learn of the change.
+_unsent_bump = threading.Event()
 
 
 def get_matcher(*, recheck: bool = False) -> Matcher:
@@ -260,7 +267,9 @@ def get_matcher(*, recheck: bool = False) -> Matcher:
     now = time.monotonic()
     with _lock:
         matcher = _current.get("matcher")
-        if matcher is not None and _current["token"] == token:
+        # An unknown version (no cache) counts as unchanged; the fingerprint
+        # still catches what other processes write meanwhile.
+        if matcher is not None and token in (None, _current["token"]):
             if not recheck and now - _current["checked_at"] < FINGERPRINT_INTERVAL:
                 return matcher
             fingerprint = _fingerprint()
@@ -270,6 +279,11 @@ def get_matcher(*, recheck: bool = False) -> Matcher:
         else:
             fingerprint = _fingerprint()
         matcher = _build()
+        if token is None:
+            # Built without knowing the version: keep the last one seen, so a
+            # different version once the cache answers means a rebuild (none
+            # seen, after invalidate_matcher(), means one in any case).
+            token = _current.get("token")
         _current.update(
             matcher=matcher, token=token, fingerprint=fingerprint, checked_at=now
         )
@@ -282,22 +296,35 @@ def invalidate_matcher() -> None:
     Call after changing entities or aliases in bulk (`update()`, `bulk_create()`,
     `delete()` on a queryset); single saves and deletes should call it too.
     """
-
-    def bump() -> None:
-        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-
     with _lock:
         _current.clear()
-    bump()
+    _bump_version()
     # Again at commit, in case another process rebuilt from the old rows in the
     # meantime.
-    transaction.on_commit(bump)
+    transaction.on_commit(_bump_version)
 
 
-def _version_token() -> str:
+def _bump_version() -> None:
+    token = uuid.uuid4().hex
+    cache.set(VERSION_KEY, token, timeout=None)
+    if cache.get(VERSION_KEY) == token:
+        _unsent_bump.clear()
+    else:
+        _unsent_bump.set()
+
+
+def _version_token() -> str | None:
+    """The shared gazetteer version; None while the cache is unavailable."""
     token = cache.get(VERSION_KEY)
     if token is None:
+        # First use, or the cache lost it (evicted, restarted empty): a new
+        # version, so every process rebuilds once.
         cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        token = cache.get(VERSION_KEY)
+        if token is not None:
+            _unsent_bump.clear()
+    elif _unsent_bump.is_set():
+        _bump_version()
         token = cache.get(VERSION_KEY)
     return token
 

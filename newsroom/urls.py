@@ -19,6 +19,10 @@ SITEMAPS = {
     "tags": TagSitemap,
 }
 
+# JSON under /api/, and a 503 while the database is unreachable (newsroom.views).
+handler404 = "newsroom.views.page_not_found"
+handler500 = "newsroom.views.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("newsroom.api.urls")),

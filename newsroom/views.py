@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import sys
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.utils.functional import cached_property
+from django.views import defaults
+
+# What the database driver raises while the server is down, restarting or
+# unreachable (Django wraps psycopg's and sqlite3's errors in these).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+# Seconds a client is asked to wait after a 503.
+RETRY_AFTER_SECONDS = 10
 
 
 class CappedPaginator(Paginator):
@@ -53,3 +64,37 @@ class PublicPageMixin:
         if path is not None:
             context["canonical_url"] = self.request.build_absolute_uri(path)
         return context
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After, while the database cannot be reached.
+
+    Rendered without the request's context processors, which query the database
+    (the navigation's sections); a JSON body under /api/.
+    """
+    if request.path_info.startswith("/api/"):
+        response = JsonResponse(
+            {"detail": "The service is briefly unavailable; try again shortly."},
+            status=503,
+        )
+    else:
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's handler500, for errors that no view or middleware answered: a
+    503 when the database is unreachable, JSON under /api/, else 500.html."""
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return service_unavailable(request)
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "Server error."}, status=500)
+    return defaults.server_error(request)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's handler404: JSON under /api/, as every API answer is."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -58,7 +58,7 @@ def test_production_variables_choose_postgresql_and_redis():
     """DATABASE_URL and REDIS_URL switch the database and the cache."""
     loaded = settings_in(PRODUCTION)
     assert loaded["ENGINE"] == "django.db.backends.postgresql"
-    assert loaded["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    assert loaded["CACHE"] == "newsroom.cache.RedisCache"
     assert loaded["HOSTS"] == ["news.example.org"]
 
 
