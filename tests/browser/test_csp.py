@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import ArticleFactory, EditorFactory, EntityFactory
+from tests.factories import (
+    ArticleFactory,
+    EditorFactory,
+    EntityFactory,
+    ImportJobFactory,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,10 +65,11 @@ def test_public_pages_load_without_violations(live_server, page, newsroom):
 
 
 def test_admin_works_under_the_policy(live_server, page, newsroom):
-    """An editor logs in and opens the story list and a story's form, rich-text
-    editor included, with nothing blocked."""
+    """An editor logs in and opens the story list, a story's form (rich-text
+    editor included) and the import pages, with nothing blocked."""
     story, _ = newsroom
-    EditorFactory(username="desk", is_superuser=True)
+    desk = EditorFactory(username="desk", is_superuser=True)
+    job = ImportJobFactory(created_by=desk)
     page.add_init_script(RECORD_VIOLATIONS)
 
     page.goto(live_server.url + "/admin/login/")
@@ -80,6 +86,11 @@ def test_admin_works_under_the_policy(live_server, page, newsroom):
     )
     # The rich-text editor really started (its toolbar is drawn by script).
     assert page.locator(".prose-menubar").count() >= 1
+    for path in (
+        "/admin/articles/article/import/",
+        f"/admin/articles/article/import/{job.pk}/",
+    ):
+        assert visit(page, live_server.url + path) == [], path
 
 
 def test_api_docs_render_under_the_policy(live_server, page):
