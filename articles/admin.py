@@ -13,12 +13,23 @@ from taggit.admin import TagAdmin
 from taggit.models import Tag
 
 from articles import services
-from articles.forms import StoryImportForm
+from articles.forms import ArticleForm, CleanTextForm, StoryImportForm
 from articles.importers import import_files
 from articles.models import Article, ArticleEntity, Section, TaggedArticle, Thread
 
 
-class ArticleEntityInline(admin.TabularInline):
+class CleanTextAdmin:
+    """Mixed into every ModelAdmin and inline of the project: text arrives
+    cleaned (`CleanTextForm`) in change forms, inlines and list-editable rows.
+    A custom `form` must subclass CleanTextForm."""
+
+    form = CleanTextForm
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs):
+        return super().get_changelist_form(request, **{"form": self.form, **kwargs})
+
+
+class ArticleEntityInline(CleanTextAdmin, admin.TabularInline):
     model = ArticleEntity
     autocomplete_fields = ["tag"]
     extra = 1
@@ -26,17 +37,18 @@ class ArticleEntityInline(admin.TabularInline):
     verbose_name_plural = "entities"
 
 
-class TaggedArticleInline(admin.TabularInline):
+class TaggedArticleInline(CleanTextAdmin, admin.TabularInline):
     model = TaggedArticle
     autocomplete_fields = ["tag"]
     extra = 1
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(CleanTextAdmin, admin.ModelAdmin):
     """The story form. `entities.admin` and `related.admin` extend it with their
     panels and register the finished form."""
 
+    form = ArticleForm
     list_display = [
         "headline",
         "section",
@@ -203,7 +215,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(CleanTextAdmin, admin.ModelAdmin):
     list_display = ["name", "slug", "position", "story_count"]
     list_editable = ["position"]
     ordering = ["position", "name"]
@@ -223,7 +235,7 @@ admin.site.unregister(Tag)
 
 
 @admin.register(Tag)
-class TopicTagAdmin(TagAdmin):
+class TopicTagAdmin(CleanTextAdmin, TagAdmin):
     inlines = []
     list_display = ["name", "slug", "story_count"]
 
@@ -240,7 +252,7 @@ class TopicTagAdmin(TagAdmin):
 
 
 @admin.register(Thread)
-class ThreadAdmin(admin.ModelAdmin):
+class ThreadAdmin(CleanTextAdmin, admin.ModelAdmin):
     list_display = ["title", "slug", "story_count", "updated_at"]
     search_fields = ["title", "slug"]
     ordering = ["-created_at", "-pk"]
