@@ -19,7 +19,7 @@ from newsroom.api.filters import DateTimeFilter, SlugsFilter, StrictFilterSet
 MAX_ENTITIES = 20
 MAX_QUERY_LENGTH = 200
 
-# How much of a story the search reads (see README, "Search"). A tsvector holds
+# How much of a story the search reads (docs/partners.md, "Search"). A tsvector holds
 # at most 1 MB of words and positions and PostgreSQL refuses to build a bigger
 # one, which would fail the search for every partner, not just miss one story;
 # up to about 5 bytes of tsvector per character of text (measured: distinct

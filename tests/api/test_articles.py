@@ -485,7 +485,7 @@ class TestSearch:
         assert lighthouse.status_code == 200
         assert sorted(ids(lighthouse)) == sorted([huge.pk, other.pk])
         assert ids(archive) == [huge.pk]
-        # Words past SEARCH_BODY_CHARS are not indexed (README, "Search").
+        # Words past SEARCH_BODY_CHARS are not searched (docs/partners.md).
         assert len(body) - len("quayside</p>") > SEARCH_BODY_CHARS
         assert ids(beyond) == []
 
