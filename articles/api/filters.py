@@ -19,13 +19,12 @@ from newsroom.api.filters import DateTimeFilter, SlugsFilter, StrictFilterSet
 MAX_ENTITIES = 20
 MAX_QUERY_LENGTH = 200
 
-# How much of a story the search reads (docs/partners.md, "Search"). A tsvector holds
-# at most 1 MB of words and positions and PostgreSQL refuses to build a bigger
-# one, which would fail the search for every partner, not just miss one story;
-# up to about 5 bytes of tsvector per character of text (measured: distinct
-# two-character CJK words), so these stay far below the limit whatever a
-# story holds, and read far more than any real story: 100,000 characters of
-# body is about 16,000 English words.
+# How much of a story the search reads (docs/partners.md). PostgreSQL refuses to
+# build a tsvector over 1 MB, and one such story would fail the search for every
+# partner, not just go unfound. Text makes at most about 5 bytes of tsvector per
+# character (measured: distinct two-character CJK words), so these bounds stay
+# far below the limit whatever a story holds, and still read more than any real
+# story: 100,000 characters of body is about 16,000 English words.
 SEARCH_BODY_CHARS = 100_000
 SEARCH_DEK_CHARS = 10_000
 
