@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +13,7 @@ from taggit.admin import TagAdmin
 from taggit.models import Tag
 
 from articles import services
+from articles.cleaning import unwanted_in
 from articles.forms import ArticleForm, CleanTextForm, StoryImportForm
 from articles.importers import import_files
 from articles.models import Article, ArticleEntity, Section, TaggedArticle, Thread
@@ -20,13 +21,27 @@ from articles.models import Article, ArticleEntity, Section, TaggedArticle, Thre
 
 class CleanTextAdmin:
     """Mixed into every ModelAdmin and inline of the project: text arrives
-    cleaned (`CleanTextForm`) in change forms, inlines and list-editable rows.
+    cleaned (`CleanTextForm`) in change forms, inlines and list-editable rows,
+    and an action on rows that are not ids is a 400, not a database error.
     A custom `form` must subclass CleanTextForm."""
 
     form = CleanTextForm
 
     def get_changelist_form(self, request: HttpRequest, **kwargs):
         return super().get_changelist_form(request, **{"form": self.form, **kwargs})
+
+    def response_action(self, request: HttpRequest, queryset: QuerySet):
+        selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+        if not all(map(self._is_pk, selected)):
+            raise BadRequest("The selected rows are not rows of this list.")
+        return super().response_action(request, queryset)
+
+    def _is_pk(self, value: str) -> bool:
+        try:
+            self.model._meta.pk.to_python(value)
+        except ValidationError:
+            return False
+        return not unwanted_in(value)
 
 
 class ArticleEntityInline(CleanTextAdmin, admin.TabularInline):

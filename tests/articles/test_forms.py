@@ -238,3 +238,26 @@ def test_clean_text_passes_through_unchanged():
 
     assert form.is_valid(), form.errors
     assert form.save().description == "a\tb\nc"
+
+
+@pytest.mark.parametrize(
+    ("url", "action", "selected"),
+    [
+        ("/admin/articles/article/", "publish", "\x00"),
+        ("/admin/articles/article/", "publish", "abc"),
+        ("/admin/entities/entity/", "merge", "1\x1b"),
+        ("/admin/taggit/tag/", "delete_selected", "\x00"),
+        # Keys are named by strings: only a control character is refused.
+        ("/admin/partners/partnerapikey/", "delete_selected", "abc.\x00"),
+    ],
+)
+def test_an_action_on_rows_that_are_not_ids_is_a_400(
+    admin_client, url, action, selected
+):
+    """An admin action posted with a selected row that is not an id (a tampered
+    form) answers 400, not a database error."""
+    response = admin_client.post(
+        url, {"action": action, "_selected_action": [selected, "1"]}
+    )
+
+    assert response.status_code == 400
