@@ -26,20 +26,29 @@ class RefuseControlCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if found := self.unwanted(request):
-            problem = PROBLEM.format(describe(found))
-            if request.path.startswith(reverse("api:api-root")):
-                return JsonResponse({"detail": problem}, status=400)
+        found = self.unwanted(request)
+        if found is None:
+            return self.get_response(request)
+        parameter, char = found
+        problem = PROBLEM.format(describe(char))
+        if not request.path.startswith(reverse("api:api-root")):
             raise BadRequest(problem)
-        return self.get_response(request)
+        # The API's own errors name the parameter at fault, as DRF's do.
+        if parameter is None:
+            return JsonResponse({"detail": problem}, status=400)
+        return JsonResponse({parameter: [problem]}, status=400)
 
     @staticmethod
-    def unwanted(request: HttpRequest) -> str | None:
-        """The first unwanted character in the request's path or query."""
-        texts = [request.path_info]
+    def unwanted(request: HttpRequest) -> tuple[str | None, str] | None:
+        """The first unwanted character in the request's path or query, with
+        the query parameter whose value holds it (None for the path or a
+        parameter's name)."""
+        if match := UNWANTED.search(request.path_info):
+            return None, match.group()
         for key, values in request.GET.lists():
-            texts += [key, *values]
-        for text in texts:
-            if match := UNWANTED.search(text):
-                return match.group()
+            if match := UNWANTED.search(key):
+                return None, match.group()
+            for value in values:
+                if match := UNWANTED.search(value):
+                    return key, match.group()
         return None
