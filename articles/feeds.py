@@ -4,18 +4,55 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
+from articles.cleaning import clean_text
 from articles.models import Article, Section, Thread
 
 FEED_SIZE = 30
+
+
+class CleanTextFeedMixin:
+    """A feed generator that leaves out characters XML 1.0 cannot carry.
+
+    Text is cleaned when it is saved, but a story stored before that (or
+    written straight to the database) must not turn every feed listing it into
+    a 500, so each feed and item value is cleaned again here.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*map(_clean, args), **_clean_values(kwargs))
+
+    def add_item(self, *args, **kwargs) -> None:
+        super().add_item(*map(_clean, args), **_clean_values(kwargs))
+
+
+def _clean_values(values: dict) -> dict:
+    return {name: _clean(value) for name, value in values.items()}
+
+
+def _clean(value):
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list | tuple):
+        return [_clean(each) for each in value]
+    return value
+
+
+class RssFeed(CleanTextFeedMixin, Rss201rev2Feed):
+    pass
+
+
+class AtomFeed(CleanTextFeedMixin, Atom1Feed):
+    pass
 
 
 class LatestStoriesFeed(Feed):
     """The latest published stories as RSS."""
 
     description = "The latest published stories."
+    feed_type = RssFeed
 
     def title(self, obj=None) -> str:
         return f"{settings.SITE_NAME}: latest stories"
@@ -91,5 +128,5 @@ class ThreadFeed(LatestStoriesFeed):
 class LatestStoriesAtomFeed(LatestStoriesFeed):
     """The latest published stories as Atom."""
 
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
     subtitle = LatestStoriesFeed.description

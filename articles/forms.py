@@ -3,10 +3,67 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 
+from articles.cleaning import clean_text
 from articles.importers import IMPORT_SUFFIXES
 from articles.importers.base import file_size, too_large
 from articles.models import Article, Section
+
+
+class CleanTextForm(forms.ModelForm):
+    """A model form that cleans submitted text before any field sees it.
+
+    Control characters and lone surrogates are removed and line endings made
+    "\\n" (`articles.cleaning.clean_text`), so a headline pasted from wire copy
+    with an ESC in it is saved without it, and a value that was nothing else is
+    empty, as if the character had never been typed. The admin uses it for every
+    form, inline and list-editable row through `CleanTextAdmin`.
+    """
+
+    def __init__(self, data=None, *args, **kwargs) -> None:
+        super().__init__(data, *args, **kwargs)
+        if self.is_bound:
+            self.data = _cleaned(self.data, prefix=self.add_prefix(""))
+
+
+def _cleaned(data, *, prefix: str):
+    """A copy of submitted `data` with the text of keys starting with `prefix`
+    cleaned; inline forms share one POST, and each cleans only its own keys."""
+    cleaned = data.copy() if isinstance(data, QueryDict) else dict(data)
+    for key in data:
+        if not key.startswith(prefix):
+            continue
+        if isinstance(data, QueryDict):
+            cleaned.setlist(key, [_clean(value) for value in data.getlist(key)])
+        else:
+            value = data[key]
+            cleaned[key] = (
+                [_clean(each) for each in value]
+                if isinstance(value, list | tuple)
+                else _clean(value)
+            )
+    return cleaned
+
+
+def _clean(value):
+    return clean_text(value) if isinstance(value, str) else value
+
+
+class ArticleForm(CleanTextForm):
+    """The story form: clean text, and a body no longer than MAX_BODY_CHARS."""
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        limit = settings.MAX_BODY_CHARS
+        if len(body) > limit:
+            raise ValidationError(
+                f"A story body may be at most {limit:,} characters (set by "
+                f"MAX_BODY_CHARS); this one has {len(body):,}. Split the story, "
+                "or cut it.",
+                code="max_length",
+            )
+        return body
 
 
 class MultipleFileInput(forms.ClearableFileInput):

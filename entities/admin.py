@@ -12,6 +12,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
 from articles.admin import ArticleAdmin as BaseArticleAdmin
+from articles.admin import CleanTextAdmin
 from articles.html import html_to_text
 from articles.models import Article
 from entities import services
@@ -21,7 +22,7 @@ from entities.models import Alias, Candidate, Entity, EntityRedirect, Suggestion
 SNIPPET_CONTEXT = 70
 
 
-class AliasInline(admin.TabularInline):
+class AliasInline(CleanTextAdmin, admin.TabularInline):
     model = Alias
     extra = 1
     verbose_name_plural = "aliases (other names stories use for it)"
@@ -44,7 +45,7 @@ class GazetteerChangesMixin:
 
 
 @admin.register(Entity)
-class EntityAdmin(GazetteerChangesMixin, admin.ModelAdmin):
+class EntityAdmin(CleanTextAdmin, GazetteerChangesMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "kind",
@@ -139,14 +140,14 @@ def _changed_names(form, formsets) -> set[str]:
 
 
 @admin.register(EntityRedirect)
-class EntityRedirectAdmin(admin.ModelAdmin):
+class EntityRedirectAdmin(CleanTextAdmin, admin.ModelAdmin):
     list_display = ["old_slug", "entity", "created_at"]
     search_fields = ["old_slug", "entity__name"]
     autocomplete_fields = ["entity"]
 
 
 @admin.register(Suggestion)
-class SuggestionAdmin(admin.ModelAdmin):
+class SuggestionAdmin(CleanTextAdmin, admin.ModelAdmin):
     """The review queue: every suggestion waiting for an editor, across stories."""
 
     list_display = [

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "newsroom.middleware.RefuseControlCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -250,13 +251,15 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # default` warn that no worker is consuming the queue (0 turns the warning off).
 TASKS_STALE_AFTER = int(os.environ.get("TASKS_STALE_AFTER", "300"))
 
-# The partner API: a key per partner (or a staff session for the browsable API),
-# each partner's own rate limit, and errors as JSON. See docs/partners.md.
 # Limits on what an editor or an import may send, each refused with a message
 # that states it (README, "Configuration").
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
 MAX_BODY_CHARS = int(os.environ.get("MAX_BODY_CHARS", "1000000"))
 MAX_JSON_DEPTH = int(os.environ.get("MAX_JSON_DEPTH", "32"))
+# A story form holding a body at MAX_BODY_CHARS in a three-byte script,
+# percent-encoded (9 bytes a character), still reaches the form's own limit
+# message rather than Django's bare 400 (its default is 2.5 MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 9 * MAX_BODY_CHARS + 2 * 1024 * 1024
 # An admin upload of more bytes, or more files, than these is imported by the
 # task worker instead of during the request (docs/importing.md). A ninjs story
 # costs ~45 ms to import (bench/RESULTS.md), so 128 KB of short stories (~250)
@@ -266,6 +269,8 @@ IMPORT_BACKGROUND_BYTES = int(
 )
 IMPORT_BACKGROUND_FILES = int(os.environ.get("IMPORT_BACKGROUND_FILES", "20"))
 
+# The partner API: a key per partner (or a staff session for the browsable API),
+# each partner's own rate limit, and errors as JSON. See docs/partners.md.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "partners.authentication.PartnerAPIKeyAuthentication",

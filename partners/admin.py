@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from articles.admin import CleanTextAdmin
 from partners.models import DailyUsage, Partner, PartnerAPIKey
 
 # The library's own key model is not used: every key belongs to a partner.
@@ -20,7 +21,7 @@ if admin.site.is_registered(APIKey):
 USAGE_DAYS = 30
 
 
-class PartnerAPIKeyInline(admin.TabularInline):
+class PartnerAPIKeyInline(CleanTextAdmin, admin.TabularInline):
     model = PartnerAPIKey
     fields = ["prefix", "name", "created", "expiry_date", "revoked"]
     readonly_fields = ["prefix", "name", "created", "expiry_date", "revoked"]
@@ -34,7 +35,7 @@ class PartnerAPIKeyInline(admin.TabularInline):
         return False
 
 
-class DailyUsageInline(admin.TabularInline):
+class DailyUsageInline(CleanTextAdmin, admin.TabularInline):
     model = DailyUsage
     fields = ["day", "requests"]
     readonly_fields = ["day", "requests"]
@@ -49,7 +50,7 @@ class DailyUsageInline(admin.TabularInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(CleanTextAdmin, admin.ModelAdmin):
     list_display = [
         "name",
         "active",
@@ -108,7 +109,7 @@ class PartnerAdmin(admin.ModelAdmin):
 
 
 @admin.register(PartnerAPIKey)
-class PartnerAPIKeyAdmin(APIKeyModelAdmin):
+class PartnerAPIKeyAdmin(CleanTextAdmin, APIKeyModelAdmin):
     list_display = [
         "prefix",
         "name",
@@ -138,7 +139,7 @@ class PartnerAPIKeyAdmin(APIKeyModelAdmin):
 
 
 @admin.register(DailyUsage)
-class DailyUsageAdmin(admin.ModelAdmin):
+class DailyUsageAdmin(CleanTextAdmin, admin.ModelAdmin):
     list_display = ["day", "partner", "requests"]
     list_filter = ["partner"]
     list_select_related = ["partner"]

@@ -10,7 +10,7 @@ adds related stories, registering the finished form for Article.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
+from articles.admin import CleanTextAdmin
 from articles.models import Article
 from entities.admin import ArticleAdmin as EntityArticleAdmin
 from related import services
@@ -25,7 +26,7 @@ from related.models import RelatedExclusion, RelatedLink
 from related.upkeep import suggest
 
 
-class RelatedLinkInline(admin.TabularInline):
+class RelatedLinkInline(CleanTextAdmin, admin.TabularInline):
     model = RelatedLink
     fk_name = "article"
     autocomplete_fields = ["target"]
@@ -35,7 +36,7 @@ class RelatedLinkInline(admin.TabularInline):
     verbose_name_plural = "related stories (editor's picks, shown first)"
 
 
-class RelatedExclusionInline(admin.TabularInline):
+class RelatedExclusionInline(CleanTextAdmin, admin.TabularInline):
     model = RelatedExclusion
     fk_name = "article"
     autocomplete_fields = ["target"]
@@ -95,32 +96,40 @@ class ArticleAdmin(EntityArticleAdmin):
         # Entities, tags, text or picks may have changed: the stored lists follow.
         services.refresh_related_later(article=form.instance)
 
-    def _related_action(self, request: HttpRequest, pk: int, target: int, action):
+    def _related_action(
+        self, request: HttpRequest, pk: int, target: int, action, done: str
+    ) -> HttpResponse:
+        """Run `action` on the story and the target, then back to the story's
+        form with `done` (formatted with the target) or the reason it was
+        refused (a story paired with itself)."""
         article = get_object_or_404(Article, pk=pk)
         if not self.has_change_permission(request, article):
             raise PermissionDenied
         other = get_object_or_404(Article, pk=target)
-        action(article=article, target=other)
-        return other, HttpResponseRedirect(
+        try:
+            action(article=article, target=other)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(request, done.format(other), messages.SUCCESS)
+        return HttpResponseRedirect(
             reverse("admin:articles_article_change", args=[article.pk])
         )
 
     @method_decorator(require_POST)
     def pin_view(self, request: HttpRequest, pk: int, target: int) -> HttpResponse:
         """Make a suggestion an editor's pick (POST from the change form)."""
-        other, response = self._related_action(
-            request, pk, target, services.pin_related
+        return self._related_action(
+            request, pk, target, services.pin_related, "Pinned “{}” as related."
         )
-        self.message_user(request, f"Pinned “{other}” as related.", messages.SUCCESS)
-        return response
 
     @method_decorator(require_POST)
     def exclude_view(self, request: HttpRequest, pk: int, target: int) -> HttpResponse:
         """Never suggest a story next to this one again (POST from the change form)."""
-        other, response = self._related_action(
-            request, pk, target, services.exclude_related
+        return self._related_action(
+            request,
+            pk,
+            target,
+            services.exclude_related,
+            "“{}” will no longer be suggested.",
         )
-        self.message_user(
-            request, f"“{other}” will no longer be suggested.", messages.SUCCESS
-        )
-        return response

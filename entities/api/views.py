@@ -75,7 +75,9 @@ class EntityViewSet(
         filterset_class=None,
         renderer_classes=[JSONRenderer, NinjsRenderer, BrowsableAPIRenderer],
     )
-    def articles(self, request: Request, slug: str | None = None) -> Response:
+    def articles(
+        self, request: Request, slug: str | None = None, format: str | None = None
+    ) -> Response:
         entity = self.get_object()
         stories = (
             self.article_queryset()

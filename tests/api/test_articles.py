@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from articles.api.filters import SEARCH_BODY_CHARS
 from articles.models import Article, ArticleEntity
 from entities.models import Entity
 from tests.factories import (
@@ -460,6 +461,48 @@ class TestSearch:
         response = partner_client.get(LIST_URL, {"q": '"prime minister" -fire'})
 
         assert ids(response) == [wanted.pk]
+
+    @pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="the tsvector size limit is PostgreSQL's; SQLite searches with LIKE",
+    )
+    def test_a_huge_body_of_distinct_words_does_not_break_search(self, partner_client):
+        """A 2.7 MB body of distinct words (over PostgreSQL's 1 MB tsvector) is
+        searched by its first SEARCH_BODY_CHARS characters; the search answers
+        for every story."""
+        huge = ArticleFactory(headline="Archive dump", go_live_at=hours_ago(2))
+        body = "<p>lighthouse " + " ".join(made_up_words(340_000)) + " quayside</p>"
+        assert len(body) > 2_700_000
+        Article.objects.filter(pk=huge.pk).update(body=body)
+        other = ArticleFactory(
+            body="<p>The lighthouse keeper retired.</p>", go_live_at=hours_ago(1)
+        )
+
+        lighthouse = partner_client.get(LIST_URL, {"q": "lighthouse"})
+        archive = partner_client.get(LIST_URL, {"q": "archive dump"})
+        beyond = partner_client.get(LIST_URL, {"q": "quayside"})
+
+        assert lighthouse.status_code == 200
+        assert sorted(ids(lighthouse)) == sorted([huge.pk, other.pk])
+        assert ids(archive) == [huge.pk]
+        # Words past SEARCH_BODY_CHARS are not searched (docs/partners.md).
+        assert len(body) - len("quayside</p>") > SEARCH_BODY_CHARS
+        assert ids(beyond) == []
+
+
+def made_up_words(count: int) -> list[str]:
+    """`count` distinct lowercase words, none of them English."""
+    letters = "bcdfghjklmnpqrstvwxz"
+    words = []
+    for n in range(count):
+        word = ""
+        while True:
+            n, digit = divmod(n, len(letters))
+            word += letters[digit] + "a"
+            if not n:
+                break
+        words.append("q" + word)
+    return words
 
 
 class TestOrderingAndPages:

@@ -66,6 +66,17 @@ def test_articles_url_lists_the_entitys_stories(partner_client):
     assert [item["id"] for item in results] == [story.pk]
 
 
+def test_an_entitys_stories_with_a_format_suffix(partner_client):
+    """/entities/{slug}/articles.json/ lists the stories, as ?format=json does."""
+    entity = EntityFactory()
+    story = ArticleFactory(entities=[entity])
+
+    response = partner_client.get(f"{LIST_URL}{entity.slug}/articles.json/")
+
+    assert response.status_code == 200
+    assert [item["id"] for item in response.json()["results"]] == [story.pk]
+
+
 def test_detail_shape(partner_client):
     """An entity's detail has the same fields as its entry in the list."""
     entity = EntityFactory()

@@ -417,6 +417,19 @@ def test_tag_changelist(editor_client):
     assert tag.story_count == 2
 
 
+def test_tag_list_offers_no_merge_that_changes_no_story(admin_client):
+    """taggit's merge action, which would not move stories' tags, is not offered."""
+    ArticleFactory(tags=["Budget"])
+
+    response = admin_client.get("/admin/taggit/tag/")
+
+    choices = [
+        name for name, _ in response.context["action_form"].fields["action"].choices
+    ]
+    assert "render_tag_form" not in choices
+    assert "delete_selected" in choices
+
+
 def test_entity_autocomplete(editor_client):
     """The entity picker on a story finds entities by name and by alias."""
     ada = EntityFactory(name="Ada Lovelace")

@@ -7,7 +7,13 @@ import pytest
 from django.utils import timezone
 
 from articles.feeds import FEED_SIZE
-from tests.factories import ArticleFactory, EntityFactory, SectionFactory
+from articles.models import Article, Section, Thread
+from tests.factories import (
+    ArticleFactory,
+    EntityFactory,
+    SectionFactory,
+    ThreadFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +102,33 @@ def test_feed_query_count_is_constant(
     stories(count)
     with django_assert_max_num_queries(queries):
         assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/feed/", "/feed/atom/", "/section/world/feed/", "/thread/storm/feed/"],
+)
+def test_feeds_survive_control_characters_already_stored(client, url):
+    """A story, section or thread stored with control characters (before text
+    was cleaned at the door) leaves them out of every feed instead of breaking
+    it."""
+    (story,) = stories(1, thread=ThreadFactory(title="Storm", slug="storm"))
+    Article.objects.filter(pk=story.pk).update(
+        headline="Storm\x1b hits\x7f the coast",
+        dek="Wind\x0b and rain\x9f",
+        byline="By\x85 Ann",
+    )
+    Section.objects.update(name="World\x1b")
+    Thread.objects.update(title="Storm\x1b", description="Day\x07 by day")
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    feed = ElementTree.fromstring(response.content)
+    titles = [
+        each.text for each in feed.iter() if each.tag in {"title", ATOM + "title"}
+    ]
+    assert "Storm hits the coast" in titles
+    text = response.content.decode()
+    assert "Wind and rain" in text
+    assert "\x1b" not in text

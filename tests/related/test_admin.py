@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from articles.models import Article
 from related.models import (
+    RelatedExclusion,
     RelatedLink,
 )
 from related.rebuild import rebuild_related
@@ -67,6 +68,28 @@ class TestAdmin:
         strict.force_login(editor)
         assert strict.post(url).status_code == 403
         assert not RelatedLink.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("action", "message"),
+        [
+            ("pin", "A story cannot be related to itself."),
+            ("exclude", "A story cannot exclude itself."),
+        ],
+    )
+    def test_pinning_or_excluding_a_story_to_itself_is_refused(
+        self, editor_client, action, message
+    ):
+        """Pinning or excluding a story to itself is refused with a message."""
+        story = ArticleFactory()
+        url = reverse(f"admin:articles_article_{action}", args=[story.pk, story.pk])
+
+        response = editor_client.post(url, follow=True)
+
+        assert response.status_code == 200
+        assert response.redirect_chain == [(self.change_url(story), 302)]
+        assert [str(m) for m in response.context["messages"]] == [message]
+        assert not RelatedLink.objects.exists()
+        assert not RelatedExclusion.objects.exists()
 
     def test_reader_cannot_pin(self, client):
         """Someone who is not staff cannot pin."""
