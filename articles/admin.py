@@ -17,7 +17,11 @@ from articles import services
 from articles.cleaning import unwanted_in
 from articles.forms import ArticleForm, CleanTextForm, StoryImportForm
 from articles.importers import import_files
-from articles.importers.jobs import needs_background, start_import_job
+from articles.importers.jobs import (
+    needs_background,
+    retry_import_job,
+    start_import_job,
+)
 from articles.models import (
     Article,
     ArticleEntity,
@@ -235,6 +239,16 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
             "articles.view_importjob"
         ):
             raise Http404
+        if request.method == "POST" and "retry" in request.POST:
+            if retry_import_job(job=job):
+                self.message_user(request, "The import is queued again.")
+            else:
+                self.message_user(
+                    request,
+                    "Only an import that failed or stalled can be retried.",
+                    messages.WARNING,
+                )
+            return redirect(request.path)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

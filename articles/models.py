@@ -457,6 +457,9 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Saved with each save of the counts: a running job that stops moving has
+    # lost its worker (killed, restarted, out of memory).
+    progress_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status, default=Status.QUEUED)
     # How to import, as the editor chose on the import page.
@@ -487,9 +490,29 @@ class ImportJob(models.Model):
         more = len(self.file_names) - 3
         return names + (f" and {more} more" if more > 0 else "")
 
+    # A running job saves its progress every second or so; one silent for this
+    # long has lost its worker.
+    STALLED_AFTER = datetime.timedelta(minutes=5)
+
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def is_stalled(self) -> bool:
+        """Running, but its worker stopped saving progress: killed or gone."""
+        last = self.progress_at or self.started_at
+        return (
+            self.status == self.Status.RUNNING
+            and last is not None
+            and last < timezone.now() - self.STALLED_AFTER
+        )
+
+    @property
+    def can_retry(self) -> bool:
+        """Whether its files can be imported again: it failed or stalled (its
+        files are kept until it has finished)."""
+        return self.status == self.Status.FAILED or self.is_stalled
 
 
 class ImportJobFile(models.Model):

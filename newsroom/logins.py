@@ -1,4 +1,5 @@
-"""What an editor sees when django-axes has locked a login out."""
+"""Who is logging in, and what an editor sees when django-axes has locked a
+login out."""
 
 from __future__ import annotations
 
@@ -36,3 +37,26 @@ def locked_out(
     )
     response["Retry-After"] = str(seconds)
     return response
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address a login comes from, for django-axes.
+
+    REMOTE_ADDR, or behind PROXY_COUNT reverse proxies (each appending the address
+    it received from to X-Forwarded-For, as nginx's $proxy_add_x_forwarded_for
+    does) the entry that many places from the right: the address the outermost
+    proxy saw. Entries further left were written by the client and are ignored,
+    so a guesser cannot pick the address to be locked.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    if not settings.PROXY_COUNT:
+        return remote
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    if len(forwarded) < settings.PROXY_COUNT:
+        # Not through the expected proxies: the peer itself is the client.
+        return remote
+    return forwarded[-settings.PROXY_COUNT]

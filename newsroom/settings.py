@@ -159,11 +159,11 @@ AXES_VERBOSE = False  # no banner on every command; failures are still logged
 # alerting); passwords never are.
 AXES_SENSITIVE_PARAMETERS: list[str] = []
 AXES_LOCKOUT_CALLABLE = "newsroom.logins.locked_out"
-# Behind PROXY_COUNT reverse proxies the client's address is read from
-# X-Forwarded-For, as the proxies append it; with none, REMOTE_ADDR.
-if PROXY_COUNT := int(os.environ.get("PROXY_COUNT", "0")):
-    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Behind PROXY_COUNT reverse proxies, each appending the address it received
+# from to X-Forwarded-For, the client is that many entries from the right
+# (newsroom.logins.client_address); with none, REMOTE_ADDR.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "newsroom.logins.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"django.contrib.auth.password_validation.{name}"}

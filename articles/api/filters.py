@@ -94,7 +94,8 @@ class ArticleFilter(StrictFilterSet):
         return queryset
 
     def filter_section(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        section = Section.objects.filter(slug=value).first()
+        # A hidden section (only drafts in it) is as unknown as a missing one.
+        section = Section.objects.visible().filter(slug=value).first()
         if section is None:
             raise ValidationError({name: [f"No section has the slug “{value}”."]})
         return queryset.filter(section=section)

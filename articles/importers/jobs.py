@@ -19,7 +19,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -80,9 +80,10 @@ def run_import_job(job_id: int) -> str:
     Returns the job's summary. A job that is not waiting (already run, or
     deleted) is left alone.
     """
+    now = timezone.now()
     claimed = ImportJob.objects.filter(
         pk=job_id, status=ImportJob.Status.QUEUED
-    ).update(status=ImportJob.Status.RUNNING, started_at=timezone.now())
+    ).update(status=ImportJob.Status.RUNNING, started_at=now, progress_at=now)
     if not claimed:
         return ""
     job = ImportJob.objects.select_related("created_by", "section").get(pk=job_id)
@@ -99,7 +100,16 @@ def run_import_job(job_id: int) -> str:
         else:
             job.rejected += 1
         if time.monotonic() - last_save >= SAVE_EVERY:
-            job.save(update_fields=["created", "updated", "rejected", "report"])
+            job.progress_at = timezone.now()
+            job.save(
+                update_fields=[
+                    "created",
+                    "updated",
+                    "rejected",
+                    "report",
+                    "progress_at",
+                ]
+            )
             last_save = time.monotonic()
 
     try:
@@ -117,14 +127,43 @@ def run_import_job(job_id: int) -> str:
         job.status = ImportJob.Status.DONE
     except Exception as error:
         # Only the database going away gets here: every file and story failure
-        # is in the report. What was imported stays, and is listed.
+        # is in the report. What was imported stays, and is listed; the files
+        # stay too, for a retry.
         logger.exception("Import job %s stopped", job_id)
         job.summary = f"Stopped by an error after {len(job.report)} outcomes: {error}"
         job.status = ImportJob.Status.FAILED
-    job.finished_at = timezone.now()
-    job.save()
-    job.files.all().delete()
+    job.finished_at = job.progress_at = timezone.now()
+    try:
+        job.save()
+        if job.status == ImportJob.Status.DONE:
+            job.files.all().delete()
+    except DatabaseError:
+        # The database is still away: the job stays "running" without progress,
+        # which its page shows as stalled, with a retry, after STALLED_AFTER.
+        logger.exception("Import job %s: its end could not be saved", job_id)
     return job.summary
+
+
+@transaction.atomic
+def retry_import_job(*, job: ImportJob) -> bool:
+    """Queue a failed or stalled job again, from its first file; returns whether
+    it was. Stories it imported before are found again by their keys and
+    updated, not duplicated, so the new report covers every file."""
+    if not job.can_retry:
+        return False
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.QUEUED,
+        started_at=None,
+        progress_at=None,
+        finished_at=None,
+        created=0,
+        updated=0,
+        rejected=0,
+        report=[],
+        summary="",
+    )
+    transaction.on_commit(partial(run_import_job.enqueue, job.pk))
+    return True
 
 
 def _open(file_pk: int) -> io.BytesIO:

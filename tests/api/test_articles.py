@@ -297,6 +297,17 @@ class TestFilters:
         assert response.status_code == 400
         assert "section" in response.json()
 
+    def test_hidden_section_answers_as_an_unknown_one(self, partner_client):
+        """A section only drafts use answers like one that does not exist, so its
+        name cannot be confirmed by guessing."""
+        secret = SectionFactory(name="Secret merger", slug="secret-merger")
+        ArticleFactory(section=secret, draft=True)
+
+        hidden = partner_client.get(LIST_URL, {"section": "secret-merger"})
+        unknown = partner_client.get(LIST_URL, {"section": "nowhere"})
+
+        assert hidden.status_code == unknown.status_code == 400
+
     def test_by_tag(self, partner_client):
         """?tag=<slug> lists only the stories with that topic tag."""
         tagged = ArticleFactory(tags=["Climate change"])

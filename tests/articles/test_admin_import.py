@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
+from articles.importers.jobs import start_import_job
 from articles.models import Article, ImportJob
 from entities.matcher import invalidate_matcher
 from tests.factories import (
@@ -308,3 +312,58 @@ def test_the_import_job_list(editor_client, django_assert_max_num_queries):
 
     assert response.status_code == 200
     assert response.text.count("/import/") >= 5
+
+
+def test_a_stalled_job_says_so_and_can_be_retried(
+    editor_client, editor, django_capture_on_commit_callbacks
+):
+    """A job whose worker was killed mid-run shows as stalled, keeps its files,
+    and a retry imports them all, updating what it had imported before."""
+    with django_capture_on_commit_callbacks(execute=False):
+        job = start_import_job(
+            uploads=[
+                upload("a.txt", b"Harbour reopens\n\nBoats are back."),
+                upload("b.txt", b"Ferry returns\n\nThe ferry is back."),
+            ],
+            by=editor,
+        )
+    # What a worker killed after the first story leaves behind.
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING,
+        started_at=timezone.now() - datetime.timedelta(minutes=20),
+        progress_at=timezone.now() - datetime.timedelta(minutes=19),
+        created=1,
+    )
+    page_url = reverse("admin:articles_article_import_job", kwargs={"job_id": job.pk})
+
+    page = editor_client.get(page_url)
+    assert "Stalled" in page.text
+    assert 'name="retry"' in page.text
+    assert 'http-equiv="refresh"' not in page.text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(page_url, {"retry": "1"})
+
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert job.created == 2
+    assert Article.objects.count() == 2
+    assert not job.files.exists()
+
+
+def test_a_running_or_finished_job_is_not_retried(editor_client, editor):
+    """Retry is refused for a job that is still moving or has finished."""
+    running = ImportJobFactory(
+        created_by=editor,
+        status=ImportJob.Status.RUNNING,
+        started_at=timezone.now(),
+        progress_at=timezone.now(),
+    )
+    done = ImportJobFactory(created_by=editor)
+    for job in (running, done):
+        url = reverse("admin:articles_article_import_job", kwargs={"job_id": job.pk})
+        assert 'name="retry"' not in editor_client.get(url).text
+        editor_client.post(url, {"retry": "1"})
+        job.refresh_from_db()
+        assert job.status != ImportJob.Status.QUEUED

@@ -106,3 +106,39 @@ def test_failures_and_lockouts_are_logged(client, editor, settings, caplog):
     messages = [record.getMessage() for record in caplog.records]
     assert any("desk" in m and "192.0.2.55" in m for m in messages)
     assert any("locking out" in m.lower() for m in messages)
+
+
+def test_behind_a_proxy_the_client_address_is_locked_not_the_proxys(
+    client, editor, settings
+):
+    """With PROXY_COUNT set, the address locked is the one the proxy saw, not the
+    proxy's own and not one the guesser wrote into X-Forwarded-For: one guesser
+    behind the proxy does not lock everyone out."""
+    settings.PROXY_COUNT = 1
+    proxy = "10.0.0.2"
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            LOGIN,
+            {"username": f"nobody{n}", "password": "guess"},
+            REMOTE_ADDR=proxy,
+            # The guesser's own made-up entry, then what nginx appends.
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}, 203.0.113.9",
+        )
+
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {
+        "203.0.113.9"
+    }
+    editor_login = client.post(
+        LOGIN,
+        {"username": "desk", "password": PASSWORD},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+    )
+    assert logged_in(editor_login)
+    guesser = client.post(
+        LOGIN,
+        {"username": "desk", "password": PASSWORD},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+    )
+    assert guesser.status_code == 429
