@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
@@ -16,6 +17,14 @@ from taggit.models import Tag, TaggedItemBase
 
 from articles.choices import Relevance
 from articles.html import BODY_EXTENSIONS, sanitize_html, text_as_stored
+
+EXPIRES_BEFORE_GO_LIVE = "A story must expire after its go-live time."
+
+
+def format_time(when: datetime.datetime) -> str:
+    """A time as editors read it, in the site's time zone and named:
+    "5 Dec 2026, 08:00 UTC"."""
+    return date_format(timezone.localtime(when), "j M Y, H:i T")
 
 
 class SectionQuerySet(models.QuerySet):
@@ -115,7 +124,8 @@ class ArticleQuerySet(models.QuerySet):
     NEWEST_FIRST = ("-go_live_at", "-pk")
 
     def published(self, now: datetime.datetime | None = None) -> ArticleQuerySet:
-        """Stories a reader may see: published and past their go-live time.
+        """Stories a reader may see: published, past their go-live time and not
+        yet past their expiry time, if they have one.
 
         Every public surface (pages, feeds, sitemaps, search, related lists, the
         API) starts from this queryset.
@@ -125,9 +135,46 @@ class ArticleQuerySet(models.QuerySet):
     @staticmethod
     def published_condition(now: datetime.datetime | None = None) -> models.Q:
         """`published()` as a condition, for the rare query that must also see
-        other stories (the partners' change feed, which reports withdrawals)."""
+        other stories (the partners' change feed, which reports withdrawals).
+        Time alone moves a story in (go-live) and out (expiry): no job runs."""
+        now = now or timezone.now()
+        return models.Q(status=Article.Status.PUBLISHED, go_live_at__lte=now) & (
+            models.Q(expire_at__isnull=True) | models.Q(expire_at__gt=now)
+        )
+
+    def expired(self, now: datetime.datetime | None = None) -> ArticleQuerySet:
+        """Published stories past their expiry time: off every public surface."""
+        return self.filter(self.expired_condition(now))
+
+    @staticmethod
+    def expired_condition(now: datetime.datetime | None = None) -> models.Q:
         return models.Q(
-            status=Article.Status.PUBLISHED, go_live_at__lte=now or timezone.now()
+            status=Article.Status.PUBLISHED, expire_at__lte=now or timezone.now()
+        )
+
+    def coming_up(
+        self, *, days: int = 7, now: datetime.datetime | None = None
+    ) -> ArticleQuerySet:
+        """Published stories going live or expiring within `days` from now, each
+        annotated with `event_at` (the first such time) and `event` ("go-live"
+        or "expiry"), soonest first: the admin's "Scheduled" page."""
+        now = now or timezone.now()
+        until = now + datetime.timedelta(days=days)
+        goes_live = models.Q(go_live_at__gt=now, go_live_at__lte=until)
+        expires = models.Q(expire_at__gt=now, expire_at__lte=until)
+        return (
+            self.filter(goes_live | expires, status=Article.Status.PUBLISHED)
+            .annotate(
+                event=models.Case(
+                    models.When(goes_live, then=models.Value("go-live")),
+                    default=models.Value("expiry"),
+                ),
+                event_at=models.Case(
+                    models.When(goes_live, then=models.F("go_live_at")),
+                    default=models.F("expire_at"),
+                ),
+            )
+            .order_by("event_at", "pk")
         )
 
     def newest_first(self, *first: str) -> ArticleQuerySet:
@@ -153,12 +200,15 @@ class ArticleQuerySet(models.QuerySet):
         was_live = models.Q(first_published_at__lte=models.F("updated_at")) & models.Q(
             first_published_at__lte=now
         )
+        # Taken off by its expiry time, which no write marks: it changed then.
+        expired = self.expired_condition(now) & models.Q(go_live_at__lte=now)
         return (
-            self.filter(live | was_live)
+            self.filter(live | was_live | expired)
             .annotate(
                 live=models.ExpressionWrapper(live, output_field=models.BooleanField()),
                 changed_at=models.Case(
                     models.When(live, then=_changed_while_live()),
+                    models.When(expired, then=Greatest("updated_at", "expire_at")),
                     default=models.F("updated_at"),
                 ),
             )
@@ -167,8 +217,9 @@ class ArticleQuerySet(models.QuerySet):
 
     def last_changed(self) -> datetime.datetime | None:
         """The last time a story of this queryset changed for readers: an edit,
-        a withdrawal or a scheduled story going live. Cheap: both times come
-        from index ends (on a filtered queryset, from the filter's index)."""
+        a withdrawal, a scheduled story going live or a story expiring. Cheap:
+        the times come from index ends (on a filtered queryset, from the
+        filter's index)."""
         # (As MAX() with a FILTER clause PostgreSQL would scan the whole table:
         # 180 ms at a million stories.)
         stories = self.order_by()
@@ -181,8 +232,11 @@ class ArticleQuerySet(models.QuerySet):
                 went_live=models.Subquery(
                     stories.published().order_by("-go_live_at").values("go_live_at")[:1]
                 ),
+                expired=models.Subquery(
+                    stories.expired().order_by("-expire_at").values("expire_at")[:1]
+                ),
             )
-            .values("edited", "went_live")
+            .values("edited", "went_live", "expired")
             .first()
         )
         return max(filter(None, (row or {}).values()), default=None)
@@ -299,6 +353,13 @@ class Article(models.Model):
         help_text="A published story with a future go-live time is scheduled: "
         "readers see it from then on.",
     )
+    expire_at = models.DateTimeField(
+        "expiry time",
+        null=True,
+        blank=True,
+        help_text="Optional: from this time the story is off every public surface "
+        "(pages, feeds, sitemap, API), as if withdrawn. Leave empty to keep it.",
+    )
     first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_published_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -325,6 +386,20 @@ class Article(models.Model):
         indexes = [
             models.Index(fields=["status", "-go_live_at"], name="article_published"),
             models.Index(fields=["-updated_at"], name="article_updated"),
+            models.Index(
+                fields=["expire_at"],
+                name="article_expiry",
+                condition=models.Q(expire_at__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expire_at__isnull=True)
+                | models.Q(go_live_at__isnull=True)
+                | models.Q(expire_at__gt=models.F("go_live_at")),
+                name="article_expires_after_go_live",
+                violation_error_message=EXPIRES_BEFORE_GO_LIVE,
+            )
         ]
         permissions = [("publish_article", "Can publish and withdraw stories")]
 
@@ -359,14 +434,40 @@ class Article(models.Model):
     def clean(self) -> None:
         if self.status == self.Status.PUBLISHED and not self.headline.strip():
             raise ValidationError({"headline": "A published story needs a headline."})
+        self.check_expiry()
+
+    def check_expiry(self, go_live_at: datetime.datetime | None = None) -> None:
+        """Raise ValidationError (on `expire_at`) unless the story expires after
+        it goes live: at `go_live_at` if given, else at its own go-live time."""
+        go_live_at = go_live_at or self.go_live_at
+        if self.expire_at and go_live_at and self.expire_at <= go_live_at:
+            raise ValidationError(
+                {
+                    "expire_at": f"{EXPIRES_BEFORE_GO_LIVE} It goes live "
+                    f"{format_time(go_live_at)} and would expire "
+                    f"{format_time(self.expire_at)}."
+                },
+                code="expires_before_go_live",
+            )
 
     @property
     def is_live(self) -> bool:
         """Whether readers can see the story now."""
+        now = timezone.now()
         return (
             self.status == self.Status.PUBLISHED
             and self.go_live_at is not None
-            and self.go_live_at <= timezone.now()
+            and self.go_live_at <= now
+            and (self.expire_at is None or self.expire_at > now)
+        )
+
+    @property
+    def is_expired(self) -> bool:
+        """Published, but past its expiry time: readers no longer see it."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.expire_at is not None
+            and self.expire_at <= timezone.now()
         )
 
     @property

@@ -31,17 +31,21 @@ def check_publish_permission(by) -> None:
 def publish_article(
     *, article: Article, by=None, at: datetime.datetime | None = None
 ) -> Article:
-    """Publish `article` now, or schedule it for `at` when that is in the future.
+    """Publish `article` at `at`, else at its own go-live time, else now.
 
-    A story that was published before keeps its first publication time.
+    A future time schedules the story: readers see it from then on. Every path
+    (the change form, the bulk action, imports) comes here, so a story
+    scheduled for later is never published early by one that gives no time; a
+    past time backdates it. A story that was published before keeps its first
+    publication time. Raises ValidationError, changing nothing, when the story
+    would expire before it goes live.
     """
     check_publish_permission(by)
     now = timezone.now()
+    go_live_at = at or article.go_live_at or now
+    article.check_expiry(go_live_at)
     article.status = Article.Status.PUBLISHED
-    if at is not None:
-        article.go_live_at = at
-    elif article.go_live_at is None or article.go_live_at > now:
-        article.go_live_at = now
+    article.go_live_at = go_live_at
     article.first_published_at = article.first_published_at or article.go_live_at
     article.last_published_at = max(article.go_live_at, now)
     article.save()

@@ -106,6 +106,7 @@ def unpublished(db):
         "scheduled": ArticleFactory(
             scheduled=True, headline="Scheduled story must not leak"
         ),
+        "expired": ArticleFactory(expired=True, headline="Expired story must not leak"),
     }
 
 

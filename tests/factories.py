@@ -99,6 +99,15 @@ class ArticleFactory(DjangoModelFactory):
                 lambda: timezone.now() + datetime.timedelta(days=1)
             )
         )
+        # Live yesterday, past its expiry time since an hour ago.
+        expired = factory.Trait(
+            go_live_at=factory.LazyFunction(
+                lambda: timezone.now() - datetime.timedelta(days=1)
+            ),
+            expire_at=factory.LazyFunction(
+                lambda: timezone.now() - datetime.timedelta(hours=1)
+            ),
+        )
 
     @factory.post_generation
     def entities(self, create, extracted, **kwargs):

@@ -1,4 +1,4 @@
-"""Drafts, withdrawn and scheduled stories never reach a public surface."""
+"""Drafts, withdrawn, scheduled and expired stories never reach a public surface."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-STATES = ["draft", "withdrawn", "scheduled"]
+STATES = ["draft", "withdrawn", "scheduled", "expired"]
 
 # Every surface a reader, crawler, feed reader or partner can reach: its address and
 # something published it must show, so that an empty page cannot pass. LIVE stands
@@ -75,7 +75,8 @@ def address(newsroom, path: str) -> str:
 def test_hidden_story_is_on_no_public_surface(
     partner_client, newsroom, path, shown, state
 ):
-    """A draft, withdrawn or scheduled story is absent from every public surface."""
+    """A draft, withdrawn, scheduled or expired story is absent from every public
+    surface."""
     hidden = newsroom.hidden[state]
     response = partner_client.get(address(newsroom, path))
     assert response.status_code == 200

@@ -63,14 +63,20 @@ def test_schedule():
     assert Article.objects.published(now=at + HOUR).filter(pk=article.pk).exists()
 
 
-def test_publishing_a_scheduled_story_without_at_brings_it_forward():
-    """Publishing a scheduled story with no `at` makes it live now."""
+def test_publishing_a_scheduled_story_without_at_keeps_its_go_live_time():
+    """Publishing a scheduled story with no `at` keeps it scheduled: only an
+    explicit time brings it forward."""
     article = ArticleFactory(scheduled=True)
+    scheduled_for = article.go_live_at
 
     publish_article(article=article)
 
+    assert article.is_scheduled
+    assert article.go_live_at == scheduled_for
+
+    publish_article(article=article, at=timezone.now())
+
     assert article.is_live
-    assert article.go_live_at <= timezone.now()
 
 
 def test_republish_keeps_first_published_at():
