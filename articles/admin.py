@@ -1,21 +1,29 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from taggit.admin import TagAdmin
 from taggit.models import Tag
 
 from articles import services
 from articles.cleaning import unwanted_in
-from articles.forms import ArticleForm, CleanTextForm, StoryImportForm
+from articles.forms import (
+    PUBLISH_BUTTON,
+    SCHEDULE_BUTTON,
+    ArticleForm,
+    CleanTextForm,
+    StoryImportForm,
+)
 from articles.importers import import_files
 from articles.importers.jobs import (
     needs_background,
@@ -29,6 +37,7 @@ from articles.models import (
     Section,
     TaggedArticle,
     Thread,
+    format_time,
 )
 from newsroom.admin import RichTextAdminMixin
 
@@ -112,6 +121,7 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
                 "fields": [
                     "status",
                     "go_live_at",
+                    "expire_at",
                     "preview_link",
                     "first_published_at",
                     "last_published_at",
@@ -138,6 +148,11 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
                 name="articles_article_import",
             ),
             path(
+                "scheduled/",
+                self.admin_site.admin_view(self.scheduled_view),
+                name="articles_article_scheduled",
+            ),
+            path(
                 "import/<int:job_id>/",
                 self.admin_site.admin_view(self.import_job_view),
                 name="articles_article_import_job",
@@ -161,6 +176,8 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
     def status_label(self, article: Article) -> str:
         if article.is_scheduled:
             return "Scheduled"
+        if article.is_expired:
+            return "Expired"
         return article.get_status_display()
 
     @admin.display(description="entities", ordering="entity_count")
@@ -260,6 +277,26 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
             request, "admin/articles/article/import_job.html", context
         )
 
+    SCHEDULED_DAYS = 7
+
+    def scheduled_view(self, request: HttpRequest) -> HttpResponse:
+        """What goes live or expires in the coming days, soonest first."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Scheduled: the next {self.SCHEDULED_DAYS} days",
+            "days": self.SCHEDULED_DAYS,
+            "time_zone": settings.TIME_ZONE,
+            "stories": Article.objects.coming_up(days=self.SCHEDULED_DAYS)
+            .select_related("section")
+            .only("headline", "status", "go_live_at", "expire_at", "section__name"),
+        }
+        return TemplateResponse(
+            request, "admin/articles/article/scheduled.html", context
+        )
+
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(services.PUBLISH_PERMISSION)
 
@@ -267,34 +304,153 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if not self.has_publish_permission(request):
             # Writers draft; publishing is an editor's decision.
-            readonly += ["status", "go_live_at"]
+            readonly += ["status", "go_live_at", "expire_at"]
         return readonly
 
+    def render_change_form(self, request, context, add=False, change=False, **kwargs):
+        # The submit row (templates/admin/articles/article/submit_line.html).
+        article = context.get("original")
+        published = article is not None and article.status == Article.Status.PUBLISHED
+        can_publish = self.has_publish_permission(request) and not (
+            article is not None and article.is_live
+        )
+        context.update(
+            publish_button=(
+                None
+                if not can_publish
+                else SCHEDULE_BUTTON
+                if article is not None
+                and article.go_live_at is not None
+                and article.go_live_at > timezone.now()
+                else PUBLISH_BUTTON
+            ),
+            save_label="Save" if published else "Save draft",
+            time_zone=settings.TIME_ZONE,
+        )
+        return super().render_change_form(
+            request, context, add=add, change=change, **kwargs
+        )
+
     def save_model(self, request, obj, form, change) -> None:
-        # A change of status goes through the transition that owns it, which
-        # saves the story (once) with the rest of the form's changes.
-        if "status" in form.changed_data and obj.status == Article.Status.PUBLISHED:
-            services.publish_article(article=obj, by=request.user, at=obj.go_live_at)
-        elif "status" in form.changed_data and obj.status == Article.Status.WITHDRAWN:
+        # A publication goes through the transition that owns it, which saves
+        # the story (once) with the rest of the form's changes.
+        if form.button is not None:
+            at = obj.go_live_at
+            now = timezone.now()
+            if form.button == SCHEDULE_BUTTON and at <= now:
+                services.publish_article(article=obj, by=request.user, at=now)
+                self.message_user(
+                    request,
+                    f"The go-live time {format_time(at)} had passed, so “{obj}” "
+                    f"was published now, {format_time(obj.go_live_at)}.",
+                    messages.WARNING,
+                )
+                return
+            services.publish_article(article=obj, by=request.user, at=at)
+        elif obj.status == Article.Status.WITHDRAWN and "status" in form.changed_data:
             services.withdraw_article(article=obj, by=request.user)
+            return
+        elif obj.status == Article.Status.PUBLISHED and (
+            {"status", "go_live_at", "expire_at"} & set(form.changed_data)
+        ):
+            services.publish_article(article=obj, by=request.user, at=obj.go_live_at)
         else:
             super().save_model(request, obj, form, change)
+            return
+        self.message_user(request, publication_message(obj), messages.SUCCESS)
 
     @admin.action(description="Publish selected stories", permissions=["publish"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
-        for article in queryset:
-            services.publish_article(article=article, by=request.user)
+        """Publish each story at its own go-live time: now, or later for one
+        scheduled. Nothing changes when any of them would expire first."""
+        now = timezone.now()
+        articles = list(queryset.order_by("pk"))
+        refused = []
+        for article in articles:
+            try:
+                article.check_expiry(article.go_live_at or now)
+            except ValidationError:
+                refused.append(article)
+        if refused:
+            self.message_user(
+                request,
+                f"Nothing was published: {stories(len(refused))} would expire "
+                f"before going live ({quoted(refused)}). Change their expiry "
+                "times first.",
+                messages.ERROR,
+            )
+            return
+        with transaction.atomic():
+            for article in articles:
+                services.publish_article(article=article, by=request.user)
+        live = [article for article in articles if article.is_live]
+        scheduled = sorted(
+            (article for article in articles if article.is_scheduled),
+            key=lambda article: (article.go_live_at, article.pk),
+        )
+        expired = [article for article in articles if article.is_expired]
+        parts = []
+        if live or not (scheduled or expired):
+            parts.append(f"Published {stories(len(live))} now.")
+        if scheduled:
+            times = "; ".join(
+                f"“{article}” for {format_time(article.go_live_at)}"
+                for article in scheduled
+            )
+            parts.append(f"Scheduled {stories(len(scheduled))}: {times}.")
+        if expired:
+            parts.append(
+                f"Still off the site, past {their(expired)} expiry time: "
+                f"{quoted(expired)}. Clear the expiry time to publish again."
+            )
         self.message_user(
-            request, f"Published {len(queryset)} stories.", messages.SUCCESS
+            request,
+            " ".join(parts),
+            messages.WARNING if expired else messages.SUCCESS,
         )
 
     @admin.action(description="Withdraw selected stories", permissions=["publish"])
     def withdraw(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        count = 0
         for article in queryset:
             services.withdraw_article(article=article, by=request.user)
-        self.message_user(
-            request, f"Withdrew {len(queryset)} stories.", messages.SUCCESS
+            count += 1
+        self.message_user(request, f"Withdrew {stories(count)}.", messages.SUCCESS)
+
+
+def stories(count: int) -> str:
+    """ "1 story", "2 stories"."""
+    return f"{count} {'story' if count == 1 else 'stories'}"
+
+
+def their(articles: list[Article]) -> str:
+    return "its" if len(articles) == 1 else "their"
+
+
+def quoted(articles: list[Article]) -> str:
+    return ", ".join(f"“{article}”" for article in articles)
+
+
+def publication_message(article: Article) -> str:
+    """What a publication did, with exact times and the zone: "Scheduled for
+    5 Dec 2026, 08:00 UTC: “Headline” goes live then." """
+    expiry = (
+        f" It expires {format_time(article.expire_at)}."
+        if article.expire_at and not article.is_expired
+        else ""
+    )
+    if article.is_scheduled:
+        return (
+            f"Scheduled for {format_time(article.go_live_at)}: “{article}” goes "
+            f"live then.{expiry}"
         )
+    if article.is_expired:
+        return (
+            f"“{article}” is published but past its expiry time "
+            f"({format_time(article.expire_at)}): readers do not see it."
+        )
+    since = format_time(article.go_live_at)
+    return f"Published: “{article}” is live since {since}.{expiry}"
 
 
 @admin.register(Section)

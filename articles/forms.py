@@ -4,11 +4,12 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils import timezone
 
 from articles.cleaning import clean_text
 from articles.importers import IMPORT_SUFFIXES
 from articles.importers.base import file_size, too_large
-from articles.models import Article, Section
+from articles.models import Article, Section, format_time
 
 
 class CleanTextForm(forms.ModelForm):
@@ -50,8 +51,63 @@ def _clean(value):
     return clean_text(value) if isinstance(value, str) else value
 
 
+# The story form's buttons that publish (articles/admin.py, submit_line.html).
+PUBLISH_BUTTON = "_publish"
+SCHEDULE_BUTTON = "_schedule"
+
+
 class ArticleForm(CleanTextForm):
-    """The story form: clean text, and a body no longer than MAX_BODY_CHARS."""
+    """The story form: clean text, a body no longer than MAX_BODY_CHARS, and
+    times that make sense for the button pressed (Publish, Schedule, Save)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        zone = settings.TIME_ZONE
+        for name in ("go_live_at", "expire_at"):
+            if field := self.fields.get(name):
+                field.label = f"{field.label} ({zone})"
+                field.help_text += f" Times are in the site's time zone, {zone}."
+        status = self.fields.get("status")
+        if status is not None and self.instance.status != Article.Status.PUBLISHED:
+            # Publishing is the Publish or Schedule button's job; a posted
+            # "published" is still accepted, through the same service.
+            status.widget.choices = [
+                choice
+                for choice in status.choices
+                if choice[0] != Article.Status.PUBLISHED
+            ]
+
+    @property
+    def button(self) -> str | None:
+        """The publishing button pressed, if any."""
+        for name in (SCHEDULE_BUTTON, PUBLISH_BUTTON):
+            if self.is_bound and name in self.data:
+                return name
+        return None
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.button is None:
+            return cleaned
+        go_live_at = cleaned.get("go_live_at", self.instance.go_live_at)
+        if self.button == SCHEDULE_BUTTON and go_live_at is None:
+            self.add_error(
+                "go_live_at" if "go_live_at" in self.fields else None,
+                "Give the go-live time to schedule the story for, or press "
+                "Publish to publish it now.",
+            )
+            return cleaned
+        now = timezone.now()
+        if go_live_at is None or (self.button == SCHEDULE_BUTTON and go_live_at <= now):
+            # Published now (the admin says so): the expiry must follow now.
+            expire_at = cleaned.get("expire_at", self.instance.expire_at)
+            if expire_at is not None and expire_at <= now:
+                self.add_error(
+                    "expire_at" if "expire_at" in self.fields else None,
+                    "A story must expire after its go-live time. Published now, "
+                    f"it would already have expired ({format_time(expire_at)}).",
+                )
+        return cleaned
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"]

@@ -277,7 +277,7 @@ def test_publish_action(editor_client):
     )
 
     assert response.status_code == 200
-    assert "Published 2 stories." in response.content.decode()
+    assert "Published 2 stories now." in response.content.decode()
     for article in drafts:
         article.refresh_from_db()
         assert article.is_live
