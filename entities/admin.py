@@ -278,7 +278,7 @@ class ArticleAdmin(BaseArticleAdmin):
     """The story form with the entities the matcher found; `related.admin`
     extends it further."""
 
-    list_filter = ["status", "section", "go_live_at", EntityKindFilter, "language"]
+    list_filter = [*BaseArticleAdmin.list_filter, EntityKindFilter]
     readonly_fields = [*BaseArticleAdmin.readonly_fields, "entity_suggestions"]
     fieldsets = _after(
         BaseArticleAdmin.fieldsets,
