@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from taggit.admin import TagAdmin
@@ -271,12 +272,14 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
         else:
+            url = request.build_absolute_uri(link.get_absolute_url())
             self.message_user(
                 request,
                 format_html(
-                    "Preview link made: {} (it works until {:%d %B %Y, %H:%M}).",
-                    request.build_absolute_uri(link.get_absolute_url()),
-                    timezone.localtime(link.expires_at),
+                    'Preview link made: <a href="{}">{}</a> (it works until {}).',
+                    url,
+                    url,
+                    date_format(timezone.localtime(link.expires_at), "j F Y, H:i"),
                 ),
                 messages.SUCCESS,
             )
