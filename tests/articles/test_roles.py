@@ -12,8 +12,14 @@ from django.db.migrations.loader import MigrationLoader
 from articles.importers import StoryData, import_story
 from articles.models import Article
 from articles.services import delete_articles
+from entities.models import Suggestion
 from tests.articles.test_admin import CHANGELIST, change_url, listed, story_form
-from tests.factories import ArticleFactory, RoleUserFactory, UserFactory
+from tests.factories import (
+    ArticleFactory,
+    EntityFactory,
+    RoleUserFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -317,3 +323,18 @@ def test_staff_without_story_permission_cannot_preview(client, stories):
         response = client.get(story.get_preview_url())
         assert response.status_code == 403
         assert story.headline not in response.text
+
+
+def test_reporter_decides_suggestions_only_on_own_drafts(client, reporter, stories):
+    """The entity suggestions queue follows the story's rules: a reporter
+    neither sees nor decides suggestions on a story they may not change."""
+    entity = EntityFactory()
+    own = Suggestion.objects.create(article=stories["own_draft"], entity=entity)
+    other = Suggestion.objects.create(article=stories["others_draft"], entity=entity)
+    client.force_login(reporter)
+    response = client.get("/admin/entities/suggestion/")
+    assert listed(response) == [own]
+    url = f"/admin/entities/suggestion/{other.pk}/confirm/"
+    assert client.post(url).status_code == 403
+    other.refresh_from_db()
+    assert other.status == Suggestion.Status.SUGGESTED
