@@ -251,13 +251,20 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
     @admin.display(description="preview links")
     def preview_links(self, article: Article) -> str:
         """Shareable preview links: the active ones with a revoke button, and a
-        button to make another (for a story readers cannot see yet)."""
+        button to make another (for a story readers cannot see yet). A live
+        story's links lead to its page, a withdrawn one's work no more: neither
+        is listed."""
+        shareable = (
+            article.pk
+            and not article.is_live
+            and (article.status != Article.Status.WITHDRAWN)
+        )
         return render_to_string(
             "admin/articles/article/preview_links.html",
             {
                 "article": article,
                 "links": article.preview_links.active().select_related("created_by")
-                if article.pk
+                if shareable
                 else [],
                 "days": settings.PREVIEW_LINK_DAYS,
             },
