@@ -176,6 +176,7 @@ class TestReporter:
         the Submitted filter."""
         client.force_login(reporter)
         draft = stories["own_draft"]
+        assert 'name="_submit_for_review"' in client.get(change_url(draft)).text
         form = edit_form(draft, _submit_for_review="1")
         assert client.post(change_url(draft), form).status_code == 302
         draft.refresh_from_db()
