@@ -11,7 +11,10 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 from taggit.admin import TagAdmin
 from taggit.models import Tag
 
@@ -34,6 +37,7 @@ from articles.models import (
     Article,
     ArticleEntity,
     ImportJob,
+    PreviewLink,
     Section,
     TaggedArticle,
     Thread,
@@ -81,6 +85,24 @@ class TaggedArticleInline(CleanTextAdmin, admin.TabularInline):
     extra = 1
 
 
+class SubmittedFilter(admin.SimpleListFilter):
+    """Drafts their reporters have submitted for review, oldest first in line."""
+
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("submitted", "Submitted"), ("not_submitted", "Not submitted")]
+
+    def queryset(self, request, queryset):
+        drafts = queryset.filter(status=Article.Status.DRAFT)
+        if self.value() == "submitted":
+            return drafts.filter(submitted_at__isnull=False)
+        if self.value() == "not_submitted":
+            return drafts.filter(submitted_at__isnull=True)
+        return queryset
+
+
 @admin.register(Article)
 class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
     """The story form. `entities.admin` and `related.admin` extend it with their
@@ -95,7 +117,7 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
         "entity_count",
         "updated_at",
     ]
-    list_filter = ["status", "section", "go_live_at", "language"]
+    list_filter = ["status", SubmittedFilter, "section", "go_live_at", "language"]
     list_select_related = ["section"]
     search_fields = ["headline", "dek", "body"]
     date_hierarchy = "go_live_at"
@@ -110,6 +132,8 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
         "created_at",
         "updated_at",
         "preview_link",
+        "review",
+        "preview_links",
     ]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "dek", "body"]}),
@@ -128,6 +152,7 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
                 ]
             },
         ),
+        ("Review and sharing", {"fields": ["review", "preview_links"]}),
         (
             "Source",
             {
@@ -136,7 +161,7 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
             },
         ),
     ]
-    actions = ["publish", "withdraw"]
+    actions = ["publish", "withdraw", "submit_for_review"]
     save_on_top = True
     change_list_template = "admin/articles/article/change_list.html"
 
@@ -157,15 +182,54 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
                 self.admin_site.admin_view(self.import_job_view),
                 name="articles_article_import_job",
             ),
+            path(
+                "<int:pk>/preview-links/",
+                self.admin_site.admin_view(self.preview_link_create_view),
+                name="articles_article_preview_link_create",
+            ),
+            path(
+                "<int:pk>/preview-links/<int:link_id>/revoke/",
+                self.admin_site.admin_view(self.preview_link_revoke_view),
+                name="articles_article_preview_link_revoke",
+            ),
             *super().get_urls(),
         ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
-        return (
+        queryset = (
             super()
             .get_queryset(request)
             .annotate(entity_count=Count("entity_links", distinct=True))
         )
+        if not request.user.has_perm(services.CHANGE_ANY_PERMISSION):
+            # A reporter sees their own stories and what readers see, not
+            # others' drafts and embargoes.
+            queryset = queryset.filter(
+                models.Q(created_by=request.user)
+                | Article.objects.published_condition()
+            )
+        return queryset
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is None:
+            return super().has_change_permission(request)
+        return services.may_change_article(request.user, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is None:
+            return super().has_delete_permission(request)
+        return services.may_delete_article(request.user, obj)
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and services.may_share_preview(request.user, obj):
+            return fieldsets
+        # Sharing a story outside the newsroom is an editor's decision.
+        return [
+            (name, {**options, "fields": [f for f in fields if f != "preview_links"]})
+            for name, options in fieldsets
+            for fields in [options["fields"]]
+        ]
 
     def view_on_site(self, article: Article) -> str:
         return (
@@ -192,6 +256,70 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
             '<a href="{}" target="_blank">Preview as a reader would see it</a>',
             article.get_preview_url(),
         )
+
+    @admin.display(description="review")
+    def review(self, article: Article) -> str:
+        return render_to_string(
+            "admin/articles/article/review.html", {"article": article}
+        )
+
+    @admin.display(description="preview links")
+    def preview_links(self, article: Article) -> str:
+        """Shareable preview links: the active ones with a revoke button, and a
+        button to make another (for a story readers cannot see yet). A live
+        story's links lead to its page, a withdrawn one's work no more: neither
+        is listed."""
+        shareable = (
+            article.pk
+            and not article.is_live
+            and (article.status != Article.Status.WITHDRAWN)
+        )
+        return render_to_string(
+            "admin/articles/article/preview_links.html",
+            {
+                "article": article,
+                "links": article.preview_links.active().select_related("created_by")
+                if shareable
+                else [],
+                "days": settings.PREVIEW_LINK_DAYS,
+            },
+        )
+
+    @method_decorator(require_POST)
+    def preview_link_create_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Make a preview link for the story (POST from its change form)."""
+        article = get_object_or_404(Article, pk=pk)
+        try:
+            link = services.create_preview_link(article=article, by=request.user)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            url = request.build_absolute_uri(link.get_absolute_url())
+            self.message_user(
+                request,
+                format_html(
+                    'Preview link made: <a href="{}">{}</a> (it works until {}).',
+                    url,
+                    url,
+                    date_format(timezone.localtime(link.expires_at), "j F Y, H:i"),
+                ),
+                messages.SUCCESS,
+            )
+        return redirect("admin:articles_article_change", article.pk)
+
+    @method_decorator(require_POST)
+    def preview_link_revoke_view(
+        self, request: HttpRequest, pk: int, link_id: int
+    ) -> HttpResponse:
+        """Make a preview link stop working (POST from the story's change form)."""
+        link = get_object_or_404(
+            PreviewLink.objects.select_related("article"), pk=link_id, article_id=pk
+        )
+        services.revoke_preview_link(link=link, by=request.user)
+        self.message_user(
+            request, "The preview link no longer works.", messages.SUCCESS
+        )
+        return redirect("admin:articles_article_change", pk)
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         """Upload plain-text or ninjs files and see what became of each; an
@@ -332,6 +460,8 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.created_by = request.user
         # A publication goes through the transition that owns it, which saves
         # the story (once) with the rest of the form's changes.
         if form.button is not None:
@@ -358,6 +488,22 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             return
         self.message_user(request, publication_message(obj), messages.SUCCESS)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        if "_submit_for_review" in request.POST:
+            try:
+                services.submit_articles(articles=[form.instance], by=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(request, "Submitted for review.", messages.SUCCESS)
+
+    def delete_model(self, request, obj) -> None:
+        services.delete_articles(articles=[obj], by=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        services.delete_articles(articles=queryset, by=request.user)
 
     @admin.action(description="Publish selected stories", permissions=["publish"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
@@ -408,6 +554,22 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
             " ".join(parts),
             messages.WARNING if expired else messages.SUCCESS,
         )
+
+    @admin.action(
+        description="Submit selected drafts for review", permissions=["change"]
+    )
+    def submit_for_review(
+        self, request: HttpRequest, queryset: QuerySet[Article]
+    ) -> None:
+        try:
+            count = services.submit_articles(articles=queryset, by=request.user)
+        except (PermissionDenied, ValidationError) as error:
+            message = " ".join(getattr(error, "messages", [str(error)]))
+            self.message_user(request, f"Nothing submitted: {message}", messages.ERROR)
+        else:
+            self.message_user(
+                request, f"Submitted {count} stories for review.", messages.SUCCESS
+            )
 
     @admin.action(description="Withdraw selected stories", permissions=["publish"])
     def withdraw(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:

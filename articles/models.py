@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import secrets
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -364,6 +365,23 @@ class Article(models.Model):
     last_published_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text="Who wrote or imported the story; a reporter may edit only "
+        "their own drafts.",
+    )
+    submitted_at = models.DateTimeField(
+        "submitted for review",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When its reporter marked the draft ready for an editor.",
+    )
 
     entities = TaggableManager(
         "entities",
@@ -401,7 +419,10 @@ class Article(models.Model):
                 violation_error_message=EXPIRES_BEFORE_GO_LIVE,
             )
         ]
-        permissions = [("publish_article", "Can publish and withdraw stories")]
+        permissions = [
+            ("publish_article", "Can publish and withdraw stories"),
+            ("change_any_article", "Can edit stories others wrote"),
+        ]
 
     def __str__(self) -> str:
         return self.headline
@@ -629,3 +650,57 @@ class ImportJobFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def preview_link_expiry() -> datetime.datetime:
+    return timezone.now() + datetime.timedelta(days=settings.PREVIEW_LINK_DAYS)
+
+
+def preview_link_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class PreviewLinkQuerySet(models.QuerySet):
+    def active(self, now: datetime.datetime | None = None) -> PreviewLinkQuerySet:
+        """Links that still open their preview: not revoked, not expired."""
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now)
+
+
+class PreviewLink(models.Model):
+    """A secret address at which anyone who has it can read a story before it
+    is published, until it expires or an editor revokes it."""
+
+    # A staged revision (a later issue) gets a nullable FK here: the link then
+    # shows that revision instead of the story as it is.
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="preview_links"
+    )
+    token = models.CharField(
+        max_length=64, unique=True, default=preview_link_token, editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=preview_link_expiry)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PreviewLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Preview of {self.article}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:shared_preview", kwargs={"token": self.token})
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

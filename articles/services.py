@@ -1,4 +1,5 @@
-"""Writes that touch several rows or need a permission check: publish, withdraw.
+"""Writes that touch several rows or need a permission check: publish, withdraw,
+delete, submit for review, preview links; and who may change which story.
 
 Importing a story is `articles.importers.run.import_story`, which publishes
 through `publish_article`.
@@ -7,15 +8,49 @@ through `publish_article`.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, PreviewLink
 from related.services import refresh_related_later
 
 PUBLISH_PERMISSION = "articles.publish_article"
+CHANGE_ANY_PERMISSION = "articles.change_any_article"
+# The groups made by migration articles.0009_role_groups (docs/editors.md#roles).
+REPORTER_ROLE, EDITOR_ROLE, ADMIN_ROLE = "Reporter", "Editor", "Admin"
+
+
+def may_change_article(user, article: Article) -> bool:
+    """Whether `user` may change `article`: any story with "Can edit stories
+    others wrote" (editors), else only a draft they created (reporters)."""
+    if not user.has_perm("articles.change_article"):
+        return False
+    return user.has_perm(CHANGE_ANY_PERMISSION) or (
+        article.created_by_id == user.pk and article.status == Article.Status.DRAFT
+    )
+
+
+def may_delete_article(user, article: Article) -> bool:
+    """Whether `user` may delete `article`: one they may change, and, when it is
+    published (live or scheduled), only with the publish permission, since
+    deleting it takes it down."""
+    return (
+        user.has_perm("articles.delete_article")
+        and may_change_article(user, article)
+        and (
+            article.status != Article.Status.PUBLISHED
+            or user.has_perm(PUBLISH_PERMISSION)
+        )
+    )
+
+
+def may_share_preview(user, article: Article) -> bool:
+    """Whether `user` may make or revoke preview links for `article`: sharing
+    a story outside the newsroom is an editor's decision, as publishing is."""
+    return user.has_perm(PUBLISH_PERMISSION) and may_change_article(user, article)
 
 
 def check_publish_permission(by) -> None:
@@ -61,3 +96,69 @@ def withdraw_article(*, article: Article, by=None) -> Article:
     article.save()
     refresh_related_later(article=article)
     return article
+
+
+@transaction.atomic
+def delete_articles(*, articles: Iterable[Article], by=None) -> int:
+    """Delete `articles`, all or none: PermissionDenied, naming the first
+    story `by` may not delete, leaves every one of them in place. Returns how
+    many were deleted. `by` None is the system itself."""
+    articles = list(articles)
+    for article in articles:
+        if by is not None and not may_delete_article(by, article):
+            reason = (
+                "deleting it would take it down, which needs the permission to "
+                "publish and withdraw stories"
+                if article.status == Article.Status.PUBLISHED
+                and may_change_article(by, article)
+                else "you may not delete it"
+            )
+            raise PermissionDenied(f"“{article}” was not deleted: {reason}.")
+    Article.objects.filter(pk__in=[article.pk for article in articles]).delete()
+    return len(articles)
+
+
+@transaction.atomic
+def submit_articles(*, articles: Iterable[Article], by) -> int:
+    """Mark drafts ready for an editor, all or none: PermissionDenied for a
+    story `by` may not change, ValidationError for one that is not a draft.
+    A draft submitted before keeps its first submission time."""
+    articles = list(articles)
+    for article in articles:
+        if not may_change_article(by, article):
+            raise PermissionDenied(f"You may not submit “{article}”.")
+        if article.status != Article.Status.DRAFT:
+            raise ValidationError(
+                f"“{article}” is {article.get_status_display().lower()}: only a "
+                "draft can be submitted for review."
+            )
+    now = timezone.now()
+    for article in articles:
+        article.submitted_at = article.submitted_at or now
+    Article.objects.bulk_update(articles, ["submitted_at"])
+    return len(articles)
+
+
+def create_preview_link(*, article: Article, by=None) -> PreviewLink:
+    """A new preview link for `article`, valid for PREVIEW_LINK_DAYS days.
+
+    PermissionDenied unless `by` may share the story's preview; ValidationError
+    for a story readers already see (share its page) or one withdrawn."""
+    if by is not None and not may_share_preview(by, article):
+        raise PermissionDenied("You may not share a preview of this story.")
+    if article.is_live:
+        raise ValidationError("This story is live: share its public page instead.")
+    if article.status == Article.Status.WITHDRAWN:
+        raise ValidationError("A withdrawn story cannot be shared.")
+    return PreviewLink.objects.create(article=article, created_by=by)
+
+
+def revoke_preview_link(*, link: PreviewLink, by=None) -> PreviewLink:
+    """Make `link` stop working at once (PermissionDenied unless `by` may share
+    the story's preview). Revoking a revoked link changes nothing."""
+    if by is not None and not may_share_preview(by, link.article):
+        raise PermissionDenied("You may not revoke this story's preview links.")
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])
+    return link

@@ -16,6 +16,11 @@ urlpatterns = [
     path("thread/<slug:slug>/feed/", feeds.ThreadFeed(), name="thread_feed"),
     path("preview/<int:pk>/", views.ArticlePreviewView.as_view(), name="preview"),
     path(
+        "preview/s/<slug:token>/",
+        views.SharedPreviewView.as_view(),
+        name="shared_preview",
+    ),
+    path(
         "<int:year>/<str:month>/<str:day>/<slug:slug>/",
         views.ArticleDetailView.as_view(),
         name="detail",

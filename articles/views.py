@@ -3,15 +3,19 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
-from articles.models import Article, ArticleEntity, Section, Thread
+from articles import services
+from articles.models import Article, ArticleEntity, PreviewLink, Section, Thread
 from entities.models import KIND_PLURALS, Entity
 from newsroom.views import PublicPageMixin
 from related.serving import related_articles
@@ -72,9 +76,17 @@ class ArticleDetailView(PublicPageMixin, DetailView):
         return context
 
 
-@method_decorator(staff_member_required, name="dispatch")
+def private_page(response: HttpResponse) -> HttpResponse:
+    """Keep a preview out of search engines, caches and other sites' logs."""
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@method_decorator([never_cache, staff_member_required], name="dispatch")
 class ArticlePreviewView(ArticleDetailView):
-    """Any story, draft or not, as a reader would see it; staff only."""
+    """Any story, draft or not, as a reader would see it; for staff who may
+    change that story."""
 
     template_name = "articles/article_detail.html"
 
@@ -86,11 +98,42 @@ class ArticlePreviewView(ArticleDetailView):
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
+        if not services.may_change_article(request.user, self.object):
+            raise PermissionDenied(
+                "Previewing this story needs permission to change it."
+            )
         response = self.render_to_response(
             self.get_context_data(object=self.object, preview=True)
         )
-        response["X-Robots-Tag"] = "noindex"
-        return response
+        return private_page(response)
+
+
+@method_decorator(never_cache, name="dispatch")
+class SharedPreviewView(ArticleDetailView):
+    """A story before it is published, for anyone holding one of its preview
+    links; the story's public page once it is live."""
+
+    template_name = "articles/article_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        link = get_object_or_404(
+            PreviewLink.objects.select_related("article"), token=kwargs["token"]
+        )
+        if link.article.is_live:
+            return redirect(link.article)
+        if not link.is_active or link.article.status == Article.Status.WITHDRAWN:
+            response = TemplateResponse(
+                request, "articles/previewlink_gone.html", {"link": link}, status=410
+            )
+            return private_page(response)
+        self.object = with_page_relations(Article.objects.all()).get(pk=link.article_id)
+        response = self.render_to_response(
+            self.get_context_data(object=self.object, preview=True, preview_link=link)
+        )
+        return private_page(response)
+
+    def get_canonical_path(self) -> str | None:
+        return None
 
 
 def thread_neighbours(article: Article, size: int = THREAD_NEIGHBOURS) -> dict:

@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
+from articles import services as article_services
 from articles.admin import ArticleAdmin as BaseArticleAdmin
 from articles.admin import CleanTextAdmin
 from articles.html import html_to_text
@@ -168,7 +169,18 @@ class SuggestionAdmin(CleanTextAdmin, admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.has_perm("articles.change_article")
+        if obj is None:
+            return request.user.has_perm("articles.change_article")
+        return article_services.may_change_article(request.user, obj.article)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Suggestion]:
+        queryset = super().get_queryset(request)
+        if not request.user.has_perm(article_services.CHANGE_ANY_PERMISSION):
+            # A reporter decides only on the stories they may change.
+            queryset = queryset.filter(
+                article__created_by=request.user, article__status=Article.Status.DRAFT
+            )
+        return queryset
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -278,7 +290,7 @@ class ArticleAdmin(BaseArticleAdmin):
     """The story form with the entities the matcher found; `related.admin`
     extends it further."""
 
-    list_filter = ["status", "section", "go_live_at", EntityKindFilter, "language"]
+    list_filter = [*BaseArticleAdmin.list_filter, EntityKindFilter]
     readonly_fields = [*BaseArticleAdmin.readonly_fields, "entity_suggestions"]
     fieldsets = _after(
         BaseArticleAdmin.fieldsets,

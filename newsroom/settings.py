@@ -256,6 +256,8 @@ TASKS_STALE_AFTER = int(os.environ.get("TASKS_STALE_AFTER", "300"))
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
 MAX_BODY_CHARS = int(os.environ.get("MAX_BODY_CHARS", "1000000"))
 MAX_JSON_DEPTH = int(os.environ.get("MAX_JSON_DEPTH", "32"))
+# Days a shareable preview link works before it expires.
+PREVIEW_LINK_DAYS = int(os.environ.get("PREVIEW_LINK_DAYS", "7"))
 # A story form holding a body at MAX_BODY_CHARS in a three-byte script,
 # percent-encoded (9 bytes a character), still reaches the form's own limit
 # message rather than Django's bare 400 (its default is 2.5 MB).

@@ -4,11 +4,18 @@ import datetime
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from articles.models import Article, ArticleEntity, ImportJob, Section, Thread
+from articles.models import (
+    Article,
+    ArticleEntity,
+    ImportJob,
+    PreviewLink,
+    Section,
+    Thread,
+)
 from entities.models import Alias, Entity
 from related.models import RelatedExclusion, RelatedLink
 
@@ -46,6 +53,23 @@ class EditorFactory(UserFactory):
                 ]
             )
         )
+
+
+class RoleUserFactory(UserFactory):
+    """A staff member in one of the desk's roles (the groups made by migration):
+    `RoleUserFactory(role="Reporter")`, "Editor" or "Admin"."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    is_staff = True
+    role = "Reporter"
+
+    @classmethod
+    def _create(cls, model_class, *args, role, **kwargs):
+        user = super()._create(model_class, *args, **kwargs)
+        user.groups.add(Group.objects.get(name=role))
+        return user
 
 
 class SectionFactory(DjangoModelFactory):
@@ -191,3 +215,13 @@ class RelatedExclusionFactory(DjangoModelFactory):
 
     article = factory.SubFactory(ArticleFactory)
     target = factory.SubFactory(ArticleFactory)
+
+
+class PreviewLinkFactory(DjangoModelFactory):
+    """A working preview link for a draft."""
+
+    class Meta:
+        model = PreviewLink
+
+    article = factory.SubFactory(ArticleFactory, draft=True)
+    created_by = factory.SubFactory(UserFactory)

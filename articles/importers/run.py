@@ -37,7 +37,11 @@ from articles.importers.base import (
 from articles.importers.ninjs import parse as parse_ninjs
 from articles.importers.plaintext import parse as parse_plaintext
 from articles.models import Article, Section, Thread
-from articles.services import check_publish_permission, publish_article
+from articles.services import (
+    check_publish_permission,
+    may_change_article,
+    publish_article,
+)
 from entities.models import Entity
 from entities.services import resolve_entity, suggest_entities
 from related.services import refresh_related_later
@@ -264,7 +268,9 @@ def import_story(
     story that was published since. The slug, tags and entities an editor added
     are kept. Entities the matcher finds become suggestions, confirmed at once
     with `confirm_entities`. Raises ValidationError when the story does not fit
-    the model, and PermissionDenied when `by` may not publish.
+    the model, and PermissionDenied when `by` may not publish, or may not
+    change the story imported before (a reporter, someone else's story or one
+    already published). A new story is `by`'s (`created_by`).
     """
     publish = status == Article.Status.PUBLISHED
     if publish:
@@ -274,7 +280,11 @@ def import_story(
     )
     created = article is None
     if created:
-        article = Article(source_key=story.source_key)
+        article = Article(source_key=story.source_key, created_by=by)
+    elif by is not None and not may_change_article(by, article):
+        raise PermissionDenied(
+            f"“{article}” is already in the newsroom and you may not change it."
+        )
     article.headline = story.headline
     article.dek = story.dek
     article.body = story.body_html

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article, ArticleEntity, Section, Thread
-from articles.services import publish_article
+from articles.services import EDITOR_ROLE, publish_article
 from entities.models import Alias, Entity
 from entities.services import suggest_entities
 from newsroom.demo.content import DemoEntity, DemoStory, read_demo
@@ -114,12 +115,13 @@ def load_demo(*, stdout: TextIO | None = None) -> DemoResult:
     env_password = os.environ.get("DEMO_EDITOR_PASSWORD", "")
     password = env_password or DEFAULT_EDITOR_PASSWORD
     editor, created_editor = get_user_model().objects.get_or_create(
-        username=EDITOR_USERNAME,
-        defaults={"is_staff": True, "is_superuser": True},
+        username=EDITOR_USERNAME, defaults={"is_staff": True}
     )
     if created_editor:
         editor.set_password(password)
         editor.save(update_fields=["password"])
+        # A desk editor, not a superuser: the Editor role made by migration.
+        editor.groups.add(Group.objects.get(name=EDITOR_ROLE))
 
     # A partner key for trying the API; like every key it is shown only once.
     api_key = ""

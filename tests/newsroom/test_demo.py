@@ -208,13 +208,18 @@ def logs_in(client, username: str, password: str) -> bool:
 
 
 def test_editor_can_log_in(client):
-    """The demo editor logs in with the demo password and is a superuser."""
+    """The demo editor logs in with the demo password and is in the Editor
+    group, not a superuser: the demo shows what an editor can do."""
     load_demo()
 
     assert logs_in(client, "editor", DEFAULT_EDITOR_PASSWORD)
     editor = get_user_model().objects.get(username="editor")
     assert editor.is_staff
-    assert editor.is_superuser
+    assert not editor.is_superuser
+    assert list(editor.groups.values_list("name", flat=True)) == ["Editor"]
+    assert editor.has_perm("articles.publish_article")
+    assert editor.has_perm("articles.delete_article")
+    assert not editor.has_perm("partners.add_partner")
 
 
 def test_editor_password_comes_from_the_environment(client, monkeypatch):
