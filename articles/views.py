@@ -11,7 +11,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
-from articles.models import Article, ArticleEntity, Section, Thread
+from articles.models import Article, ArticleEntity, Correction, Section, Thread
 from entities.models import KIND_PLURALS, Entity
 from newsroom.views import PublicPageMixin
 from related.serving import related_articles
@@ -40,6 +40,7 @@ def with_page_relations(queryset):
             ),
         ),
         "tags",
+        "corrections",
     )
 
 
@@ -182,6 +183,15 @@ class ThreadDetailView(PublicPageMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(thread=self.thread, **kwargs)
+
+
+class CorrectionListView(PublicPageMixin, ListView):
+    """Every correction and clarification to a published story, newest first."""
+
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return Correction.objects.public()
 
 
 @require_GET
