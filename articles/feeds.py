@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -66,8 +67,13 @@ class LatestStoriesFeed(Feed):
         return reverse("articles:home")
 
     def items(self, obj=None):
-        stories = self.stories(obj).select_related("section").with_corrections()
-        return stories[:FEED_SIZE]
+        stories = list(self.stories(obj).select_related("section")[:FEED_SIZE])
+        # Only corrected stories have corrections to load: a feed without any
+        # costs no query for them.
+        prefetch_related_objects(
+            [story for story in stories if story.corrected_at], "corrections"
+        )
+        return stories
 
     def stories(self, obj=None):
         return Article.objects.published().newest_first()
@@ -81,7 +87,7 @@ class LatestStoriesFeed(Feed):
         corrections = [
             f"<p><strong>{escape(correction.get_kind_display())}</strong> "
             f"({_day(correction.published_at)}): {escape(correction.text)}</p>"
-            for correction in item.corrections.all()
+            for correction in (item.corrections.all() if item.corrected_at else ())
         ]
         return escape(item.dek) + "".join(corrections)
 

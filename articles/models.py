@@ -235,11 +235,6 @@ class ArticleQuerySet(models.QuerySet):
         """What a list of stories shows: section and entities loaded in bulk."""
         return self.select_related("section").prefetch_related("entities")
 
-    def with_corrections(self) -> ArticleQuerySet:
-        """Each story's corrections loaded in bulk (one query for all), oldest
-        first, for `Article.revised_at` and wherever they are shown."""
-        return self.prefetch_related("corrections")
-
 
 def _changed_while_live() -> Greatest:
     return Greatest("updated_at", "go_live_at")
@@ -314,6 +309,13 @@ class Article(models.Model):
         editable=False,
         help_text="When the headline, standfirst or body last changed after the "
         "story was first published; empty if they never did.",
+    )
+    corrected_at = models.DateTimeField(
+        "last correction",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The date of its latest correction or clarification.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -393,11 +395,10 @@ class Article(models.Model):
     @property
     def revised_at(self) -> datetime.datetime | None:
         """When readers last saw the story change after its first publication:
-        its text edited or a correction added; None if neither happened.
-        Reads `corrections` prefetched by `with_corrections()` when present."""
-        times = [self.text_changed_at]
-        times += [correction.published_at for correction in self.corrections.all()]
-        return max(filter(None, times), default=None)
+        its text edited or a correction added; None if neither happened."""
+        return max(
+            filter(None, [self.text_changed_at, self.corrected_at]), default=None
+        )
 
     @property
     def is_live(self) -> bool:
@@ -503,14 +504,14 @@ class Correction(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.text = clean_text(self.text)
         super().save(*args, **kwargs)
-        self._touch_article()
+        self._update_article()
 
     def get_absolute_url(self) -> str:
         return f"{self.article.get_absolute_url()}#correction-{self.pk}"
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)
-        self._touch_article()
+        self._update_article()
         return result
 
     def clean(self) -> None:
@@ -519,10 +520,20 @@ class Correction(models.Model):
                 {"published_at": "A correction cannot be dated in the future."}
             )
 
-    def _touch_article(self) -> None:
-        # The story's last edit moves on, so that ETags, Last-Modified and the
-        # partners' change feed see the story as changed.
-        Article.objects.filter(pk=self.article_id).update(updated_at=timezone.now())
+    def _update_article(self) -> None:
+        # Keeps the story's `corrected_at` in step, and moves its last edit on so
+        # that ETags, Last-Modified and the partners' change feed see the change.
+        # The story as this correction holds it is kept in step too, so that
+        # saving it afterwards does not undo either.
+        latest = Correction.objects.filter(article_id=self.article_id).aggregate(
+            latest=models.Max("published_at")
+        )["latest"]
+        now = timezone.now()
+        Article.objects.filter(pk=self.article_id).update(
+            corrected_at=latest, updated_at=now
+        )
+        if Correction.article.is_cached(self):
+            self.article.corrected_at, self.article.updated_at = latest, now
 
 
 class ThreadQuerySet(models.QuerySet):

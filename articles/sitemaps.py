@@ -12,10 +12,8 @@ class ArticleSitemap(Sitemap):
     limit = 5000
 
     def items(self):
-        return (
-            Article.objects.published()
-            .only("slug", "go_live_at", "text_changed_at")
-            .with_corrections()
+        return Article.objects.published().only(
+            "slug", "go_live_at", "text_changed_at", "corrected_at"
         )
 
     def lastmod(self, item: Article):

@@ -40,7 +40,6 @@ def with_page_relations(queryset):
             ),
         ),
         "tags",
-        "corrections",
     )
 
 

@@ -8,7 +8,14 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from articles.models import Article, ArticleEntity, ImportJob, Section, Thread
+from articles.models import (
+    Article,
+    ArticleEntity,
+    Correction,
+    ImportJob,
+    Section,
+    Thread,
+)
 from entities.models import Alias, Entity
 from related.models import RelatedExclusion, RelatedLink
 
@@ -119,6 +126,17 @@ class ArticleEntityFactory(DjangoModelFactory):
     content_object = factory.SubFactory(ArticleFactory)
     tag = factory.SubFactory(EntityFactory)
     relevance = ArticleEntity.Relevance.ABOUT
+
+
+class CorrectionFactory(DjangoModelFactory):
+    """A correction to a published story, dated now."""
+
+    class Meta:
+        model = Correction
+
+    article = factory.SubFactory(ArticleFactory)
+    kind = Correction.Kind.CORRECTION
+    text = factory.Sequence(lambda n: f"An earlier version gave the wrong figure {n}.")
 
 
 class RelatedLinkFactory(DjangoModelFactory):
