@@ -95,8 +95,9 @@ class LatestStoriesFeed(Feed):
         return item.go_live_at
 
     def item_updateddate(self, item: Article):
-        # When readers last saw it change; Atom falls back to the go-live time.
-        return item.revised_at
+        # When readers last saw it change, else its publication (an Atom entry
+        # needs an updated time): an edit to a tag is not news to a reader.
+        return item.revised_at or item.go_live_at
 
     def item_author_name(self, item: Article) -> str:
         return item.byline

@@ -434,6 +434,15 @@ class Article(models.Model):
         first_published = loaded.get("first_published_at")
         if first_published is None or first_published > timezone.now():
             return False
+        # A field left out of the query but set since is compared with the
+        # stored value.
+        if unknown := [
+            name
+            for name in self.PUBLIC_TEXT_FIELDS
+            if name not in loaded and name in self.__dict__
+        ]:
+            stored = Article.objects.filter(pk=self.pk).values(*unknown).first()
+            loaded = {**loaded, **(stored or {})}
         return any(
             name in loaded and getattr(self, name) != loaded[name]
             for name in self.PUBLIC_TEXT_FIELDS
