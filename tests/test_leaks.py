@@ -12,8 +12,8 @@ from articles.models import Article
 from articles.services import publish_article
 from tests.factories import (
     ArticleFactory,
-    EntityFactory,
     CorrectionFactory,
+    EntityFactory,
     RelatedLinkFactory,
     SectionFactory,
     ThreadFactory,
