@@ -36,6 +36,7 @@ from articles.importers.jobs import (
 from articles.models import (
     Article,
     ArticleEntity,
+    Correction,
     ImportJob,
     PreviewLink,
     Section,
@@ -103,6 +104,27 @@ class SubmittedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CorrectionInline(CleanTextAdmin, admin.StackedInline):
+    """Corrections and clarifications shown under the story; each records the
+    editor who added it."""
+
+    model = Correction
+    fields = ["kind", "published_at", "text", "created_by"]
+    readonly_fields = ["created_by"]
+    extra = 0
+
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        editor = request.user
+
+        class RecordingFormSet(formset):
+            def save_new(self, form, commit=True):
+                form.instance.created_by = editor
+                return super().save_new(form, commit)
+
+        return RecordingFormSet
+
+
 @admin.register(Article)
 class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
     """The story form. `entities.admin` and `related.admin` extend it with their
@@ -125,7 +147,7 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section", "thread"]
-    inlines = [ArticleEntityInline, TaggedArticleInline]
+    inlines = [ArticleEntityInline, TaggedArticleInline, CorrectionInline]
     readonly_fields = [
         "first_published_at",
         "last_published_at",

@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import dateformat, timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
 from articles.cleaning import clean_text
-from articles.models import Article, Section, Thread
+from articles.models import Article, Correction, Section, Thread
 
 FEED_SIZE = 30
 
@@ -26,6 +28,10 @@ class CleanTextFeedMixin:
 
     def add_item(self, *args, **kwargs) -> None:
         super().add_item(*map(_clean, args), **_clean_values(kwargs))
+
+
+def _day(when) -> str:
+    return dateformat.format(timezone.localtime(when), "j F Y")
 
 
 def _clean_values(values: dict) -> dict:
@@ -61,7 +67,13 @@ class LatestStoriesFeed(Feed):
         return reverse("articles:home")
 
     def items(self, obj=None):
-        return self.stories(obj).select_related("section")[:FEED_SIZE]
+        stories = list(self.stories(obj).select_related("section")[:FEED_SIZE])
+        # Only corrected stories have corrections to load: a feed without any
+        # costs no query for them.
+        prefetch_related_objects(
+            [story for story in stories if story.corrected_at], "corrections"
+        )
+        return stories
 
     def stories(self, obj=None):
         return Article.objects.published().newest_first()
@@ -70,14 +82,22 @@ class LatestStoriesFeed(Feed):
         return item.headline
 
     def item_description(self, item: Article) -> str:
-        # Feed readers treat the description as HTML; the standfirst is plain text.
-        return escape(item.dek)
+        # Feed readers treat the description as HTML; the standfirst and the
+        # corrections are plain text.
+        corrections = [
+            f"<p><strong>{escape(correction.get_kind_display())}</strong> "
+            f"({_day(correction.published_at)}): {escape(correction.text)}</p>"
+            for correction in (item.corrections.all() if item.corrected_at else ())
+        ]
+        return escape(item.dek) + "".join(corrections)
 
     def item_pubdate(self, item: Article):
         return item.go_live_at
 
     def item_updateddate(self, item: Article):
-        return item.updated_at
+        # When readers last saw it change, else its publication (an Atom entry
+        # needs an updated time): an edit to a tag is not news to a reader.
+        return item.revised_at or item.go_live_at
 
     def item_author_name(self, item: Article) -> str:
         return item.byline
@@ -123,6 +143,39 @@ class ThreadFeed(LatestStoriesFeed):
 
     def stories(self, obj: Thread):
         return super().stories().filter(thread=obj)
+
+
+class CorrectionsFeed(Feed):
+    """The latest corrections and clarifications to published stories as RSS."""
+
+    description = "Corrections and clarifications to our stories, newest first."
+    feed_type = RssFeed
+
+    def title(self) -> str:
+        return f"{settings.SITE_NAME}: corrections"
+
+    def link(self) -> str:
+        return reverse("articles:corrections")
+
+    def items(self):
+        return Correction.objects.public()[:FEED_SIZE]
+
+    def item_title(self, item: Correction) -> str:
+        return f"{item.get_kind_display()}: {item.article.headline}"
+
+    def item_description(self, item: Correction) -> str:
+        return escape(item.text)
+
+    def item_link(self, item: Correction) -> str:
+        return item.get_absolute_url()
+
+    def item_guid(self, item: Correction) -> str:
+        return f"urn:newsroom:correction:{item.pk}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item: Correction):
+        return item.published_at
 
 
 class LatestStoriesAtomFeed(LatestStoriesFeed):

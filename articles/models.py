@@ -17,6 +17,7 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
 from articles.choices import Relevance
+from articles.cleaning import clean_text
 from articles.html import BODY_EXTENSIONS, sanitize_html, text_as_stored
 
 EXPIRES_BEFORE_GO_LIVE = "A story must expire after its go-live time."
@@ -363,6 +364,21 @@ class Article(models.Model):
     )
     first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    text_changed_at = models.DateTimeField(
+        "text changed",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the headline, standfirst or body last changed after the "
+        "story was first published; empty if they never did.",
+    )
+    corrected_at = models.DateTimeField(
+        "last correction",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The date of its latest correction or clarification.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
@@ -424,6 +440,10 @@ class Article(models.Model):
             ("change_any_article", "Can edit stories others wrote"),
         ]
 
+    # What readers read of a story: a change to any of them after the story was
+    # first published is an update they are told about.
+    PUBLIC_TEXT_FIELDS = ("headline", "dek", "body")
+
     def __str__(self) -> str:
         return self.headline
 
@@ -435,7 +455,13 @@ class Article(models.Model):
             self.go_live_at = self.go_live_at or timezone.now()
             self.first_published_at = self.first_published_at or self.go_live_at
             self.last_published_at = self.last_published_at or self.go_live_at
+        if self._public_text_changed():
+            self.text_changed_at = timezone.now()
+            if (fields := kwargs.get("update_fields")) is not None:
+                kwargs["update_fields"] = {*fields, "text_changed_at"}
         super().save(*args, **kwargs)
+        loaded = {field.attname for field in self._meta.concrete_fields}
+        self._remember_text(loaded - self.get_deferred_fields())
 
     def get_absolute_url(self) -> str:
         date = timezone.localdate(self.go_live_at or self.created_at or timezone.now())
@@ -451,6 +477,12 @@ class Article(models.Model):
 
     def get_preview_url(self) -> str:
         return reverse("articles:preview", kwargs={"pk": self.pk})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        article = super().from_db(db, field_names, values)
+        article._remember_text(field_names)
+        return article
 
     def clean(self) -> None:
         if self.status == self.Status.PUBLISHED and not self.headline.strip():
@@ -470,6 +502,14 @@ class Article(models.Model):
                 },
                 code="expires_before_go_live",
             )
+
+    @property
+    def revised_at(self) -> datetime.datetime | None:
+        """When readers last saw the story change after its first publication:
+        its text edited or a correction added; None if neither happened."""
+        return max(
+            filter(None, [self.text_changed_at, self.corrected_at]), default=None
+        )
 
     @property
     def is_live(self) -> bool:
@@ -499,6 +539,37 @@ class Article(models.Model):
             and self.go_live_at > timezone.now()
         )
 
+    def _remember_text(self, names: Iterable[str]) -> None:
+        # The public text as loaded or last saved, so that save() can tell
+        # whether it changed (the pattern of Django's Model.from_db docs).
+        names = set(names)
+        self._loaded = {
+            name: getattr(self, name)
+            for name in (*self.PUBLIC_TEXT_FIELDS, "first_published_at")
+            if name in names
+        }
+
+    def _public_text_changed(self) -> bool:
+        """Whether this save changes the headline, standfirst or body of a
+        story readers have seen (first published before now)."""
+        loaded = getattr(self, "_loaded", {})
+        first_published = loaded.get("first_published_at")
+        if first_published is None or first_published > timezone.now():
+            return False
+        # A field left out of the query but set since is compared with the
+        # stored value.
+        if unknown := [
+            name
+            for name in self.PUBLIC_TEXT_FIELDS
+            if name not in loaded and name in self.__dict__
+        ]:
+            stored = Article.objects.filter(pk=self.pk).values(*unknown).first()
+            loaded = {**loaded, **(stored or {})}
+        return any(
+            name in loaded and getattr(self, name) != loaded[name]
+            for name in self.PUBLIC_TEXT_FIELDS
+        )
+
     def _unique_slug(self) -> str:
         # Room for a "-N" suffix within the field's length.
         room = Article._meta.get_field("slug").max_length - 15
@@ -508,6 +579,92 @@ class Article(models.Model):
         while siblings.filter(slug=slug).exists():
             slug, n = f"{base}-{n}", n + 1
         return slug
+
+
+class CorrectionQuerySet(models.QuerySet):
+    def public(self, now: datetime.datetime | None = None) -> CorrectionQuerySet:
+        """Corrections of the stories readers may see, newest first, each with
+        its story and the story's section."""
+        return (
+            self.filter(article__in=Article.objects.published(now))
+            .select_related("article", "article__section")
+            .order_by("-published_at", "-pk")
+        )
+
+
+class Correction(models.Model):
+    """A dated correction or clarification to a story, shown under it, in the
+    feeds and the API, and listed on the corrections page."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "Correction"
+        CLARIFICATION = "clarification", "Clarification"
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="corrections"
+    )
+    kind = models.CharField(max_length=16, choices=Kind, default=Kind.CORRECTION)
+    text = models.TextField(
+        help_text="Plain text: what was wrong and what is right. Shown as written."
+    )
+    published_at = models.DateTimeField(
+        "date",
+        default=timezone.now,
+        help_text="Shown with the correction; it cannot be in the future.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    objects = CorrectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["published_at", "pk"]
+        indexes = [
+            models.Index(fields=["-published_at"], name="correction_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.article}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.text = clean_text(self.text)
+        super().save(*args, **kwargs)
+        self._update_article()
+
+    def get_absolute_url(self) -> str:
+        return f"{self.article.get_absolute_url()}#correction-{self.pk}"
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self._update_article()
+        return result
+
+    def clean(self) -> None:
+        if self.published_at and self.published_at > timezone.now():
+            raise ValidationError(
+                {"published_at": "A correction cannot be dated in the future."}
+            )
+
+    def _update_article(self) -> None:
+        # Keeps the story's `corrected_at` in step, and moves its last edit on so
+        # that ETags, Last-Modified and the partners' change feed see the change.
+        # The story as this correction holds it is kept in step too, so that
+        # saving it afterwards does not undo either.
+        latest = Correction.objects.filter(article_id=self.article_id).aggregate(
+            latest=models.Max("published_at")
+        )["latest"]
+        now = timezone.now()
+        Article.objects.filter(pk=self.article_id).update(
+            corrected_at=latest, updated_at=now
+        )
+        if Correction.article.is_cached(self):
+            self.article.corrected_at, self.article.updated_at = latest, now
 
 
 class ThreadQuerySet(models.QuerySet):

@@ -12,10 +12,14 @@ class ArticleSitemap(Sitemap):
     limit = 5000
 
     def items(self):
-        return Article.objects.published().only("slug", "go_live_at", "updated_at")
+        return Article.objects.published().only(
+            "slug", "go_live_at", "text_changed_at", "corrected_at"
+        )
 
     def lastmod(self, item: Article):
-        return item.updated_at
+        # The last change readers saw (text or a correction), else publication:
+        # an edit to a tag or a typo in the slug is not news to a crawler.
+        return item.revised_at or item.go_live_at
 
 
 class SectionSitemap(Sitemap):

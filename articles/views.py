@@ -15,7 +15,14 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
 from articles import services
-from articles.models import Article, ArticleEntity, PreviewLink, Section, Thread
+from articles.models import (
+    Article,
+    ArticleEntity,
+    Correction,
+    PreviewLink,
+    Section,
+    Thread,
+)
 from entities.models import KIND_PLURALS, Entity
 from newsroom.views import PublicPageMixin
 from related.serving import related_articles
@@ -225,6 +232,15 @@ class ThreadDetailView(PublicPageMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(thread=self.thread, **kwargs)
+
+
+class CorrectionListView(PublicPageMixin, ListView):
+    """Every correction and clarification to a published story, newest first."""
+
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return Correction.objects.public()
 
 
 @require_GET

@@ -305,6 +305,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # A partner's key stays in the page, never in the browser's localStorage.
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": False},
+    # Entities and corrections both have a `kind`.
+    "ENUM_NAME_OVERRIDES": {
+        "EntityKindEnum": "entities.models.Entity.Kind",
+        "CorrectionKindEnum": "articles.models.Correction.Kind",
+    },
 }
 
 # Browsers may call /api/ from these origins (comma-separated), and from the

@@ -11,6 +11,7 @@ from factory.django import DjangoModelFactory
 from articles.models import (
     Article,
     ArticleEntity,
+    Correction,
     ImportJob,
     PreviewLink,
     Section,
@@ -152,6 +153,17 @@ class ArticleEntityFactory(DjangoModelFactory):
     content_object = factory.SubFactory(ArticleFactory)
     tag = factory.SubFactory(EntityFactory)
     relevance = ArticleEntity.Relevance.ABOUT
+
+
+class CorrectionFactory(DjangoModelFactory):
+    """A correction to a published story, dated now."""
+
+    class Meta:
+        model = Correction
+
+    article = factory.SubFactory(ArticleFactory)
+    kind = Correction.Kind.CORRECTION
+    text = factory.Sequence(lambda n: f"An earlier version gave the wrong figure {n}.")
 
 
 class RelatedLinkFactory(DjangoModelFactory):

@@ -12,6 +12,7 @@ from articles.models import Article
 from articles.services import publish_article
 from tests.factories import (
     ArticleFactory,
+    CorrectionFactory,
     EntityFactory,
     RelatedLinkFactory,
     SectionFactory,
@@ -36,6 +37,8 @@ SURFACES = {
     "Atom feed": ("/feed/atom/", "Live story"),
     "section feed": ("/section/world/feed/", "Live story"),
     "sitemap": ("/sitemap.xml", "live-story"),
+    "corrections page": ("/corrections/", "Live story"),
+    "corrections feed": ("/corrections/feed/", "Live story"),
     "API article list": ("/api/v1/articles/", "Live story"),
     "API entity list": ("/api/v1/entities/", "Shared entity"),
     "API section list": ("/api/v1/sections/", "World"),
@@ -46,13 +49,16 @@ SURFACES = {
 def newsroom(unpublished):
     """A live story sharing section, entity, tag and editor picks with hidden ones.
 
-    The hidden stories also carry an entity and a tag that no live story has, and
-    one of each state sits in a section and a thread that no live story uses.
+    The hidden stories also carry an entity, a tag and a correction that no live
+    story has, and one of each state sits in a section and a thread that no live
+    story uses.
     """
     shared = EntityFactory(name="Shared entity", slug="shared-entity")
     secret = EntityFactory(name="Secret entity must not leak", slug="secret-entity")
     live = ArticleFactory(headline="Live story", entities=[shared], tags=["shared"])
+    CorrectionFactory(article=live, text="Live correction")
     for story in unpublished.values():
+        CorrectionFactory(article=story, text="Secret correction must not leak")
         story.entities.add(shared, secret)
         story.tags.add("shared", "secret tag")
         RelatedLinkFactory(article=live, target=story)
@@ -90,6 +96,7 @@ def test_hidden_story_is_on_no_public_surface(
     assert "Secret section" not in text
     assert "secret-section" not in text
     assert "Secret thread" not in text
+    assert "Secret correction" not in text
 
 
 @pytest.mark.parametrize("state", STATES)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import NamedTuple
 from urllib.parse import quote
@@ -17,7 +18,14 @@ from rest_framework.reverse import reverse
 from taggit.models import Tag
 
 from articles.html import html_to_text
-from articles.models import Article, ArticleEntity, Section, TaggedArticle, Thread
+from articles.models import (
+    Article,
+    ArticleEntity,
+    Correction,
+    Section,
+    TaggedArticle,
+    Thread,
+)
 from articles.ninjs import entity_key
 from entities.models import Entity, wikidata_entity_uri
 from newsroom.api.fields import (
@@ -99,13 +107,34 @@ class TagLink(NamedTuple):
     slug: str
 
 
+class CorrectionNote(NamedTuple):
+    """A correction as shown on its story, read as a plain row."""
+
+    kind: str
+    text: str
+    published_at: datetime.datetime
+
+
 def load_relations(articles: Iterable[Article]) -> None:
-    """Give each story of a page its `entity_list` and `tag_list`: two queries
-    for the whole page, read as plain rows, because building model instances
-    for a page's links would cost more than the rest of the page."""
+    """Give each story of a page its `entity_list`, `tag_list` and
+    `correction_list`: two queries for the whole page, read as plain rows,
+    because building model instances for a page's links would cost more than
+    the rest of the page, and a third when a story of the page has
+    corrections."""
     by_id = {article.pk: article for article in articles}
+    corrected = []
     for article in by_id.values():
-        article.entity_list, article.tag_list = [], []
+        article.entity_list, article.tag_list, article.correction_list = [], [], []
+        if "corrected_at" in article.get_deferred_fields() or article.corrected_at:
+            corrected.append(article.pk)
+    if corrected:
+        corrections = (
+            Correction.objects.filter(article_id__in=corrected)
+            .order_by("published_at", "pk")
+            .values_list("article_id", "kind", "text", "published_at")
+        )
+        for article_id, *correction in corrections:
+            by_id[article_id].correction_list.append(CorrectionNote(*correction))
     links = (
         ArticleEntity.objects.filter(content_object_id__in=by_id)
         .order_by("tag__kind", "tag__name", "tag_id")
@@ -212,6 +241,27 @@ class ArticleEntitySerializer(serializers.ModelSerializer):
         }
 
 
+class CorrectionSerializer(serializers.ModelSerializer):
+    """A dated correction or clarification to a story, oldest first."""
+
+    published_at = DateTimeField(read_only=True)
+
+    class Meta:
+        model = Correction
+        fields = ["kind", "text", "published_at"]
+        read_only_fields = fields
+
+    def to_representation(self, correction: CorrectionNote) -> dict:
+        # Written out like SectionSerializer's: it runs for every story of a page.
+        return {
+            "kind": correction.kind,
+            "text": correction.text,
+            "published_at": self.fields["published_at"].to_representation(
+                correction.published_at
+            ),
+        }
+
+
 class ArticleSerializer(serializers.ModelSerializer):
     """A published story. Which fields are present depends on `fields=` and
     `expand=`; `id` always is."""
@@ -229,6 +279,16 @@ class ArticleSerializer(serializers.ModelSerializer):
     )
     published_at = DateTimeField(source="go_live_at", read_only=True)
     source_url = serializers.SerializerMethodField()
+    corrections = CorrectionSerializer(
+        source="correction_list", many=True, read_only=True
+    )
+    revised_at = DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When readers last saw the story change after its first "
+        "publication: its headline, standfirst or body edited, or a correction "
+        "added; null if neither. `updated_at` is any edit.",
+    )
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
@@ -258,7 +318,9 @@ class ArticleSerializer(serializers.ModelSerializer):
             "published_at",
             "first_published_at",
             "last_published_at",
+            "revised_at",
             "updated_at",
+            "corrections",
         ]
         read_only_fields = fields
 
@@ -337,7 +399,11 @@ _FAST_FIELDS = {
     "last_published_at": lambda field, article: _nullable(
         field, article.last_published_at
     ),
+    "revised_at": lambda field, article: _nullable(field, article.revised_at),
     "updated_at": lambda field, article: _nullable(field, article.updated_at),
+    "corrections": lambda field, article: field.to_representation(
+        article.correction_list
+    ),
 }
 
 

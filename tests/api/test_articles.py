@@ -41,7 +41,9 @@ LIST_FIELDS = [
     "published_at",
     "first_published_at",
     "last_published_at",
+    "revised_at",
     "updated_at",
+    "corrections",
 ]
 
 

@@ -76,6 +76,7 @@ def story_form(**fields: str) -> dict[str, str]:
         "source_url": "",
         **management_form("entity_links"),
         **management_form("tag_links"),
+        **management_form("corrections"),
         **management_form("related_links"),
         **management_form("related_exclusions"),
         "thread": "",
@@ -167,6 +168,7 @@ def test_add_page_renders(editor_client):
     assert inline_prefixes(response) == [
         "entity_links",
         "tag_links",
+        "corrections",
         "related_links",
         "related_exclusions",
     ]
@@ -185,6 +187,7 @@ def test_change_page_renders(editor_client):
     assert inline_prefixes(response) == [
         "entity_links",
         "tag_links",
+        "corrections",
         "related_links",
         "related_exclusions",
     ]
@@ -195,6 +198,7 @@ def test_change_page_renders(editor_client):
     assert initial == {
         "entity_links": 1,
         "tag_links": 1,
+        "corrections": 0,
         "related_links": 1,
         "related_exclusions": 0,
     }

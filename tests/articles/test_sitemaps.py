@@ -35,7 +35,8 @@ def test_sitemap_lists_stories_sections_entities_and_tags(client):
 
 
 def test_sitemap_gives_stories_a_lastmod(client):
-    """Each story in the sitemap says when it last changed."""
+    """Each story in the sitemap says when readers last saw it change: its
+    publication, for a story never revised."""
     story = ArticleFactory()
     root = ElementTree.fromstring(client.get("/sitemap.xml").content)
     (url,) = [
@@ -43,7 +44,7 @@ def test_sitemap_gives_stories_a_lastmod(client):
         for url in root.iter(f"{NS}url")
         if url.findtext(f"{NS}loc").endswith(story.get_absolute_url())
     ]
-    assert url.findtext(f"{NS}lastmod") == story.updated_at.date().isoformat()
+    assert url.findtext(f"{NS}lastmod") == story.go_live_at.date().isoformat()
 
 
 @pytest.mark.parametrize("count", [1, 30])

@@ -109,7 +109,13 @@ def test_an_admin_save_that_publishes_queues_once_and_saves_once(
         "source_name": "",
         "source_url": "",
     }
-    for prefix in ["entity_links", "tag_links", "related_links", "related_exclusions"]:
+    for prefix in [
+        "entity_links",
+        "tag_links",
+        "corrections",
+        "related_links",
+        "related_exclusions",
+    ]:
         form |= {
             f"{prefix}-TOTAL_FORMS": "0",
             f"{prefix}-INITIAL_FORMS": "0",
