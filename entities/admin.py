@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path, re_path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from articles import services as article_services
@@ -21,6 +23,7 @@ from entities.matcher import invalidate_matcher
 from entities.models import Alias, Candidate, Entity, EntityRedirect, Suggestion
 
 SNIPPET_CONTEXT = 70
+SENTENCE_CHARS = 200
 
 
 class AliasInline(CleanTextAdmin, admin.TabularInline):
@@ -147,23 +150,70 @@ class EntityRedirectAdmin(CleanTextAdmin, admin.ModelAdmin):
     autocomplete_fields = ["entity"]
 
 
+class SuggestionStatusFilter(admin.SimpleListFilter):
+    """The queue opens on what waits for an editor; "All" is one click away."""
+
+    title = "status"
+    parameter_name = "status"
+    default = Suggestion.Status.SUGGESTED
+    everything = "all"
+
+    def lookups(self, request, model_admin):
+        return [*Suggestion.Status.choices, (self.everything, "All")]
+
+    def value(self):
+        return super().value() or self.default
+
+    def choices(self, changelist):
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: value}
+                ),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() in Suggestion.Status.values:
+            return queryset.filter(status=self.value())
+        return queryset
+
+
 @admin.register(Suggestion)
 class SuggestionAdmin(CleanTextAdmin, admin.ModelAdmin):
-    """The review queue: every suggestion waiting for an editor, across stories."""
+    """The review queue: every suggestion waiting for an editor, across stories.
+
+    A row's page is read-only: decisions go through the Confirm and Reject
+    buttons (or the bulk actions), which tag the story as the services do.
+    """
 
     list_display = [
+        "entity",
+        "article",
+        "context",
+        "relevance",
+        "mention_count",
+        "decision",
+    ]
+    list_filter = [SuggestionStatusFilter, "relevance", "entity__kind"]
+    list_select_related = ["entity", "article"]
+    search_fields = ["entity__name", "article__headline"]
+    ordering = ["-mention_count", "entity__name"]
+    actions = ["confirm", "reject"]
+    readonly_fields = [
         "entity",
         "article",
         "status",
         "relevance",
         "mention_count",
         "first_field",
+        "alias",
+        "context",
+        "decision",
+        "updated_at",
     ]
-    list_filter = ["status", "relevance", "entity__kind"]
-    list_select_related = ["entity", "article"]
-    search_fields = ["entity__name", "article__headline"]
-    ordering = ["status", "-mention_count"]
-    actions = ["confirm", "reject"]
+    fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -182,13 +232,28 @@ class SuggestionAdmin(CleanTextAdmin, admin.ModelAdmin):
             )
         return queryset
 
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        # Under "All", what still waits comes first.
+        waiting_first = Case(
+            When(status=Suggestion.Status.SUGGESTED, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        return [waiting_first.asc(), *super().get_ordering(request)]
+
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path(
-                "<int:pk>/<str:decision>/",
+            # Only these two words: "<pk>/change/" is the row's (GET) page.
+            re_path(
+                r"^(?P<pk>\d+)/(?P<decision>confirm|reject)/$",
                 view(self.decide_view),
                 name="entities_suggestion_decide",
+            ),
+            re_path(
+                r"^(?P<pk>\d+)/(?P<decision>confirm|reject)/from-queue/$",
+                view(self.queue_decide_view),
+                name="entities_suggestion_queue_decide",
             ),
             path(
                 "candidate/<int:pk>/<str:decision>/",
@@ -198,17 +263,64 @@ class SuggestionAdmin(CleanTextAdmin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        # The row buttons come back here with the filters the editor had.
+        self._queue_query = request.GET.urlencode()
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="in the story")
+    def context(self, suggestion: Suggestion) -> str:
+        return sentence_of(suggestion)
+
+    @admin.display(description="decision")
+    def decision(self, suggestion: Suggestion) -> str:
+        return render_to_string(
+            "admin/entities/suggestion/decision.html",
+            {
+                "suggestion": suggestion,
+                "back": getattr(self, "_queue_query", ""),
+            },
+        )
+
     @admin.action(description="Confirm selected suggestions", permissions=["change"])
     def confirm(self, request: HttpRequest, queryset: QuerySet[Suggestion]) -> None:
-        for suggestion in queryset.select_related("article", "entity"):
+        # Counted before deciding: a decided row no longer matches the filter.
+        chosen = list(queryset.select_related("article", "entity"))
+        for suggestion in chosen:
             services.confirm_suggestion(suggestion=suggestion)
-        self.message_user(request, f"Confirmed {len(queryset)} suggestions.")
+        self.message_user(request, f"Confirmed {suggestions(len(chosen))}.")
 
     @admin.action(description="Reject selected suggestions", permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet[Suggestion]) -> None:
-        for suggestion in queryset.select_related("article", "entity"):
+        chosen = list(queryset.select_related("article", "entity"))
+        for suggestion in chosen:
             services.reject_suggestion(suggestion=suggestion)
-        self.message_user(request, f"Rejected {len(queryset)} suggestions.")
+        self.message_user(request, f"Rejected {suggestions(len(chosen))}.")
+
+    @method_decorator(require_POST)
+    def queue_decide_view(
+        self, request: HttpRequest, pk: int, decision: str
+    ) -> HttpResponse:
+        """One click from the queue: decide one row, back to the same list."""
+        suggestion = get_object_or_404(
+            self.get_queryset(request).select_related("article", "entity"), pk=pk
+        )
+        if not self.has_change_permission(request, suggestion):
+            raise PermissionDenied
+        if decision == "confirm":
+            services.confirm_suggestion(suggestion=suggestion)
+            verb = "Confirmed"
+        else:
+            services.reject_suggestion(suggestion=suggestion)
+            verb = "Rejected"
+        self.message_user(
+            request, f"{verb} {suggestion.entity.name} in “{suggestion.article}”."
+        )
+        url = reverse("admin:entities_suggestion_changelist")
+        query = request.GET.get("back", "")
+        if query and url_has_allowed_host_and_scheme(f"{url}?{query}", None):
+            url = f"{url}?{query}"
+        return HttpResponseRedirect(url)
 
     @method_decorator(require_POST)
     def decide_view(self, request: HttpRequest, pk: int, decision: str) -> HttpResponse:
@@ -262,6 +374,38 @@ class SuggestionAdmin(CleanTextAdmin, admin.ModelAdmin):
         else:
             raise PermissionDenied
         return _back_to_story(article_id)
+
+
+def suggestions(count: int) -> str:
+    """ "1 suggestion", "2 suggestions"."""
+    return f"{count} suggestion{'' if count == 1 else 's'}"
+
+
+def sentence_of(suggestion: Suggestion) -> str:
+    """The sentence of the story the mention is in, about SENTENCE_CHARS long
+    at most (from the story already loaded with the row: no query)."""
+    article = suggestion.article
+    text = {
+        "headline": article.headline,
+        "dek": article.dek,
+        "body": html_to_text(article.body),
+    }.get(suggestion.first_field, "")
+    start = min(suggestion.first_offset, len(text))
+    end = start + len(suggestion.alias)
+    stops = ".!?\n"
+    begin = max((text.rfind(stop, 0, start) for stop in stops), default=-1) + 1
+    finish = min(
+        (i for i in (text.find(stop, end) for stop in stops) if i != -1),
+        default=len(text) - 1,
+    )
+    sentence = text[begin : finish + 1].strip()
+    if len(sentence) > SENTENCE_CHARS:
+        # Keep the mention in view: start shortly before it.
+        offset = start - begin
+        if offset > SENTENCE_CHARS // 2:
+            sentence = "…" + text[start - SENTENCE_CHARS // 3 : finish + 1].strip()
+        sentence = Truncator(sentence).chars(SENTENCE_CHARS)
+    return sentence
 
 
 class EntityKindFilter(admin.SimpleListFilter):

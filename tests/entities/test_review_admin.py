@@ -7,10 +7,10 @@ from django.forms import MultiWidget
 from django.urls import reverse
 
 from articles.models import Article, ArticleEntity
-from entities.admin import render_suggestions
+from entities.admin import render_suggestions, sentence_of
 from entities.matcher import invalidate_matcher
 from entities.models import Alias, Candidate, Entity, EntityRedirect, Suggestion
-from entities.services import suggest_entities
+from entities.services import confirm_suggestion, suggest_entities
 from related.rebuild import rebuild_related
 from tests.factories import (
     AliasFactory,
@@ -188,12 +188,12 @@ def test_decide_refuses_get(editor_client, story, geneva):
 
 
 def test_decide_refuses_unknown_decision(editor_client, story, geneva):
-    """A decision other than confirm or reject is refused."""
+    """A decision other than confirm or reject is no decision URL at all."""
     suggestion = suggestion_for(story, geneva)
 
-    response = editor_client.post(decide_url(suggestion, "maybe"))
+    response = editor_client.post(f"{QUEUE}{suggestion.pk}/maybe/")
 
-    assert response.status_code == 403
+    assert response.status_code in (301, 302, 404)
     suggestion.refresh_from_db()
     assert suggestion.status == Suggestion.Status.SUGGESTED
 
@@ -331,7 +331,7 @@ def test_review_queue_query_count(editor_client, django_assert_max_num_queries, 
         suggest_entities(article=ArticleFactory(body="<p>In Geneva.</p>"))
 
     with django_assert_max_num_queries(8):
-        response = editor_client.get(QUEUE, {"status__exact": "suggested"})
+        response = editor_client.get(QUEUE)
 
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == count
@@ -362,8 +362,9 @@ def test_review_queue_reject_action(editor_client, geneva):
     article = ArticleFactory(body="<p>In Geneva.</p>")
     suggest_entities(article=article, confirm=True)
 
+    # From the queue's "Confirmed" filter: the action sees that list's rows.
     response = editor_client.post(
-        QUEUE,
+        f"{QUEUE}?status=confirmed",
         {
             "action": "reject",
             "_selected_action": [str(s.pk) for s in Suggestion.objects.all()],
@@ -529,3 +530,147 @@ def test_editor_factory_can_review():
 
     assert editor.has_perm("articles.change_article")
     assert editor.has_perm("entities.add_entity")
+
+
+# The review queue as issue 11 found it.
+
+
+@pytest.fixture
+def three_waiting(geneva):
+    stories = [
+        ArticleFactory(
+            headline=f"Talks {n}",
+            body=f"<p>First line. Delegates {n} met in Geneva on Monday. Then.</p>",
+        )
+        for n in range(3)
+    ]
+    for article in stories:
+        suggest_entities(article=article)
+    return stories
+
+
+def test_queue_opens_on_suggested(editor_client, three_waiting, geneva):
+    """Without a filter the queue lists what waits; "All" lists every row."""
+    decided = three_waiting[0].suggestions.get()
+    confirm_suggestion(suggestion=decided)
+
+    response = editor_client.get(QUEUE)
+
+    assert response.status_code == 200
+    rows = list(response.context["cl"].result_list)
+    assert len(rows) == 2
+    assert all(row.status == Suggestion.Status.SUGGESTED for row in rows)
+    everything = editor_client.get(QUEUE, {"status": "all"})
+    rows = list(everything.context["cl"].result_list)
+    assert len(rows) == 3
+    # What still waits comes first.
+    assert rows[-1] == decided
+    assert 'href="?status=all"' in everything.content.decode()
+
+
+def test_queue_entity_link_opens_a_page(editor_client, three_waiting):
+    """The entity's link in a row opens the row's page (GET), never a 405."""
+    suggestion = three_waiting[0].suggestions.get()
+    change = reverse("admin:entities_suggestion_change", args=[suggestion.pk])
+    assert f'href="{change}' in editor_client.get(QUEUE).content.decode()
+
+    response = editor_client.get(change)
+
+    assert response.status_code == 200
+    assert "Delegates 0 met in Geneva on Monday." in response.content.decode()
+
+
+def test_bulk_confirm_reports_the_true_count(editor_client, three_waiting):
+    """Confirming 3 under the Suggested filter says 3, not 0."""
+    response = editor_client.post(
+        f"{QUEUE}?status=suggested",
+        {
+            "action": "confirm",
+            "_selected_action": [str(s.pk) for s in Suggestion.objects.all()],
+        },
+        follow=True,
+    )
+
+    assert "Confirmed 3 suggestions." in response.content.decode()
+    assert not Suggestion.objects.filter(status=Suggestion.Status.SUGGESTED).exists()
+
+
+def test_bulk_reject_says_one_suggestion(editor_client, three_waiting):
+    one = three_waiting[0].suggestions.get()
+    response = editor_client.post(
+        QUEUE, {"action": "reject", "_selected_action": [str(one.pk)]}, follow=True
+    )
+    assert "Rejected 1 suggestion." in response.content.decode()
+
+
+def test_queue_shows_the_sentence_escaped(editor_client, geneva):
+    """Each row shows the sentence of the mention, escaped and trimmed."""
+    long = "word " * 80
+    ArticleFactory(
+        body="<p>Before. A &lt;b&gt; in Geneva today. After.</p>"
+        f"<p>{long}Geneva {long}</p>"
+    )
+    for article in Article.objects.all():
+        suggest_entities(article=article)
+
+    content = editor_client.get(QUEUE).content.decode()
+
+    assert "A &lt;b&gt; in Geneva today." in content
+    assert "Before." not in content
+
+
+def test_sentence_of_a_long_paragraph_keeps_the_mention(geneva):
+    long = "word " * 80
+    article = ArticleFactory(body=f"<p>{long}Geneva {long}</p>")
+    suggest_entities(article=article)
+
+    sentence = sentence_of(article.suggestions.get())
+
+    assert "Geneva" in sentence
+    assert len(sentence) <= 200
+
+
+def test_queue_row_buttons_decide_and_keep_filters(
+    editor_client, three_waiting, geneva
+):
+    """Confirm and Reject in a row post with the CSRF token and come back to
+    the same filtered list."""
+    first, second = (article.suggestions.get() for article in three_waiting[:2])
+    content = editor_client.get(QUEUE, {"relevance__exact": "mentions"}).content
+    confirm = reverse(
+        "admin:entities_suggestion_queue_decide", args=[first.pk, "confirm"]
+    )
+    assert f'formaction="{confirm}?back=relevance__exact%3Dmentions"' in (
+        content.decode()
+    )
+    assert 'name="csrfmiddlewaretoken"' in content.decode()
+
+    response = editor_client.post(f"{confirm}?back=relevance__exact%3Dmentions")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{QUEUE}?relevance__exact=mentions"
+    first.refresh_from_db()
+    assert first.status == Suggestion.Status.CONFIRMED
+    assert ArticleEntity.objects.filter(content_object=first.article).exists()
+    reject = reverse(
+        "admin:entities_suggestion_queue_decide", args=[second.pk, "reject"]
+    )
+    assert editor_client.get(reject).status_code == 405
+    editor_client.post(reject)
+    second.refresh_from_db()
+    assert second.status == Suggestion.Status.REJECTED
+
+
+def test_queue_row_buttons_refuse_others(viewer_client, three_waiting):
+    one = three_waiting[0].suggestions.get()
+    url = reverse("admin:entities_suggestion_queue_decide", args=[one.pk, "confirm"])
+    assert viewer_client.post(url).status_code in (403, 404)
+    one.refresh_from_db()
+    assert one.status == Suggestion.Status.SUGGESTED
+
+
+def test_queue_row_buttons_ignore_a_foreign_back(editor_client, three_waiting):
+    one = three_waiting[0].suggestions.get()
+    url = reverse("admin:entities_suggestion_queue_decide", args=[one.pk, "reject"])
+    response = editor_client.post(f"{url}?back=//evil.example/")
+    assert response["Location"].startswith(QUEUE)
