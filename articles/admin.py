@@ -40,7 +40,6 @@ from articles.models import (
     ImportJob,
     PreviewLink,
     Section,
-    TaggedArticle,
     Thread,
     format_time,
 )
@@ -78,12 +77,6 @@ class ArticleEntityInline(CleanTextAdmin, admin.TabularInline):
     extra = 1
     verbose_name = "entity"
     verbose_name_plural = "entities"
-
-
-class TaggedArticleInline(CleanTextAdmin, admin.TabularInline):
-    model = TaggedArticle
-    autocomplete_fields = ["tag"]
-    extra = 1
 
 
 class SubmittedFilter(admin.SimpleListFilter):
@@ -147,7 +140,9 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section", "thread"]
-    inlines = [ArticleEntityInline, TaggedArticleInline, CorrectionInline]
+    # Topic tags are the `tags` text field (comma-separated): typing a new
+    # one creates it.
+    inlines = [ArticleEntityInline, CorrectionInline]
     readonly_fields = [
         "first_published_at",
         "last_published_at",
@@ -159,7 +154,10 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "dek", "body"]}),
-        ("Credits", {"fields": ["byline", "dateline", "section", "language"]}),
+        (
+            "Credits",
+            {"fields": ["byline", "dateline", "section", "language", "tags"]},
+        ),
         ("Related stories", {"fields": ["thread"]}),
         (
             "Publishing",
@@ -185,6 +183,11 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
     ]
     actions = ["publish", "withdraw", "submit_for_review"]
     save_on_top = True
+
+    class Media:
+        # Wide headline and slug, a tall body editor (CSP: no inline styles).
+        css = {"all": ["css/admin-story.css"]}
+
     change_list_template = "admin/articles/article/change_list.html"
 
     def get_urls(self):
@@ -590,7 +593,7 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
             self.message_user(request, f"Nothing submitted: {message}", messages.ERROR)
         else:
             self.message_user(
-                request, f"Submitted {count} stories for review.", messages.SUCCESS
+                request, f"Submitted {stories(count)} for review.", messages.SUCCESS
             )
 
     @admin.action(description="Withdraw selected stories", permissions=["publish"])

@@ -67,6 +67,12 @@ class ArticleForm(CleanTextForm):
             if field := self.fields.get(name):
                 field.label = f"{field.label} ({zone})"
                 field.help_text += f" Times are in the site's time zone, {zone}."
+        if tags := self.fields.get("tags"):
+            tags.label = "Topic tags"
+            tags.help_text = (
+                "Comma-separated; a tag not used before is created. "
+                "Put a tag with a space in quotes if it also has commas."
+            )
         status = self.fields.get("status")
         if status is not None and self.instance.status != Article.Status.PUBLISHED:
             # Publishing is the Publish or Schedule button's job; a posted

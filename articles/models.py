@@ -85,7 +85,10 @@ class ArticleEntity(TaggedItemBase):
         "articles.Article", on_delete=models.CASCADE, related_name="entity_links"
     )
     tag = models.ForeignKey(
-        "entities.Entity", on_delete=models.CASCADE, related_name="article_links"
+        "entities.Entity",
+        on_delete=models.CASCADE,
+        related_name="article_links",
+        verbose_name="entity",
     )
     relevance = models.CharField(
         max_length=16, choices=Relevance, default=Relevance.ABOUT
@@ -416,6 +419,8 @@ class Article(models.Model):
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "story"
+        verbose_name_plural = "stories"
         ordering = ["-go_live_at", "-created_at"]
         indexes = [
             models.Index(fields=["status", "-go_live_at"], name="article_published"),

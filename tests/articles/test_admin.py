@@ -75,7 +75,6 @@ def story_form(**fields: str) -> dict[str, str]:
         "source_name": "",
         "source_url": "",
         **management_form("entity_links"),
-        **management_form("tag_links"),
         **management_form("corrections"),
         **management_form("related_links"),
         **management_form("related_exclusions"),
@@ -167,7 +166,6 @@ def test_add_page_renders(editor_client):
     assert response.status_code == 200
     assert inline_prefixes(response) == [
         "entity_links",
-        "tag_links",
         "corrections",
         "related_links",
         "related_exclusions",
@@ -186,7 +184,6 @@ def test_change_page_renders(editor_client):
     assert response.status_code == 200
     assert inline_prefixes(response) == [
         "entity_links",
-        "tag_links",
         "corrections",
         "related_links",
         "related_exclusions",
@@ -197,7 +194,6 @@ def test_change_page_renders(editor_client):
     }
     assert initial == {
         "entity_links": 1,
-        "tag_links": 1,
         "corrections": 0,
         "related_links": 1,
         "related_exclusions": 0,
@@ -222,8 +218,8 @@ def test_save_story_from_add_form(editor_client):
                 "entity_links-0-tag": str(entity.pk),
                 "entity_links-0-relevance": "mentions",
             },
-            **management_form("tag_links", total=1),
-            **{"tag_links-0-tag": str(tag.pk)},
+            # Topic tags are typed (comma-separated), an existing one reused.
+            tags=tag.name,
             **management_form("related_links", total=1),
             **{
                 "related_links-0-target": str(other.pk),
