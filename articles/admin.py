@@ -185,7 +185,12 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
     ]
     actions = ["publish", "withdraw", "submit_for_review"]
     save_on_top = True
+    change_form_template = "admin/articles/article/change_form.html"
     change_list_template = "admin/articles/article/change_list.html"
+
+    class Media:
+        # Asks before leaving the form with unsaved edits.
+        js = ["js/unsaved-changes.js"]
 
     def get_urls(self):
         return [
@@ -307,10 +312,47 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
             },
         )
 
+    # The one-click buttons of the story form's panels are submit buttons of
+    # the form itself, `name="_action" value="<verb>:<id>"`: the form is saved
+    # first, with every unsaved edit, then the action runs (`response_change`);
+    # a form with errors (or an edit conflict) saves and does nothing.
+    ACTION = "_action"
+
+    def panel_actions(self) -> dict:
+        """verb: handler(request, article, id) for the panel buttons; the
+        subclasses in entities.admin and related.admin add theirs."""
+        return {
+            "make-preview-link": lambda request, article, _: self._make_preview_link(
+                request, article
+            ),
+            "revoke-preview-link": self._revoke_preview_link,
+        }
+
+    def response_change(self, request: HttpRequest, obj: Article) -> HttpResponse:
+        if self.ACTION not in request.POST:
+            return super().response_change(request, obj)
+        verb, _, number = request.POST[self.ACTION].partition(":")
+        handler = self.panel_actions().get(verb)
+        if handler is None or not (number.isdigit() or number == ""):
+            raise BadRequest("No such action on the story form.")
+        self.message_user(request, f"Saved “{obj}”.", messages.SUCCESS)
+        handler(request, obj, int(number) if number else None)
+        return redirect("admin:articles_article_change", obj.pk)
+
+    def _revoke_preview_link(self, request, article: Article, link_id) -> None:
+        link = get_object_or_404(article.preview_links, pk=link_id)
+        services.revoke_preview_link(link=link, by=request.user)
+        self.message_user(
+            request, "The preview link no longer works.", messages.SUCCESS
+        )
+
     @method_decorator(require_POST)
     def preview_link_create_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Make a preview link for the story (POST from its change form)."""
-        article = get_object_or_404(Article, pk=pk)
+        self._make_preview_link(request, get_object_or_404(Article, pk=pk))
+        return redirect("admin:articles_article_change", pk)
+
+    def _make_preview_link(self, request: HttpRequest, article: Article) -> None:
         try:
             link = services.create_preview_link(article=article, by=request.user)
         except ValidationError as error:
@@ -327,7 +369,6 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
                 ),
                 messages.SUCCESS,
             )
-        return redirect("admin:articles_article_change", article.pk)
 
     @method_decorator(require_POST)
     def preview_link_revoke_view(
@@ -464,7 +505,9 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
         can_publish = self.has_publish_permission(request) and not (
             article is not None and article.is_live
         )
+        form = context["adminform"].form
         context.update(
+            conflict=getattr(form, "conflict", None),
             publish_button=(
                 None
                 if not can_publish
@@ -484,6 +527,7 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         if not change:
             obj.created_by = request.user
+        obj.edited_by = request.user
         # A publication goes through the transition that owns it, which saves
         # the story (once) with the rest of the form's changes.
         if form.button is not None:
