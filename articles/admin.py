@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.cache import cache
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Count, QuerySet
@@ -508,6 +511,7 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
         form = context["adminform"].form
         context.update(
             conflict=getattr(form, "conflict", None),
+            also_editing=also_editing(article, request.user) if article else [],
             publish_button=(
                 None
                 if not can_publish
@@ -644,6 +648,26 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
             services.withdraw_article(article=article, by=request.user)
             count += 1
         self.message_user(request, f"Withdrew {stories(count)}.", messages.SUCCESS)
+
+
+EDITING_WINDOW = 120  # seconds: who opened or saved the form this recently
+
+
+def also_editing(article: Article, user) -> list[str]:
+    """Who else has had the story's form open within EDITING_WINDOW seconds,
+    recording `user` as editing it now. Kept in the cache: an accelerator, so
+    a cache outage shows nobody, and the edit-conflict check still holds."""
+    key = f"articles:editing:{article.pk}"
+    now = time.time()
+    editing = {
+        pk: (name, seen)
+        for pk, (name, seen) in (cache.get(key) or {}).items()
+        if now - seen < EDITING_WINDOW and pk != user.pk
+    }
+    others = sorted(name for name, _ in editing.values())
+    editing[user.pk] = (user.get_username(), now)
+    cache.set(key, editing, EDITING_WINDOW)
+    return others
 
 
 def stories(count: int) -> str:

@@ -234,3 +234,20 @@ class TestPanelButtonsSaveTheForm:
 
         assert response.status_code in (400, 404)
         story.refresh_from_db()
+
+
+def test_the_form_says_who_else_is_editing(story, desks):
+    alice, bob = desks
+    a, b = client_for(alice), client_for(bob)
+
+    first = a.get(change_url(story))
+    second = b.get(change_url(story))
+    again = a.get(change_url(story))
+
+    assert 'id="also-editing"' not in first.content.decode()
+    assert "Also editing this story in the last two minutes: alice." in (
+        second.content.decode()
+    )
+    assert "Also editing this story in the last two minutes: bob." in (
+        again.content.decode()
+    )

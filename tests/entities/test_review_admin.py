@@ -93,9 +93,7 @@ def test_change_page_shows_the_review_panel(editor_client, story):
     assert f'name="_action" value="confirm:{suggestion.pk}">Confirm</button>' in (
         content
     )
-    assert f'name="_action" value="reject:{suggestion.pk}">Reject</button>' in (
-        content
-    )
+    assert f'name="_action" value="reject:{suggestion.pk}">Reject</button>' in (content)
     candidate = story.candidates.get(name="Anna Kowalski")
     assert f'name="candidate-kind-{candidate.pk}"' in content
     assert f'name="_action" value="create:{candidate.pk}"' in content
