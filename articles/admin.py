@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.cache import cache
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Count, QuerySet
@@ -183,12 +186,14 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
     ]
     actions = ["publish", "withdraw", "submit_for_review"]
     save_on_top = True
+    change_form_template = "admin/articles/article/change_form.html"
+    change_list_template = "admin/articles/article/change_list.html"
 
     class Media:
-        # Wide headline and slug, a tall body editor (CSP: no inline styles).
+        # Wide headline and slug, a tall body editor (CSP: no inline styles),
+        # and a question before leaving the form with unsaved edits.
         css = {"all": ["css/admin-story.css"]}
-
-    change_list_template = "admin/articles/article/change_list.html"
+        js = ["js/unsaved-changes.js"]
 
     def get_urls(self):
         return [
@@ -310,10 +315,47 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
             },
         )
 
+    # The one-click buttons of the story form's panels are submit buttons of
+    # the form itself, `name="_action" value="<verb>:<id>"`: the form is saved
+    # first, with every unsaved edit, then the action runs (`response_change`);
+    # a form with errors (or an edit conflict) saves and does nothing.
+    ACTION = "_action"
+
+    def panel_actions(self) -> dict:
+        """verb: handler(request, article, id) for the panel buttons; the
+        subclasses in entities.admin and related.admin add theirs."""
+        return {
+            "make-preview-link": lambda request, article, _: self._make_preview_link(
+                request, article
+            ),
+            "revoke-preview-link": self._revoke_preview_link,
+        }
+
+    def response_change(self, request: HttpRequest, obj: Article) -> HttpResponse:
+        if self.ACTION not in request.POST:
+            return super().response_change(request, obj)
+        verb, _, number = request.POST[self.ACTION].partition(":")
+        handler = self.panel_actions().get(verb)
+        if handler is None or not (number.isdigit() or number == ""):
+            raise BadRequest("No such action on the story form.")
+        self.message_user(request, f"Saved “{obj}”.", messages.SUCCESS)
+        handler(request, obj, int(number) if number else None)
+        return redirect("admin:articles_article_change", obj.pk)
+
+    def _revoke_preview_link(self, request, article: Article, link_id) -> None:
+        link = get_object_or_404(article.preview_links, pk=link_id)
+        services.revoke_preview_link(link=link, by=request.user)
+        self.message_user(
+            request, "The preview link no longer works.", messages.SUCCESS
+        )
+
     @method_decorator(require_POST)
     def preview_link_create_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Make a preview link for the story (POST from its change form)."""
-        article = get_object_or_404(Article, pk=pk)
+        self._make_preview_link(request, get_object_or_404(Article, pk=pk))
+        return redirect("admin:articles_article_change", pk)
+
+    def _make_preview_link(self, request: HttpRequest, article: Article) -> None:
         try:
             link = services.create_preview_link(article=article, by=request.user)
         except ValidationError as error:
@@ -330,7 +372,6 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
                 ),
                 messages.SUCCESS,
             )
-        return redirect("admin:articles_article_change", article.pk)
 
     @method_decorator(require_POST)
     def preview_link_revoke_view(
@@ -467,7 +508,10 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
         can_publish = self.has_publish_permission(request) and not (
             article is not None and article.is_live
         )
+        form = context["adminform"].form
         context.update(
+            conflict=getattr(form, "conflict", None),
+            also_editing=also_editing(article, request.user) if article else [],
             publish_button=(
                 None
                 if not can_publish
@@ -487,6 +531,7 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         if not change:
             obj.created_by = request.user
+        obj.edited_by = request.user
         # A publication goes through the transition that owns it, which saves
         # the story (once) with the rest of the form's changes.
         if form.button is not None:
@@ -603,6 +648,26 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
             services.withdraw_article(article=article, by=request.user)
             count += 1
         self.message_user(request, f"Withdrew {stories(count)}.", messages.SUCCESS)
+
+
+EDITING_WINDOW = 120  # seconds: who opened or saved the form this recently
+
+
+def also_editing(article: Article, user) -> list[str]:
+    """Who else has had the story's form open within EDITING_WINDOW seconds,
+    recording `user` as editing it now. Kept in the cache: an accelerator, so
+    a cache outage shows nobody, and the edit-conflict check still holds."""
+    key = f"articles:editing:{article.pk}"
+    now = time.time()
+    editing = {
+        pk: (name, seen)
+        for pk, (name, seen) in (cache.get(key) or {}).items()
+        if now - seen < EDITING_WINDOW and pk != user.pk
+    }
+    others = sorted(name for name, _ in editing.values())
+    editing[user.pk] = (user.get_username(), now)
+    cache.set(key, editing, EDITING_WINDOW)
+    return others
 
 
 def stories(count: int) -> str:

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import hashlib
+
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core import signing
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import QueryDict
 from django.utils import timezone
 
 from articles.cleaning import clean_text
+from articles.html import html_to_text
 from articles.importers import IMPORT_SUFFIXES
 from articles.importers.base import file_size, too_large
 from articles.models import Article, Section, format_time
@@ -56,12 +60,31 @@ PUBLISH_BUTTON = "_publish"
 SCHEDULE_BUTTON = "_schedule"
 
 
+EDIT_BASE_SALT = "articles.ArticleForm.edit_base"
+CONFLICT_MESSAGE = (
+    "Someone else saved this story since you opened it. Your text is still in "
+    "the form: compare it with theirs below, then save yours deliberately."
+)
+
+
 class ArticleForm(CleanTextForm):
-    """The story form: clean text, a body no longer than MAX_BODY_CHARS, and
-    times that make sense for the button pressed (Publish, Schedule, Save)."""
+    """The story form: clean text, a body no longer than MAX_BODY_CHARS, times
+    that make sense for the button pressed (Publish, Schedule, Save), and no
+    save over changes someone else made since the form was opened.
+
+    `edit_base` carries the story's version as the editor opened it, with a
+    digest of each field's value then: a save is refused when a field has
+    changed since (`conflict` lists them), and the refused form carries the
+    current version, so saving again keeps the editor's text deliberately.
+    """
+
+    edit_base = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.conflict: dict | None = None
+        if self.instance.pk is not None:
+            self.initial["edit_base"] = self._edit_base(self.instance)
         zone = settings.TIME_ZONE
         for name in ("go_live_at", "expire_at"):
             if field := self.fields.get(name):
@@ -91,8 +114,78 @@ class ArticleForm(CleanTextForm):
                 return name
         return None
 
+    def _tracked(self) -> list:
+        """The model fields this form edits."""
+        fields = []
+        for name in self.fields:
+            try:
+                field = Article._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if field.concrete:
+                fields.append(field)
+        return fields
+
+    def _digests(self, article: Article) -> dict[str, str]:
+        return {
+            field.name: hashlib.sha256(
+                str(getattr(article, field.attname)).encode()
+            ).hexdigest()[:16]
+            for field in self._tracked()
+        }
+
+    def _edit_base(self, article: Article) -> str:
+        return signing.dumps(
+            {"v": article.edit_version, "h": self._digests(article)},
+            salt=EDIT_BASE_SALT,
+            compress=True,
+        )
+
+    def _check_conflict(self) -> None:
+        """Refuses the save when a field changed since the form was opened
+        (the row is locked until the admin's transaction ends, so no other
+        save slips in between this check and this save)."""
+        if self.instance.pk is None or "edit_base" not in self.data:
+            return
+        stored = Article.objects.select_for_update().get(pk=self.instance.pk)
+        try:
+            base = signing.loads(self.data["edit_base"], salt=EDIT_BASE_SALT)
+            version, opened = int(base["v"]), dict(base["h"])
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            version, opened = -1, {}
+        if version == stored.edit_version:
+            return
+        now = self._digests(stored)
+        changed = [name for name, digest in now.items() if opened.get(name) != digest]
+        if not changed:
+            return
+        self.conflict = {
+            "by": stored.edited_by,
+            "at": stored.updated_at,
+            "fields": [
+                {
+                    "label": self.fields[name].label or name,
+                    "theirs": _shown(name, self._value_of(stored, name)),
+                    "yours": _shown(name, self.cleaned_data.get(name, "")),
+                }
+                for name in changed
+            ],
+        }
+        # Saving again means "mine anyway": the form now stands on this version.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("edit_base")] = self._edit_base(stored)
+        raise ValidationError(CONFLICT_MESSAGE, code="edit_conflict")
+
+    @staticmethod
+    def _value_of(article: Article, name: str):
+        field = Article._meta.get_field(name)
+        if field.choices:
+            return getattr(article, f"get_{name}_display")()
+        return getattr(article, name)
+
     def clean(self) -> dict:
         cleaned = super().clean()
+        self._check_conflict()
         if self.button is None:
             return cleaned
         go_live_at = cleaned.get("go_live_at", self.instance.go_live_at)
@@ -126,6 +219,15 @@ class ArticleForm(CleanTextForm):
                 code="max_length",
             )
         return body
+
+
+def _shown(name: str, value) -> str:
+    """A field's value as the conflict panel shows it: the body as text."""
+    if value is None or value == "":
+        return "(empty)"
+    if hasattr(value, "isoformat"):
+        return format_time(value)
+    return html_to_text(value) if name == "body" else str(value)
 
 
 class MultipleFileInput(forms.ClearableFileInput):

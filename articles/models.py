@@ -401,6 +401,21 @@ class Article(models.Model):
         editable=False,
         help_text="When its reporter marked the draft ready for an editor.",
     )
+    edit_version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Counts the story's saves: a form opened at an older version "
+        "is an edit of text someone has since changed.",
+    )
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text="Who last saved the story's form.",
+    )
 
     entities = TaggableManager(
         "entities",
@@ -464,6 +479,9 @@ class Article(models.Model):
             self.text_changed_at = timezone.now()
             if (fields := kwargs.get("update_fields")) is not None:
                 kwargs["update_fields"] = {*fields, "text_changed_at"}
+        self.edit_version += 1
+        if (fields := kwargs.get("update_fields")) is not None:
+            kwargs["update_fields"] = {*fields, "edit_version"}
         super().save(*args, **kwargs)
         loaded = {field.attname for field in self._meta.concrete_fields}
         self._remember_text(loaded - self.get_deferred_fields())

@@ -450,6 +450,50 @@ class ArticleAdmin(BaseArticleAdmin):
         super().save_related(request, form, formsets, change)
         services.suggest_entities(article=form.instance)
 
+    def panel_actions(self) -> dict:
+        return {
+            **super().panel_actions(),
+            "confirm": self._decide,
+            "reject": self._decide,
+            "create": self._create_entity,
+            "dismiss": self._dismiss_candidate,
+        }
+
+    def _decide(self, request: HttpRequest, article: Article, pk: int) -> None:
+        suggestion = get_object_or_404(
+            article.suggestions.select_related("entity"), pk=pk
+        )
+        if request.POST[self.ACTION].startswith("confirm:"):
+            services.confirm_suggestion(suggestion=suggestion)
+            verb = "Confirmed"
+        else:
+            services.reject_suggestion(suggestion=suggestion)
+            verb = "Rejected"
+        self.message_user(request, f"{verb} {suggestion.entity.name}.")
+
+    def _create_entity(self, request: HttpRequest, article: Article, pk: int) -> None:
+        candidate = get_object_or_404(article.candidates, pk=pk)
+        if not request.user.has_perm("entities.add_entity"):
+            self.message_user(request, "You may not create entities.", messages.ERROR)
+            return
+        kind = request.POST.get(f"candidate-kind-{candidate.pk}", candidate.kind)
+        if kind not in Entity.Kind.values:
+            kind = candidate.kind
+        entity = services.create_entity_from_candidate(candidate=candidate, kind=kind)
+        self.message_user(
+            request,
+            f"Created {entity.get_kind_display().lower()} “{entity.name}” "
+            "and tagged the story with it.",
+        )
+
+    def _dismiss_candidate(
+        self, request: HttpRequest, article: Article, pk: int
+    ) -> None:
+        candidate = get_object_or_404(article.candidates, pk=pk)
+        candidate.dismissed = True
+        candidate.save(update_fields=["dismissed"])
+        self.message_user(request, f"Dismissed “{candidate.name}”.")
+
 
 def _back_to_story(article_id: int) -> HttpResponseRedirect:
     url = reverse("admin:articles_article_change", args=[article_id])
@@ -459,8 +503,8 @@ def _back_to_story(article_id: int) -> HttpResponseRedirect:
 def render_suggestions(article: Article) -> str:
     """The editor's review panel for a story: suggestions in context, candidates.
 
-    Buttons post to the suggestion admin's views through `formaction`, so one
-    click decides without a nested form.
+    Its buttons submit the story form itself (`ArticleAdmin.panel_actions`):
+    one click saves the editor's edits and decides.
     """
     suggestions, candidates = [], []
     if article.pk:

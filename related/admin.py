@@ -96,6 +96,26 @@ class ArticleAdmin(EntityArticleAdmin):
         # Entities, tags, text or picks may have changed: the stored lists follow.
         services.refresh_related_later(article=form.instance)
 
+    def panel_actions(self) -> dict:
+        return {
+            **super().panel_actions(),
+            "pin": self._pin_or_exclude,
+            "exclude": self._pin_or_exclude,
+        }
+
+    def _pin_or_exclude(self, request: HttpRequest, article: Article, target: int):
+        other = get_object_or_404(Article, pk=target)
+        if request.POST[self.ACTION].startswith("pin:"):
+            action, done = services.pin_related, "Pinned “{}” as related."
+        else:
+            action, done = services.exclude_related, "“{}” will no longer be suggested."
+        try:
+            action(article=article, target=other)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(request, done.format(other), messages.SUCCESS)
+
     def _related_action(
         self, request: HttpRequest, pk: int, target: int, action, done: str
     ) -> HttpResponse:

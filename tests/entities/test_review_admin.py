@@ -89,15 +89,14 @@ def test_change_page_shows_the_review_panel(editor_client, story):
     assert 'id="entity-suggestions"' in content
     assert "<strong>Geneva</strong>" in content
     assert "Delegates met in <mark>Geneva</mark> with Anna Kowalski" in content
-    assert f'formaction="{decide_url(suggestion, "confirm")}">Confirm</button>' in (
+    # The buttons submit the story form itself: its edits are saved first.
+    assert f'name="_action" value="confirm:{suggestion.pk}">Confirm</button>' in (
         content
     )
-    assert f'formaction="{decide_url(suggestion, "reject")}">Reject</button>' in (
-        content
-    )
+    assert f'name="_action" value="reject:{suggestion.pk}">Reject</button>' in (content)
     candidate = story.candidates.get(name="Anna Kowalski")
     assert f'name="candidate-kind-{candidate.pk}"' in content
-    assert f'formaction="{candidate_url(candidate, "create")}"' in content
+    assert f'name="_action" value="create:{candidate.pk}"' in content
 
 
 @pytest.mark.parametrize("count", [1, 10])
