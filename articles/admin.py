@@ -4,8 +4,10 @@ import time
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.cache import cache
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,8 +23,9 @@ from django.views.decorators.http import require_POST
 from taggit.admin import TagAdmin
 from taggit.models import Tag
 
-from articles import services
+from articles import audit, revisions, services
 from articles.cleaning import unwanted_in
+from articles.diffs import side_by_side
 from articles.forms import (
     PUBLISH_BUTTON,
     SCHEDULE_BUTTON,
@@ -39,6 +42,7 @@ from articles.importers.jobs import (
 from articles.models import (
     Article,
     ArticleEntity,
+    AuditEvent,
     Correction,
     ImportJob,
     PreviewLink,
@@ -116,7 +120,14 @@ class CorrectionInline(CleanTextAdmin, admin.StackedInline):
         class RecordingFormSet(formset):
             def save_new(self, form, commit=True):
                 form.instance.created_by = editor
-                return super().save_new(form, commit)
+                correction = super().save_new(form, commit)
+                audit.record(
+                    audit.Action.CORRECTED,
+                    article=form.instance.article,
+                    by=editor,
+                    detail=form.instance.get_kind_display(),
+                )
+                return correction
 
         return RecordingFormSet
 
@@ -208,6 +219,16 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
                 name="articles_article_scheduled",
             ),
             path(
+                "<int:pk>/history/<int:number>/",
+                self.admin_site.admin_view(self.revision_view),
+                name="articles_article_revision",
+            ),
+            path(
+                "<int:pk>/history/<int:number>/restore/",
+                self.admin_site.admin_view(self.restore_view),
+                name="articles_article_restore",
+            ),
+            path(
                 "import/<int:job_id>/",
                 self.admin_site.admin_view(self.import_job_view),
                 name="articles_article_import_job",
@@ -252,6 +273,17 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.is_live and self.has_publish_permission(request):
+            # A live story's edits are staged: when to publish them.
+            fieldsets = [
+                (
+                    name,
+                    {**options, "fields": [*options["fields"], "changes_go_live_at"]}
+                    if name == "Publishing"
+                    else options,
+                )
+                for name, options in fieldsets
+            ]
         if obj is not None and services.may_share_preview(request.user, obj):
             return fieldsets
         # Sharing a story outside the newsroom is an editor's decision.
@@ -260,6 +292,35 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
             for name, options in fieldsets
             for fields in [options["fields"]]
         ]
+
+    def get_object(self, request: HttpRequest, object_id, from_field=None):
+        article = super().get_object(request, object_id, from_field)
+        if (
+            article is not None
+            and getattr(request, "_story_form", False)
+            and article.staged_revision_id
+        ):
+            # The form opens on the live story's unpublished changes.
+            revisions.overlay(article, article.staged_revision.content)
+        return article
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        request._story_form = True
+        if (
+            request.method == "POST"
+            and request.POST.get(self.ACTION) == "discard-changes:"
+        ):
+            # Throwing the unpublished changes away saves nothing of the form.
+            article = self.get_object(request, object_id)
+            if article is None:
+                return self._get_obj_does_not_exist_redirect(
+                    request, self.opts, object_id
+                )
+            if not self.has_change_permission(request, article):
+                raise PermissionDenied
+            self._discard_changes(request, article)
+            return redirect("admin:articles_article_change", article.pk)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def view_on_site(self, article: Article) -> str:
         return (
@@ -299,18 +360,24 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
         button to make another (for a story readers cannot see yet). A live
         story's links lead to its page, a withdrawn one's work no more: neither
         is listed."""
+        staged = article.pk and article.is_live and article.staged_revision_id
         shareable = (
             article.pk
-            and not article.is_live
+            and (staged or not article.is_live)
             and (article.status != Article.Status.WITHDRAWN)
         )
+        links = article.preview_links.active().select_related("created_by", "revision")
+        if staged:
+            # Links to unpublished changes not yet published.
+            links = links.filter(
+                revision__isnull=False, revision__published_at__isnull=True
+            )
         return render_to_string(
             "admin/articles/article/preview_links.html",
             {
                 "article": article,
-                "links": article.preview_links.active().select_related("created_by")
-                if shareable
-                else [],
+                "staged": staged,
+                "links": links if shareable else [],
                 "days": settings.PREVIEW_LINK_DAYS,
             },
         )
@@ -330,6 +397,19 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
             ),
             "revoke-preview-link": self._revoke_preview_link,
         }
+
+    def _discard_changes(self, request: HttpRequest, article: Article) -> None:
+        article.refresh_from_db(fields=["staged_revision"])
+        revision = revisions.discard_changes(article=article, by=request.user)
+        if revision is None:
+            self.message_user(request, "There were no unpublished changes.")
+        else:
+            self.message_user(
+                request,
+                f"Discarded the unpublished changes (revision {revision.number}, "
+                "still in the history): the form shows the published version.",
+                messages.SUCCESS,
+            )
 
     def response_change(self, request: HttpRequest, obj: Article) -> HttpResponse:
         if self.ACTION not in request.POST:
@@ -385,6 +465,117 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
         self.message_user(
             request, "The preview link no longer works.", messages.SUCCESS
         )
+        return redirect("admin:articles_article_change", pk)
+
+    HISTORY_PAGE_SIZE = 50
+
+    def _story_for_history(self, request: HttpRequest, pk) -> Article:
+        article = self.get_object(request, str(pk))
+        if article is None:
+            raise Http404(
+                "No story with this id: it may have been deleted, and its "
+                "revisions with it (the audit trail keeps what happened)."
+            )
+        if not services.may_change_article(
+            request.user, article
+        ) and not request.user.has_perm("articles.view_article"):
+            raise PermissionDenied
+        return article
+
+    def history_view(self, request: HttpRequest, object_id, extra_context=None):
+        """Every revision of the story, newest first, with what each changed,
+        and everything done to it (the audit trail)."""
+        article = self._story_for_history(request, unquote(object_id))
+        paginator = Paginator(
+            article.revisions.defer("content").select_related("created_by"),
+            self.HISTORY_PAGE_SIZE,
+        )
+        page = paginator.get_page(request.GET.get("p"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"History: {article}",
+            "subtitle": None,
+            "original": article,
+            "object": article,
+            "page": page,
+            "labels": revision_labels(),
+            "may_restore": services.may_change_article(request.user, article),
+            "events": article.audit_events.select_related("revision")[:100],
+        }
+        return TemplateResponse(request, "admin/articles/article/history.html", context)
+
+    def revision_view(self, request: HttpRequest, pk: int, number: int):
+        """One revision side by side with the one before it, or with another
+        (`?with=N`), or with the published version (`?with=live`)."""
+        article = self._story_for_history(request, pk)
+        revision = get_object_or_404(
+            article.revisions.select_related("created_by"), number=number
+        )
+        against = request.GET.get("with", "")
+        if against == "live":
+            other = revisions.content_of(article)
+            other_label = "Published version"
+        elif against.isdigit():
+            older = get_object_or_404(article.revisions, number=int(against))
+            other, other_label = older.content, f"Revision {older.number}"
+        else:
+            older = article.revisions.filter(number__lt=number).first()
+            other = older.content if older else {}
+            other_label = f"Revision {older.number}" if older else "Nothing before"
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Revision {revision.number} of “{article}”",
+            "subtitle": None,
+            "original": article,
+            "revision": revision,
+            "other_label": other_label,
+            "comparison": compare(other, revision.content),
+            "may_restore": services.may_change_article(request.user, article),
+        }
+        return TemplateResponse(
+            request, "admin/articles/article/revision.html", context
+        )
+
+    @method_decorator(require_POST)
+    def restore_view(self, request: HttpRequest, pk: int, number: int):
+        """Bring back a revision as a new one (POST from the history)."""
+        article = Article.objects.filter(pk=pk).first()
+        if article is None:
+            self.message_user(
+                request,
+                "That story has been deleted, with its revisions: there is "
+                "nothing to restore.",
+                messages.ERROR,
+            )
+            return redirect("admin:articles_article_changelist")
+        revision = get_object_or_404(article.revisions, number=number)
+        try:
+            new, warnings = revisions.restore_revision(
+                revision=revision, by=request.user
+            )
+        except ValidationError as error:
+            self.message_user(
+                request,
+                f"Revision {number} was not restored: {' '.join(error.messages)}",
+                messages.ERROR,
+            )
+            return redirect("admin:articles_article_history", pk)
+        live = article.is_live
+        self.message_user(
+            request,
+            f"Restored revision {number} as revision {new.number}"
+            + (
+                ": it waits as unpublished changes; readers see the published "
+                "version until you publish it."
+                if live
+                else "."
+            ),
+            messages.SUCCESS,
+        )
+        for warning in warnings:
+            self.message_user(request, warning, messages.WARNING)
         return redirect("admin:articles_article_change", pk)
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
@@ -505,24 +696,56 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
         # The submit row (templates/admin/articles/article/submit_line.html).
         article = context.get("original")
         published = article is not None and article.status == Article.Status.PUBLISHED
-        can_publish = self.has_publish_permission(request) and not (
-            article is not None and article.is_live
-        )
+        live = article is not None and article.is_live
+        can_publish = self.has_publish_permission(request)
         form = context["adminform"].form
+        zone = settings.TIME_ZONE
+        if not can_publish:
+            buttons = []
+        elif live:
+            buttons = [
+                (
+                    PUBLISH_BUTTON,
+                    "Publish changes",
+                    f"Readers see this version now ({zone})",
+                ),
+                (
+                    SCHEDULE_BUTTON,
+                    "Schedule changes",
+                    f"Readers see this version from “publish changes at” ({zone})",
+                ),
+            ]
+        elif (
+            article is not None
+            and article.go_live_at is not None
+            and article.go_live_at > timezone.now()
+        ):
+            buttons = [
+                (SCHEDULE_BUTTON, "Schedule", f"Go live at the go-live time ({zone})")
+            ]
+        else:
+            buttons = [
+                (
+                    PUBLISH_BUTTON,
+                    "Publish",
+                    f"Go live now, or at the go-live time if it is later ({zone})",
+                )
+            ]
+        staged = article.staged_revision if article is not None else None
         context.update(
             conflict=getattr(form, "conflict", None),
             also_editing=also_editing(article, request.user) if article else [],
-            publish_button=(
-                None
-                if not can_publish
-                else SCHEDULE_BUTTON
-                if article is not None
-                and article.go_live_at is not None
-                and article.go_live_at > timezone.now()
-                else PUBLISH_BUTTON
+            publish_buttons=buttons,
+            save_label=(
+                "Save as unpublished changes"
+                if live
+                else "Save"
+                if published
+                else "Save draft"
             ),
-            save_label="Save" if published else "Save draft",
-            time_zone=settings.TIME_ZONE,
+            live=live,
+            staged=staged,
+            time_zone=zone,
         )
         return super().render_change_form(
             request, context, add=add, change=change, **kwargs
@@ -532,8 +755,22 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         obj.edited_by = request.user
+        form.staged = None
+        if (
+            form.live
+            and obj.status == Article.Status.PUBLISHED
+            and (form.button != PUBLISH_BUTTON)
+        ):
+            self._stage_form(request, obj, form)
+            return
+        # The form held the unpublished changes, if any: they are saved now.
+        obj.staged_revision = None
         # A publication goes through the transition that owns it, which saves
         # the story (once) with the rest of the form's changes.
+        if form.live and form.button == PUBLISH_BUTTON:
+            services.publish_article(article=obj, by=request.user, at=obj.go_live_at)
+            form.published_changes = True
+            return
         if form.button is not None:
             at = obj.go_live_at
             now = timezone.now()
@@ -559,8 +796,44 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
             return
         self.message_user(request, publication_message(obj), messages.SUCCESS)
 
+    def _stage_form(self, request, obj: Article, form) -> None:
+        """A live story's save: its text, credits and tags wait as unpublished
+        changes (save_related stages them once the inlines are saved); its
+        publishing box (go-live and expiry times) applies now."""
+        form.staged = {
+            name: getattr(obj, Article._meta.get_field(name).attname)
+            for name in revisions.STAGED_FIELDS
+        }
+        stored = Article.objects.get(pk=obj.pk)
+        for name in revisions.STAGED_FIELDS:
+            attname = Article._meta.get_field(name).attname
+            setattr(obj, attname, getattr(stored, attname))
+        obj.staged_revision = stored.staged_revision
+        if {"go_live_at", "expire_at"} & set(form.changed_data):
+            services.publish_article(article=obj, by=request.user, at=obj.go_live_at)
+            self.message_user(request, publication_message(obj), messages.SUCCESS)
+
     def save_related(self, request, form, formsets, change) -> None:
+        staged = getattr(form, "staged", None)
+        if staged is not None:
+            # Tags are staged with the text (the inlines apply at once).
+            staged["tags"] = form.cleaned_data.pop("tags", None)
         super().save_related(request, form, formsets, change)
+        article = form.instance
+        if staged is not None:
+            self._record_staged(request, article, form, staged)
+        else:
+            revision = revisions.record_revision(
+                article, by=request.user, note=self._revision_note(form, change)
+            )
+            if getattr(form, "published_changes", False):
+                audit.record(
+                    audit.Action.PUBLISHED_CHANGES,
+                    article=article,
+                    by=request.user,
+                    revision=revision,
+                    detail=f"revision {revision.number}",
+                )
         if "_submit_for_review" in request.POST:
             try:
                 services.submit_articles(articles=[form.instance], by=request.user)
@@ -568,6 +841,64 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
             else:
                 self.message_user(request, "Submitted for review.", messages.SUCCESS)
+
+    @staticmethod
+    def _revision_note(form, change: bool) -> str:
+        if not change:
+            return "Created"
+        if form.button is not None or {"status", "go_live_at"} & set(form.changed_data):
+            return f"Saved, {form.instance.get_status_display().lower()}"
+        return "Saved"
+
+    def _record_staged(self, request, article: Article, form, staged: dict) -> None:
+        live = revisions.content_of(Article.objects.get(pk=article.pk))
+        content = {**live, **staged}
+        if content["tags"] is None:
+            content["tags"] = live["tags"]
+        content["tags"] = sorted(content["tags"])
+        names = (*staged, "tags")
+        pending = article.staged_revision
+        if pending is not None and all(
+            content[name] == pending.content.get(name) for name in names
+        ):
+            # Saved again as it was: the unpublished changes stand.
+            revision = pending
+        elif all(content[name] == live[name] for name in names):
+            # Nothing readers see would change: no unpublished changes.
+            if article.staged_revision_id:
+                revisions.discard_changes(article=article, by=request.user)
+            revisions.record_revision(article, by=request.user, note="Saved")
+            return
+        else:
+            revision = revisions.stage_changes(
+                article, content=content, by=request.user, note="Unpublished changes"
+            )
+        at = form.cleaned_data.get("changes_go_live_at")
+        if form.button == SCHEDULE_BUTTON and at is not None:
+            now = timezone.now()
+            if at <= now:
+                revisions.publish_revision(revision=revision, by=request.user)
+                self.message_user(
+                    request,
+                    f"The time {format_time(at)} had passed, so the changes were "
+                    f"published now, {format_time(now)}.",
+                    messages.WARNING,
+                )
+                return
+            revisions.publish_revision(revision=revision, by=request.user, at=at)
+            self.message_user(
+                request,
+                f"Changes scheduled for {format_time(at)}: readers see the "
+                "published version until then.",
+                messages.SUCCESS,
+            )
+            return
+        self.message_user(
+            request,
+            "Saved as unpublished changes: readers still see the published "
+            "version. Press “Publish changes” to make them live.",
+            messages.SUCCESS,
+        )
 
     def delete_model(self, request, obj) -> None:
         services.delete_articles(articles=[obj], by=request.user)
@@ -598,6 +929,24 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
             return
         with transaction.atomic():
             for article in articles:
+                if article.staged_revision_id and article.is_live:
+                    # Publishing a live story publishes its unpublished changes.
+                    revisions.publish_revision(
+                        revision=article.staged_revision, by=request.user
+                    )
+                    article.refresh_from_db()
+                    continue
+                if article.staged_revision_id:
+                    revisions.apply_content(article, article.staged_revision.content)
+                    tags = article.staged_revision.content.get("tags")
+                    article.staged_revision = None
+                    services.publish_article(article=article, by=request.user)
+                    if tags is not None:
+                        article.tags.set(tags)
+                    revisions.record_revision(
+                        article, by=request.user, note="Published"
+                    )
+                    continue
                 services.publish_article(article=article, by=request.user)
         live = [article for article in articles if article.is_live]
         scheduled = sorted(
@@ -648,6 +997,109 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
             services.withdraw_article(article=article, by=request.user)
             count += 1
         self.message_user(request, f"Withdrew {stories(count)}.", messages.SUCCESS)
+
+
+def revision_labels() -> dict[str, str]:
+    """What the history calls each name in a revision's content."""
+    labels = {
+        name: str(Article._meta.get_field(name).verbose_name)
+        for name in revisions.STAGED_FIELDS
+    }
+    return {
+        **labels,
+        "tags": "topic tags",
+        "entities": "entities",
+        "related": "related stories",
+    }
+
+
+def compare(old: dict, new: dict) -> dict:
+    """Two revisions' content side by side: the headline, standfirst and body
+    as marked-up rows, the other fields as before/after, tags, entities and
+    related picks as added/removed."""
+    labels = revision_labels()
+    text = [
+        {"label": labels[name], "rows": rows}
+        for name in ("headline", "dek", "body")
+        if (
+            rows := side_by_side(
+                old.get(name) or "", new.get(name) or "", html=name == "body"
+            )
+        )
+    ]
+    fields = [
+        {"label": labels[name], "old": old.get(name), "new": new.get(name)}
+        for name in revisions.STAGED_FIELDS
+        if name not in ("headline", "dek", "body")
+        and (old.get(name) or None) != (new.get(name) or None)
+    ]
+    names = _names_of(fields)
+    for field in fields:
+        field["old"] = names.get(field["label"], {}).get(field["old"], field["old"])
+        field["new"] = names.get(field["label"], {}).get(field["new"], field["new"])
+
+    def added_removed(before, after):
+        before, after = set(before), set(after)
+        return sorted(after - before), sorted(before - after)
+
+    entities = {
+        "old": {
+            f"{name} ({relevance})" for _, name, relevance in old.get("entities", [])
+        },
+        "new": {
+            f"{name} ({relevance})" for _, name, relevance in new.get("entities", [])
+        },
+    }
+    related_old, related_new = old.get("related", {}), new.get("related", {})
+    sets = [
+        (labels["tags"], *added_removed(old.get("tags", []), new.get("tags", []))),
+        (labels["entities"], *added_removed(entities["old"], entities["new"])),
+        (
+            "pinned related stories",
+            *added_removed(
+                related_old.get("pinned", []), related_new.get("pinned", [])
+            ),
+        ),
+        (
+            "excluded related stories",
+            *added_removed(
+                related_old.get("excluded", []), related_new.get("excluded", [])
+            ),
+        ),
+    ]
+    return {
+        "text": text,
+        "fields": fields,
+        "sets": [
+            {"label": label, "added": added, "removed": removed}
+            for label, added, removed in sets
+            if added or removed
+        ],
+        "same": not text and not fields and not any(a or r for _, a, r in sets),
+    }
+
+
+def _names_of(fields: list[dict]) -> dict[str, dict]:
+    """Section and thread names for their ids in `fields` (two queries at most)."""
+    labels = revision_labels()
+    names = {}
+    for name, model, attribute in (
+        ("section", Section, "name"),
+        ("thread", Thread, "title"),
+    ):
+        label = labels[name]
+        ids = {
+            value
+            for field in fields
+            if field["label"] == label
+            for value in (field["old"], field["new"])
+            if value
+        }
+        if ids:
+            names[label] = dict(
+                model.objects.filter(pk__in=ids).values_list("pk", attribute)
+            )
+    return names
 
 
 EDITING_WINDOW = 120  # seconds: who opened or saved the form this recently
@@ -703,6 +1155,39 @@ def publication_message(article: Article) -> str:
         )
     since = format_time(article.go_live_at)
     return f"Published: “{article}” is live since {since}.{expiry}"
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(CleanTextAdmin, admin.ModelAdmin):
+    """The audit trail across stories: who published, withdrew, scheduled,
+    restored, deleted or decided what, and when. Read-only."""
+
+    list_display = ["at", "user_name", "action", "story", "detail"]
+    list_display_links = None
+    list_filter = ["action", "at", "user_name"]
+    search_fields = ["headline", "user_name", "detail"]
+    date_hierarchy = "at"
+    list_select_related = ["article"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="story", ordering="headline")
+    def story(self, event: AuditEvent) -> str:
+        if event.article_id is None:
+            return format_html("{} <em>(deleted)</em>", event.headline)
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:articles_article_history", args=[event.article_id]),
+            event.headline,
+        )
 
 
 @admin.register(Section)

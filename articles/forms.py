@@ -4,16 +4,19 @@ import hashlib
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core import signing
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import QueryDict
 from django.utils import timezone
+from taggit.models import Tag
 
 from articles.cleaning import clean_text
 from articles.html import html_to_text
 from articles.importers import IMPORT_SUFFIXES
 from articles.importers.base import file_size, too_large
 from articles.models import Article, Section, format_time
+from articles.revisions import overlay
 
 
 class CleanTextForm(forms.ModelForm):
@@ -79,12 +82,35 @@ class ArticleForm(CleanTextForm):
     """
 
     edit_base = forms.CharField(widget=forms.HiddenInput, required=False)
+    # For a live story: when its unpublished changes should go live
+    # (the "Schedule changes" button).
+    changes_go_live_at = forms.SplitDateTimeField(
+        label="publish changes at",
+        required=False,
+        widget=AdminSplitDateTime,
+        help_text="For “Schedule changes”: readers keep the published version "
+        "until then.",
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.conflict: dict | None = None
+        # A live story's save is staged (articles.revisions): the form opens on
+        # its unpublished changes, if any (the admin overlays them).
+        self.live = self.instance.pk is not None and self.instance.is_live
         if self.instance.pk is not None:
             self.initial["edit_base"] = self._edit_base(self.instance)
+        staged_tags = getattr(self.instance, "_staged_tags", None)
+        if staged_tags is not None and "tags" in self.fields:
+            # As taggit's field expects its initial value: tag objects.
+            self.initial["tags"] = [Tag(name=name) for name in staged_tags]
+        staged = self.instance.staged_revision if self.instance.pk else None
+        if (
+            staged is not None
+            and staged.go_live_at
+            and "changes_go_live_at" in self.fields
+        ):
+            self.initial["changes_go_live_at"] = staged.go_live_at
         zone = settings.TIME_ZONE
         for name in ("go_live_at", "expire_at"):
             if field := self.fields.get(name):
@@ -147,7 +173,16 @@ class ArticleForm(CleanTextForm):
         save slips in between this check and this save)."""
         if self.instance.pk is None or "edit_base" not in self.data:
             return
-        stored = Article.objects.select_for_update().get(pk=self.instance.pk)
+        stored = (
+            Article.objects.select_for_update(of=("self",))
+            .select_related("staged_revision__created_by", "edited_by")
+            .get(pk=self.instance.pk)
+        )
+        changed_by, changed_at = stored.edited_by, stored.updated_at
+        if (staged := stored.staged_revision) is not None:
+            # Someone's unpublished changes are the story's text as editors see it.
+            overlay(stored, staged.content)
+            changed_by, changed_at = staged.created_by, staged.created_at
         try:
             base = signing.loads(self.data["edit_base"], salt=EDIT_BASE_SALT)
             version, opened = int(base["v"]), dict(base["h"])
@@ -160,8 +195,8 @@ class ArticleForm(CleanTextForm):
         if not changed:
             return
         self.conflict = {
-            "by": stored.edited_by,
-            "at": stored.updated_at,
+            "by": changed_by,
+            "at": changed_at,
             "fields": [
                 {
                     "label": self.fields[name].label or name,
@@ -187,6 +222,17 @@ class ArticleForm(CleanTextForm):
         cleaned = super().clean()
         self._check_conflict()
         if self.button is None:
+            return cleaned
+        if self.live:
+            # Publish changes / Schedule changes: the story's own times stay.
+            if self.button == SCHEDULE_BUTTON and not cleaned.get("changes_go_live_at"):
+                self.add_error(
+                    "changes_go_live_at"
+                    if "changes_go_live_at" in self.fields
+                    else None,
+                    "Give the time to publish the changes at, or press “Publish "
+                    "changes” to publish them now.",
+                )
             return cleaned
         go_live_at = cleaned.get("go_live_at", self.instance.go_live_at)
         if self.button == SCHEDULE_BUTTON and go_live_at is None:

@@ -417,6 +417,27 @@ class Article(models.Model):
         help_text="Who last saved the story's form.",
     )
 
+    live_revision = models.ForeignKey(
+        "articles.Revision",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text="The revision readers see, for a story published since "
+        "revisions were kept.",
+    )
+    staged_revision = models.ForeignKey(
+        "articles.Revision",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text="Changes to a live story saved as a draft: readers keep seeing "
+        "the published text until an editor publishes them.",
+    )
+
     entities = TaggableManager(
         "entities",
         through=ArticleEntity,
@@ -851,10 +872,17 @@ class PreviewLink(models.Model):
     """A secret address at which anyone who has it can read a story before it
     is published, until it expires or an editor revokes it."""
 
-    # A staged revision (a later issue) gets a nullable FK here: the link then
-    # shows that revision instead of the story as it is.
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="preview_links"
+    )
+    revision = models.ForeignKey(
+        "articles.Revision",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="preview_links",
+        help_text="Unpublished changes to a live story: the link shows this "
+        "revision, not the story as readers see it.",
     )
     token = models.CharField(
         max_length=64, unique=True, default=preview_link_token, editable=False
@@ -884,3 +912,141 @@ class PreviewLink(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class Revision(models.Model):
+    """The story as one save left it: its text, credits and tags, with a
+    snapshot of its entities and related-story picks. Kept for every save, so
+    the history can show what changed and bring any version back.
+
+    For a live story a save is *staged*: the revision waits, unseen by readers,
+    as the story's `staged_revision` until an editor publishes it
+    (`articles.revisions`).
+    """
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="revisions"
+    )
+    number = models.PositiveIntegerField(help_text="1 for a story's first revision.")
+    content = models.JSONField(
+        help_text="Field values by name (foreign keys as ids), `tags` as names, "
+        "`entities` and `related` as snapshots (articles.revisions.content_of)."
+    )
+    changed = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The names in `content` that differ from the revision before.",
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When readers first saw this revision; empty for one never live.",
+    )
+    go_live_at = models.DateTimeField(
+        "publish changes at",
+        null=True,
+        blank=True,
+        help_text="For staged changes scheduled to go live later.",
+    )
+
+    class Meta:
+        ordering = ["-number"]
+        get_latest_by = "number"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "number"], name="revision_number_unique"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["go_live_at"],
+                name="revision_scheduled",
+                condition=models.Q(go_live_at__isnull=False, published_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Revision {self.number} of {self.article}"
+
+    @property
+    def headline(self) -> str:
+        return self.content.get("headline", "")
+
+
+class AuditEvent(models.Model):
+    """Who did what to which story, and when: publications, withdrawals,
+    schedules, restores, deletions and editorial decisions. Kept when the story
+    or the user is deleted (their names stay)."""
+
+    class Action(models.TextChoices):
+        PUBLISHED = "published", "published"
+        SCHEDULED = "scheduled", "scheduled"
+        WITHDREW = "withdrew", "withdrew"
+        DELETED = "deleted", "deleted"
+        SUBMITTED = "submitted", "submitted for review"
+        PUBLISHED_CHANGES = "published-changes", "published changes"
+        SCHEDULED_CHANGES = "scheduled-changes", "scheduled changes"
+        DISCARDED_CHANGES = "discarded-changes", "discarded unpublished changes"
+        RESTORED = "restored", "restored a revision"
+        IMPORTED = "imported", "imported"
+        CONFIRMED_ENTITY = "confirmed-entity", "confirmed an entity"
+        REJECTED_ENTITY = "rejected-entity", "rejected an entity"
+        CREATED_ENTITY = "created-entity", "created an entity"
+        DISMISSED_CANDIDATE = "dismissed-candidate", "dismissed a name"
+        PINNED = "pinned", "pinned a related story"
+        EXCLUDED = "excluded", "excluded a related story"
+        SHARED_PREVIEW = "shared-preview", "made a preview link"
+        REVOKED_PREVIEW = "revoked-preview", "revoked a preview link"
+        CORRECTED = "corrected", "added a correction"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=32, choices=Action)
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        verbose_name="story",
+    )
+    headline = models.CharField(
+        max_length=300, help_text="The story's headline then (kept after deletion)."
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    user_name = models.CharField(
+        "by",
+        max_length=150,
+        blank=True,
+        help_text="Their username then; empty for the system (an import command, "
+        "the task worker).",
+    )
+    revision = models.ForeignKey(
+        Revision, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "audit event"
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["article", "-at"], name="audit_per_story"),
+        ]
+
+    def __str__(self) -> str:
+        who = self.user_name or "system"
+        return f"{who} {self.get_action_display()} “{self.headline}”"

@@ -14,7 +14,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from articles.models import Article, PreviewLink
+from articles import audit
+from articles.models import Article, PreviewLink, format_time
 from related.services import refresh_related_later
 
 PUBLISH_PERMISSION = "articles.publish_article"
@@ -79,21 +80,58 @@ def publish_article(
     now = timezone.now()
     go_live_at = at or article.go_live_at or now
     article.check_expiry(go_live_at)
+    before = _publication_of(article)
     article.status = Article.Status.PUBLISHED
     article.go_live_at = go_live_at
     article.first_published_at = article.first_published_at or article.go_live_at
     article.last_published_at = max(article.go_live_at, now)
     article.save()
+    if before != _publication_of(article):
+        scheduled = article.go_live_at > now
+        audit.record(
+            audit.Action.SCHEDULED if scheduled else audit.Action.PUBLISHED,
+            article=article,
+            by=by,
+            detail=f"{'for' if scheduled else 'live since'} "
+            f"{format_time(article.go_live_at)}",
+        )
+        # What readers see (or will) is the story's latest revision that is
+        # not waiting as unpublished changes.
+        latest = (
+            article.revisions.exclude(pk=article.staged_revision_id).first()
+            if article.pk
+            else None
+        )
+        if latest is not None and latest.pk != article.live_revision_id:
+            if latest.published_at is None:
+                latest.published_at = max(article.go_live_at, now)
+                latest.save(update_fields=["published_at"])
+            Article.objects.filter(pk=article.pk).update(live_revision=latest)
+            article.live_revision = latest
     refresh_related_later(article=article)
     return article
+
+
+def _publication_of(article: Article) -> tuple:
+    """The story's status and go-live time as stored (None for a new story)."""
+    if article.pk is None:
+        return (None, None)
+    return (
+        Article.objects.filter(pk=article.pk)
+        .values_list("status", "go_live_at")
+        .first()
+    )
 
 
 @transaction.atomic
 def withdraw_article(*, article: Article, by=None) -> Article:
     """Take `article` off every public surface; partners see it as withdrawn."""
     check_publish_permission(by)
+    was = _publication_of(article)[0]
     article.status = Article.Status.WITHDRAWN
     article.save()
+    if was != Article.Status.WITHDRAWN:
+        audit.record(audit.Action.WITHDREW, article=article, by=by)
     refresh_related_later(article=article)
     return article
 
@@ -114,6 +152,13 @@ def delete_articles(*, articles: Iterable[Article], by=None) -> int:
                 else "you may not delete it"
             )
             raise PermissionDenied(f"“{article}” was not deleted: {reason}.")
+    for article in articles:
+        audit.record(
+            audit.Action.DELETED,
+            article=article,
+            by=by,
+            detail=f"was {article.get_status_display().lower()}, id {article.pk}",
+        )
     Article.objects.filter(pk__in=[article.pk for article in articles]).delete()
     return len(articles)
 
@@ -134,23 +179,40 @@ def submit_articles(*, articles: Iterable[Article], by) -> int:
             )
     now = timezone.now()
     for article in articles:
+        if article.submitted_at is None:
+            audit.record(audit.Action.SUBMITTED, article=article, by=by)
         article.submitted_at = article.submitted_at or now
     Article.objects.bulk_update(articles, ["submitted_at"])
     return len(articles)
 
 
 def create_preview_link(*, article: Article, by=None) -> PreviewLink:
-    """A new preview link for `article`, valid for PREVIEW_LINK_DAYS days.
+    """A new preview link for `article`, valid for PREVIEW_LINK_DAYS days; for
+    a live story, a link to its unpublished changes (the staged revision).
 
     PermissionDenied unless `by` may share the story's preview; ValidationError
-    for a story readers already see (share its page) or one withdrawn."""
+    for a live story with no unpublished changes (share its page), one
+    withdrawn, or one deleted."""
     if by is not None and not may_share_preview(by, article):
         raise PermissionDenied("You may not share a preview of this story.")
+    if article.pk is None or not Article.objects.filter(pk=article.pk).exists():
+        raise ValidationError("This story has been deleted: there is nothing to share.")
+    revision = None
     if article.is_live:
-        raise ValidationError("This story is live: share its public page instead.")
+        revision = article.staged_revision
+        if revision is None:
+            raise ValidationError("This story is live: share its public page instead.")
     if article.status == Article.Status.WITHDRAWN:
         raise ValidationError("A withdrawn story cannot be shared.")
-    return PreviewLink.objects.create(article=article, created_by=by)
+    link = PreviewLink.objects.create(article=article, revision=revision, created_by=by)
+    audit.record(
+        audit.Action.SHARED_PREVIEW,
+        article=article,
+        by=by,
+        revision=revision,
+        detail="of its unpublished changes" if revision else "",
+    )
+    return link
 
 
 def revoke_preview_link(*, link: PreviewLink, by=None) -> PreviewLink:
@@ -161,4 +223,5 @@ def revoke_preview_link(*, link: PreviewLink, by=None) -> PreviewLink:
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
+        audit.record(audit.Action.REVOKED_PREVIEW, article=link.article, by=by)
     return link

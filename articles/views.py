@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
-from articles import services
+from articles import revisions, services
 from articles.models import (
     Article,
     ArticleEntity,
@@ -109,8 +109,13 @@ class ArticlePreviewView(ArticleDetailView):
             raise PermissionDenied(
                 "Previewing this story needs permission to change it."
             )
+        # A live story with unpublished changes previews the changes.
+        staged = self.object.staged_revision
+        self.object = revisions.staged_copy(self.object, staged)
         response = self.render_to_response(
-            self.get_context_data(object=self.object, preview=True)
+            self.get_context_data(
+                object=self.object, preview=True, preview_revision=staged
+            )
         )
         return private_page(response)
 
@@ -124,18 +129,28 @@ class SharedPreviewView(ArticleDetailView):
 
     def get(self, request, *args, **kwargs):
         link = get_object_or_404(
-            PreviewLink.objects.select_related("article"), token=kwargs["token"]
+            PreviewLink.objects.select_related("article", "revision"),
+            token=kwargs["token"],
         )
-        if link.article.is_live:
-            return redirect(link.article)
-        if not link.is_active or link.article.status == Article.Status.WITHDRAWN:
+        article, revision = link.article, link.revision
+        # Once what the link shows is what readers see, it leads to the page:
+        # a draft that went live, or changes to a live story since published.
+        if article.is_live and (revision is None or revision.published_at):
+            return redirect(article)
+        if not link.is_active or article.status == Article.Status.WITHDRAWN:
             response = TemplateResponse(
                 request, "articles/previewlink_gone.html", {"link": link}, status=410
             )
             return private_page(response)
         self.object = with_page_relations(Article.objects.all()).get(pk=link.article_id)
+        self.object = revisions.staged_copy(self.object, revision)
         response = self.render_to_response(
-            self.get_context_data(object=self.object, preview=True, preview_link=link)
+            self.get_context_data(
+                object=self.object,
+                preview=True,
+                preview_link=link,
+                preview_revision=revision,
+            )
         )
         return private_page(response)
 

@@ -287,14 +287,14 @@ class SuggestionAdmin(CleanTextAdmin, admin.ModelAdmin):
         # Counted before deciding: a decided row no longer matches the filter.
         chosen = list(queryset.select_related("article", "entity"))
         for suggestion in chosen:
-            services.confirm_suggestion(suggestion=suggestion)
+            services.confirm_suggestion(suggestion=suggestion, by=request.user)
         self.message_user(request, f"Confirmed {suggestions(len(chosen))}.")
 
     @admin.action(description="Reject selected suggestions", permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet[Suggestion]) -> None:
         chosen = list(queryset.select_related("article", "entity"))
         for suggestion in chosen:
-            services.reject_suggestion(suggestion=suggestion)
+            services.reject_suggestion(suggestion=suggestion, by=request.user)
         self.message_user(request, f"Rejected {suggestions(len(chosen))}.")
 
     @method_decorator(require_POST)
@@ -308,10 +308,10 @@ class SuggestionAdmin(CleanTextAdmin, admin.ModelAdmin):
         if not self.has_change_permission(request, suggestion):
             raise PermissionDenied
         if decision == "confirm":
-            services.confirm_suggestion(suggestion=suggestion)
+            services.confirm_suggestion(suggestion=suggestion, by=request.user)
             verb = "Confirmed"
         else:
-            services.reject_suggestion(suggestion=suggestion)
+            services.reject_suggestion(suggestion=suggestion, by=request.user)
             verb = "Rejected"
         self.message_user(
             request, f"{verb} {suggestion.entity.name} in “{suggestion.article}”."
@@ -331,10 +331,10 @@ class SuggestionAdmin(CleanTextAdmin, admin.ModelAdmin):
         if not self.has_change_permission(request, suggestion):
             raise PermissionDenied
         if decision == "confirm":
-            services.confirm_suggestion(suggestion=suggestion)
+            services.confirm_suggestion(suggestion=suggestion, by=request.user)
             verb = "Confirmed"
         elif decision == "reject":
-            services.reject_suggestion(suggestion=suggestion)
+            services.reject_suggestion(suggestion=suggestion, by=request.user)
             verb = "Rejected"
         else:
             raise PermissionDenied
@@ -464,10 +464,10 @@ class ArticleAdmin(BaseArticleAdmin):
             article.suggestions.select_related("entity"), pk=pk
         )
         if request.POST[self.ACTION].startswith("confirm:"):
-            services.confirm_suggestion(suggestion=suggestion)
+            services.confirm_suggestion(suggestion=suggestion, by=request.user)
             verb = "Confirmed"
         else:
-            services.reject_suggestion(suggestion=suggestion)
+            services.reject_suggestion(suggestion=suggestion, by=request.user)
             verb = "Rejected"
         self.message_user(request, f"{verb} {suggestion.entity.name}.")
 
@@ -479,7 +479,9 @@ class ArticleAdmin(BaseArticleAdmin):
         kind = request.POST.get(f"candidate-kind-{candidate.pk}", candidate.kind)
         if kind not in Entity.Kind.values:
             kind = candidate.kind
-        entity = services.create_entity_from_candidate(candidate=candidate, kind=kind)
+        entity = services.create_entity_from_candidate(
+            candidate=candidate, kind=kind, by=request.user
+        )
         self.message_user(
             request,
             f"Created {entity.get_kind_display().lower()} “{entity.name}” "
@@ -490,8 +492,7 @@ class ArticleAdmin(BaseArticleAdmin):
         self, request: HttpRequest, article: Article, pk: int
     ) -> None:
         candidate = get_object_or_404(article.candidates, pk=pk)
-        candidate.dismissed = True
-        candidate.save(update_fields=["dismissed"])
+        services.dismiss_candidate(candidate=candidate, by=request.user)
         self.message_user(request, f"Dismissed “{candidate.name}”.")
 
 

@@ -11,6 +11,7 @@ from functools import partial
 
 from django.db import transaction
 
+from articles import audit
 from articles.html import html_to_text
 from articles.models import Article, ArticleEntity
 from entities import matcher
@@ -128,8 +129,9 @@ def resolve_entity(*, name: str, kind: str, wikidata_id: str = "") -> Entity:
 
 
 @transaction.atomic
-def confirm_suggestion(*, suggestion: Suggestion) -> Suggestion:
-    """Tag the story with the suggested entity, so readers see the link."""
+def confirm_suggestion(*, suggestion: Suggestion, by=None) -> Suggestion:
+    """Tag the story with the suggested entity, so readers see the link.
+    `by` (None: the system) is recorded in the audit trail."""
     suggestion.status = Suggestion.Status.CONFIRMED
     suggestion.save(update_fields=["status", "updated_at"])
     ArticleEntity.objects.update_or_create(
@@ -137,15 +139,29 @@ def confirm_suggestion(*, suggestion: Suggestion) -> Suggestion:
         tag=suggestion.entity,
         defaults={"relevance": suggestion.relevance},
     )
+    if by is not None:
+        audit.record(
+            audit.Action.CONFIRMED_ENTITY,
+            article=suggestion.article,
+            by=by,
+            detail=f"{suggestion.entity} ({suggestion.get_relevance_display()})",
+        )
     refresh_related_later(article=suggestion.article)
     return suggestion
 
 
 @transaction.atomic
-def reject_suggestion(*, suggestion: Suggestion) -> Suggestion:
+def reject_suggestion(*, suggestion: Suggestion, by=None) -> Suggestion:
     """Drop the suggestion for good: it will not come back for this story."""
     suggestion.status = Suggestion.Status.REJECTED
     suggestion.save(update_fields=["status", "updated_at"])
+    if by is not None:
+        audit.record(
+            audit.Action.REJECTED_ENTITY,
+            article=suggestion.article,
+            by=by,
+            detail=str(suggestion.entity),
+        )
     ArticleEntity.objects.filter(
         content_object=suggestion.article, tag=suggestion.entity
     ).delete()
@@ -155,7 +171,7 @@ def reject_suggestion(*, suggestion: Suggestion) -> Suggestion:
 
 @transaction.atomic
 def create_entity_from_candidate(
-    *, candidate: Candidate, kind: str | None = None
+    *, candidate: Candidate, kind: str | None = None, by=None
 ) -> Entity:
     """Make a new entity from a candidate name and confirm it on the story.
 
@@ -200,11 +216,33 @@ def create_entity_from_candidate(
         tag=entity,
         defaults={"relevance": suggestion.relevance},
     )
+    if by is not None:
+        audit.record(
+            audit.Action.CREATED_ENTITY,
+            article=article,
+            by=by,
+            detail=f"{entity} ({entity.get_kind_display()})",
+        )
     # The same name is no longer unknown on any story.
     Candidate.objects.filter(name=candidate.name).delete()
     refresh_related_later(article=article)
     rescan_archive_later(entity=entity)
     return entity
+
+
+@transaction.atomic
+def dismiss_candidate(*, candidate: Candidate, by=None) -> Candidate:
+    """Stop proposing `candidate`'s name on its story."""
+    candidate.dismissed = True
+    candidate.save(update_fields=["dismissed"])
+    if by is not None:
+        audit.record(
+            audit.Action.DISMISSED_CANDIDATE,
+            article=candidate.article,
+            by=by,
+            detail=candidate.name,
+        )
+    return candidate
 
 
 def rescan_archive_later(

@@ -110,7 +110,7 @@ class ArticleAdmin(EntityArticleAdmin):
         else:
             action, done = services.exclude_related, "“{}” will no longer be suggested."
         try:
-            action(article=article, target=other)
+            action(article=article, target=other, by=request.user)
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
         else:
@@ -127,7 +127,7 @@ class ArticleAdmin(EntityArticleAdmin):
             raise PermissionDenied
         other = get_object_or_404(Article, pk=target)
         try:
-            action(article=article, target=other)
+            action(article=article, target=other, by=request.user)
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
         else:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from tqdm import tqdm
 
+from articles import audit
 from articles.models import Article
 from related.models import RelatedExclusion, RelatedLink
 from related.rebuild import batched, rebuild_related
@@ -208,8 +209,25 @@ def _stories(count: int, adjective: str = "") -> str:
     return f"{count} {adjective} {noun}" if adjective else f"{count} {noun}"
 
 
+def related_picks(article: Article) -> dict[str, list[str]]:
+    """The editor's picks for `article` by headline: pinned stories in their
+    order, and excluded ones (for the story's revisions)."""
+    return {
+        "pinned": list(
+            RelatedLink.objects.filter(article=article)
+            .order_by("sort_order", "pk")
+            .values_list("target__headline", flat=True)
+        ),
+        "excluded": list(
+            RelatedExclusion.objects.filter(article=article)
+            .order_by("pk")
+            .values_list("target__headline", flat=True)
+        ),
+    }
+
+
 @transaction.atomic
-def pin_related(*, article: Article, target: Article) -> RelatedLink:
+def pin_related(*, article: Article, target: Article, by=None) -> RelatedLink:
     """Make `target` an editor's pick for `article`, after the existing picks.
 
     Pinning removes an exclusion of the same story. Raises ValidationError for
@@ -231,11 +249,13 @@ def pin_related(*, article: Article, target: Article) -> RelatedLink:
         defaults={"sort_order": 0 if last is None else last + 1},
     )
     RelatedExclusion.objects.filter(article=article, target=target).delete()
+    if by is not None:
+        audit.record(audit.Action.PINNED, article=article, by=by, detail=str(target))
     return link
 
 
 @transaction.atomic
-def exclude_related(*, article: Article, target: Article) -> RelatedExclusion:
+def exclude_related(*, article: Article, target: Article, by=None) -> RelatedExclusion:
     """Never suggest `target` next to `article` again (it may still be picked).
 
     Takes effect at once: the stored suggestion is dropped too.
@@ -246,4 +266,6 @@ def exclude_related(*, article: Article, target: Article) -> RelatedExclusion:
         article=article, target=target
     )
     article.related_scores.filter(target=target).delete()
+    if by is not None:
+        audit.record(audit.Action.EXCLUDED, article=article, by=by, detail=str(target))
     return exclusion

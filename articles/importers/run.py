@@ -21,6 +21,8 @@ from django.utils.text import slugify
 from taggit.models import Tag
 from tqdm import tqdm
 
+from articles import revisions
+from articles.html import sanitize_html
 from articles.importers.base import (
     JSON_SUFFIXES,
     PLAINTEXT_SUFFIXES,
@@ -285,6 +287,8 @@ def import_story(
         raise PermissionDenied(
             f"“{article}” is already in the newsroom and you may not change it."
         )
+    if not created and not publish and article.is_live:
+        return _stage_import(article, story, section=section, by=by), False
     article.headline = story.headline
     article.dek = story.dek
     article.body = story.body_html
@@ -317,9 +321,70 @@ def import_story(
     suggest_entities(article=article, confirm=confirm_entities)
     if publish:
         publish_article(article=article, by=by, at=published_at or story.published_at)
+    article.staged_revision = None
+    Article.objects.filter(pk=article.pk).update(staged_revision=None)
+    revisions.record_revision(
+        article,
+        by=by,
+        note="Imported" + (" and published" if publish else ""),
+        skip_unchanged=True,
+    )
     # Text, tags or entities may have changed, whatever the status.
     refresh_related_later(article=article)
     return article, created
+
+
+def _stage_import(
+    article: Article, story: StoryData, *, section: Section | None, by
+) -> Article:
+    """A draft import of a story readers see: its text waits as the story's
+    unpublished changes, for an editor to publish; the live text, tags and
+    entities stay as they are. Entities the file names are linked when the
+    changes are published."""
+    changes = {
+        "headline": story.headline,
+        "dek": story.dek,
+        "body": sanitize_html(story.body_html),
+        "byline": story.byline,
+        "dateline": story.dateline,
+        "language": story.language,
+        "source_name": story.source_name,
+        "source_url": story.source_url,
+        "tags": sorted({*revisions.content_of(article)["tags"], *story.tags}),
+    }
+    if section is not None:
+        changes["section"] = section.pk
+    if story.thread:
+        changes["thread"] = get_or_create_thread(story.thread).pk
+    content = revisions.content_with(article, **changes)
+    # The story as it would be, checked before anything is kept.
+    candidate = revisions.overlay(Article.objects.get(pk=article.pk), content)
+    candidate.full_clean(exclude=["slug"])
+    if too_long := [tag for tag in story.tags if len(tag) > TAG_NAME_LENGTH]:
+        raise ValidationError(
+            {"tags": f"“{too_long[0]}” is longer than {TAG_NAME_LENGTH} characters."}
+        )
+    content["pending_entities"] = [
+        [_entity_for(ref).pk, ref.relevance] for ref in story.entities
+    ]
+    note = (
+        "live: imported as unpublished changes, which readers see once an "
+        "editor publishes them"
+    )
+    if note not in story.warnings:
+        story.warnings.append(note)
+    current = revisions.content_with(article)
+    if article.staged_revision is None:
+        current["pending_entities"] = []
+    if all(content.get(name) == current.get(name) for name in changes) and (
+        content["pending_entities"] == current.get("pending_entities", [])
+    ):
+        # Imported again as it was: nothing new to stage.
+        return article
+    revisions.stage_changes(
+        article, content=content, by=by, note="Imported as unpublished changes"
+    )
+    return article
 
 
 def _entity_for(ref: EntityRef) -> Entity:

@@ -83,7 +83,7 @@ def test_story_form_has_its_stylesheet_and_entity_column(editor_client):
 def test_typing_a_new_tag_creates_it(editor_client):
     from tests.entities.test_review_admin import form_data
 
-    article = ArticleFactory(headline="Budget", body="<p>The budget.</p>")
+    article = ArticleFactory(draft=True, headline="Budget", body="<p>The budget.</p>")
     url = f"/admin/articles/article/{article.pk}/change/"
     response = editor_client.get(url)
 

@@ -29,7 +29,10 @@ def client_for(user) -> Client:
 
 @pytest.fixture
 def story():
+    # A draft: its saves write the story (a live story's are staged, see
+    # tests/articles/test_revisions.py for conflicts over those).
     return ArticleFactory(
+        draft=True,
         headline="Talks resume",
         byline="Staff",
         dateline="Geneva",
@@ -132,6 +135,7 @@ def test_a_tampered_version_is_treated_as_stale(story, editor_client):
 class TestPanelButtonsSaveTheForm:
     def test_confirm_saves_the_standfirst_edit_too(self, editor_client, geneva):
         article = ArticleFactory(
+            draft=True,
             headline="Talks resume",
             body="<p>Delegates met in Geneva on Monday.</p>",
         )
@@ -159,7 +163,7 @@ class TestPanelButtonsSaveTheForm:
         assert geneva in article.entities.all()
 
     def test_an_invalid_form_acts_on_nothing(self, editor_client, geneva):
-        article = ArticleFactory(body="<p>Delegates met in Geneva.</p>")
+        article = ArticleFactory(draft=True, body="<p>Delegates met in Geneva.</p>")
         suggest_entities(article=article)
         suggestion = Suggestion.objects.get(article=article, entity=geneva)
         opened = editor_client.get(change_url(article))
@@ -204,7 +208,9 @@ class TestPanelButtonsSaveTheForm:
         assert RelatedLink.objects.filter(article=story, target=other).exists()
 
     def test_create_entity_from_a_candidate_saves_the_headline(self, editor_client):
-        article = ArticleFactory(body="<p>Anna Kowalski spoke on Monday.</p>")
+        article = ArticleFactory(
+            draft=True, body="<p>Anna Kowalski spoke on Monday.</p>"
+        )
         suggest_entities(article=article)
         candidate = article.candidates.get(name="Anna Kowalski")
         opened = editor_client.get(change_url(article))

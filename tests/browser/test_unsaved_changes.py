@@ -25,6 +25,7 @@ def log_in(page, live_server, username: str) -> None:
 @pytest.fixture
 def story(geneva):
     article = ArticleFactory(
+        draft=True,
         headline="Talks resume",
         byline="Staff",
         body="<p>Delegates met in Geneva on Monday.</p>",

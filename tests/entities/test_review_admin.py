@@ -309,11 +309,13 @@ def test_saving_through_the_add_form_suggests_entities(editor_client, geneva):
 def test_saving_through_the_change_form_refreshes_suggestions(
     editor_client, story, geneva
 ):
-    """Editing the text in the admin drops suggestions it no longer supports."""
+    """Editing the text in the admin drops suggestions it no longer supports
+    (once published: a live story's edits wait as unpublished changes)."""
     form = editor_client.get(change_url(story))
 
     response = editor_client.post(
-        change_url(story), form_data(form, body="<p>Delegates met.</p>")
+        change_url(story),
+        form_data(form, body="<p>Delegates met.</p>", _publish="Publish changes"),
     )
 
     assert response.status_code == 302, response.context["errors"]

@@ -244,6 +244,14 @@ class TestEditingText:
 
         response = editor_client.get(change_url(story))
         data = form_data(response, **VOLCANO_AGAIN)
+        # Saved first: a live story's edits wait, and its lists stay.
+        with django_capture_on_commit_callbacks(execute=True):
+            response = editor_client.post(change_url(story), data)
+        assert response.status_code == 302
+        assert story in stored(dam)
+
+        response = editor_client.get(change_url(story))
+        data = form_data(response, _publish="Publish changes")
         with django_capture_on_commit_callbacks(execute=True):
             response = editor_client.post(change_url(story), data)
         assert response.status_code == 302
