@@ -130,9 +130,9 @@ class TestGroups:
         # Later migrations grant the permissions of later models.
         later = importlib.import_module("articles.migrations.0014_audit_permissions")
         later.grant(
-            MigrationLoader(connection).project_state(
-                ("articles", "0014_audit_permissions")
-            ).apps,
+            MigrationLoader(connection)
+            .project_state(("articles", "0014_audit_permissions"))
+            .apps,
             editor,
         )
         assert snapshot() == before
