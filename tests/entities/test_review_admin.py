@@ -5,6 +5,8 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.forms import MultiWidget
 from django.urls import reverse
+from taggit.models import Tag
+from taggit.utils import edit_string_for_tags
 
 from articles.models import Article, ArticleEntity
 from entities.admin import render_suggestions, sentence_of
@@ -64,6 +66,8 @@ def form_data(response, **fields: str) -> dict[str, str]:
             parts = field.widget.decompress(value)
             for i, part in enumerate(parts):
                 data[f"{name}_{i}"] = "" if part is None else str(part)
+        elif isinstance(value, list | tuple) and all(isinstance(t, Tag) for t in value):
+            data[name] = edit_string_for_tags(value)  # as TagWidget renders it
         else:
             data[name] = "" if value is None else str(value)
     for inline in response.context["inline_admin_formsets"]:
