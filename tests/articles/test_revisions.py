@@ -21,6 +21,7 @@ from articles.services import (
     publish_article,
     withdraw_article,
 )
+from entities.services import suggest_entities
 from tests.conftest import run_worker
 from tests.entities.test_review_admin import form_data
 from tests.factories import (
@@ -669,3 +670,42 @@ def test_a_reporter_cannot_read_the_audit_trail():
     response = client_for(reporter).get("/admin/articles/auditevent/")
 
     assert response.status_code == 403
+
+
+def test_one_click_decisions_on_the_story_form_are_recorded(
+    geneva, editor, editor_client
+):
+    """Confirming a suggestion, dismissing a name, pinning and excluding a
+    related story from the story form each leave an event naming the editor."""
+    article = ArticleFactory(
+        draft=True,
+        headline="Talks resume",
+        body="<p>Delegates met in Geneva with Anna Kowalski on Monday.</p>",
+    )
+    suggest_entities(article=article)
+    suggestion = article.suggestions.get(entity=geneva)
+    candidate = article.candidates.get(name="Anna Kowalski")
+    picked, excluded = ArticleFactory(), ArticleFactory()
+
+    for action in (
+        f"confirm:{suggestion.pk}",
+        f"dismiss:{candidate.pk}",
+        f"pin:{picked.pk}",
+        f"exclude:{excluded.pk}",
+    ):
+        opened = editor_client.get(change_url(article))
+        response = editor_client.post(
+            change_url(article), {**form_data(opened), "_action": action}
+        )
+        assert response.status_code == 302, action
+
+    events = AuditEvent.objects.filter(article=article, user=editor)
+    assert set(events.values_list("action", flat=True)) >= {
+        AuditEvent.Action.CONFIRMED_ENTITY,
+        AuditEvent.Action.DISMISSED_CANDIDATE,
+        AuditEvent.Action.PINNED,
+        AuditEvent.Action.EXCLUDED,
+    }
+    history = editor_client.get(history_url(article)).content.decode()
+    assert "confirmed an entity" in history
+    assert "pinned a related story" in history

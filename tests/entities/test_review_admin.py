@@ -57,7 +57,8 @@ def suggestion_for(article: Article, entity: Entity) -> Suggestion:
 
 
 def form_data(response, **fields: str) -> dict[str, str]:
-    """The admin form's initial data as a browser would post it, inlines empty."""
+    """The admin form's initial data as a browser would post it: its inlines'
+    saved rows as they are, no extra rows."""
     form = response.context["adminform"].form
     data: dict[str, str] = {}
     for name, field in form.fields.items():
@@ -78,6 +79,12 @@ def form_data(response, **fields: str) -> dict[str, str]:
         data[f"{management.prefix}-TOTAL_FORMS"] = str(
             inline.formset.initial_form_count()
         )
+        for row in inline.formset.initial_forms:
+            for name in row.fields:
+                value = row[name].value()
+                if value is None or value is False:
+                    continue
+                data[row.add_prefix(name)] = "on" if value is True else str(value)
     data.update(fields)
     return data
 
