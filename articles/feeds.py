@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
+from taggit.models import Tag
 
 from articles.cleaning import clean_text
-from articles.models import Article, Correction, Section, Thread
+from articles.models import Article, ArticleEntity, Correction, Section, Thread
 
 FEED_SIZE = 30
 
@@ -68,6 +69,12 @@ class LatestStoriesFeed(Feed):
 
     def items(self, obj=None):
         stories = list(self.stories(obj).select_related("section")[:FEED_SIZE])
+        # Categories: the section, the entities and the topic tags, in bulk.
+        prefetch_related_objects(
+            stories,
+            Prefetch("entity_links", ArticleEntity.objects.select_related("tag")),
+            "tags",
+        )
         # Only corrected stories have corrections to load: a feed without any
         # costs no query for them.
         prefetch_related_objects(
@@ -103,7 +110,21 @@ class LatestStoriesFeed(Feed):
         return item.byline
 
     def item_categories(self, item: Article) -> list[str]:
-        return [item.section.name] if item.section else []
+        """The section, then the entities the story is about or mentions, then
+        its topic tags, each once."""
+        names = [item.section.name] if item.section else []
+        names += sorted(link.tag.name for link in item.entity_links.all())
+        names += sorted(tag.name for tag in item.tags.all())
+        return list(dict.fromkeys(names))
+
+
+class AtomVariant:
+    """Mixed into a feed to serve it as Atom (its description as subtitle)."""
+
+    feed_type = AtomFeed
+
+    def subtitle(self, obj=None) -> str:
+        return self._get_dynamic_attr("description", obj)
 
 
 class SectionFeed(LatestStoriesFeed):
@@ -143,6 +164,38 @@ class ThreadFeed(LatestStoriesFeed):
 
     def stories(self, obj: Thread):
         return super().stories().filter(thread=obj)
+
+
+class TagFeed(LatestStoriesFeed):
+    """A topic tag's latest published stories as RSS."""
+
+    def get_object(self, request, slug: str) -> Tag:
+        # A tag only drafts carry has no public page, nor feed.
+        return get_object_or_404(Article.objects.published().tags(), slug=slug)
+
+    def title(self, obj: Tag) -> str:
+        return f"{settings.SITE_NAME}: {obj.name}"
+
+    def link(self, obj: Tag) -> str:
+        return reverse("articles:tag", kwargs={"slug": obj.slug})
+
+    def description(self, obj: Tag) -> str:
+        return f"The latest published stories tagged {obj.name}."
+
+    def stories(self, obj: Tag):
+        return super().stories().filter(tag_links__tag=obj)
+
+
+class SectionAtomFeed(AtomVariant, SectionFeed):
+    pass
+
+
+class ThreadAtomFeed(AtomVariant, ThreadFeed):
+    pass
+
+
+class TagAtomFeed(AtomVariant, TagFeed):
+    pass
 
 
 class CorrectionsFeed(Feed):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
@@ -9,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -23,6 +25,7 @@ from articles.models import (
     Section,
     Thread,
 )
+from articles.sitemaps import news_stories
 from entities.models import KIND_PLURALS, Entity
 from newsroom.views import PublicPageMixin
 from related.serving import related_articles
@@ -260,12 +263,30 @@ class CorrectionListView(PublicPageMixin, ListView):
 
 @require_GET
 def robots_txt(request: HttpRequest) -> HttpResponse:
-    """Keep crawlers out of the admin and previews; point them at the sitemap."""
-    sitemap = reverse("django.contrib.sitemaps.views.sitemap")
+    """Keep crawlers out of the admin and previews; point them at the sitemap
+    index and the news sitemap."""
     lines = [
         "User-agent: *",
         f"Disallow: {reverse('admin:index')}",
         "Disallow: /preview/",
-        f"Sitemap: {request.build_absolute_uri(sitemap)}",
+        "Sitemap: "
+        + request.build_absolute_uri(reverse("django.contrib.sitemaps.views.index")),
+        f"Sitemap: {request.build_absolute_uri(reverse('news_sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+@require_GET
+def news_sitemap(request: HttpRequest) -> HttpResponse:
+    """The Google News sitemap: the stories that went live in the last two
+    days, with their headline, language and publication time."""
+    stories = [
+        (request.build_absolute_uri(story.get_absolute_url()), story)
+        for story in news_stories(timezone.now())
+    ]
+    return TemplateResponse(
+        request,
+        "sitemaps/news.xml",
+        {"stories": stories, "publication": settings.SITE_NAME},
+        content_type="application/xml",
+    )

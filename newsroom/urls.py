@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
 
-from articles.sitemaps import ArticleSitemap, SectionSitemap, TagSitemap
-from articles.views import robots_txt
+from articles.sitemaps import (
+    ArticleSitemap,
+    SectionSitemap,
+    TagSitemap,
+    ThreadSitemap,
+)
+from articles.views import news_sitemap, robots_txt
 from entities.sitemaps import EntitySitemap
 
 admin.site.site_header = "Newsroom"
@@ -17,6 +22,7 @@ SITEMAPS = {
     "sections": SectionSitemap,
     "entities": EntitySitemap,
     "tags": TagSitemap,
+    "threads": ThreadSitemap,
 }
 
 # JSON under /api/, and a 503 while the database is unreachable (newsroom.views).
@@ -26,9 +32,17 @@ handler500 = "newsroom.views.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("newsroom.api.urls")),
+    # An index of paged sitemaps, one per kind of page (articles.sitemaps).
     path(
         "sitemap.xml",
-        sitemap,
+        sitemaps.index,
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.index",
+    ),
+    path("sitemap-news.xml", news_sitemap, name="news_sitemap"),
+    path(
+        "sitemap-<section>.xml",
+        sitemaps.sitemap,
         {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),

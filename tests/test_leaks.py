@@ -36,7 +36,16 @@ SURFACES = {
     "RSS feed": ("/feed/", "Live story"),
     "Atom feed": ("/feed/atom/", "Live story"),
     "section feed": ("/section/world/feed/", "Live story"),
-    "sitemap": ("/sitemap.xml", "live-story"),
+    "sitemap index": ("/sitemap.xml", "sitemap-articles.xml"),
+    "story sitemap": ("/sitemap-articles.xml", "live-story"),
+    "section sitemap": ("/sitemap-sections.xml", "/section/world/"),
+    "tag sitemap": ("/sitemap-tags.xml", "/tag/shared/"),
+    "entity sitemap": ("/sitemap-entities.xml", "shared-entity"),
+    "thread sitemap": ("/sitemap-threads.xml", "urlset"),
+    "news sitemap": ("/sitemap-news.xml", "Live story"),
+    "tag feed": ("/tag/shared/feed/", "Live story"),
+    "entity feed": ("/entities/shared-entity/feed/", "Live story"),
+    "entity Atom feed": ("/entities/shared-entity/feed/atom/", "Live story"),
     "corrections page": ("/corrections/", "Live story"),
     "corrections feed": ("/corrections/feed/", "Live story"),
     "API article list": ("/api/v1/articles/", "Live story"),
@@ -146,7 +155,7 @@ def test_hidden_section_appears_with_its_first_published_story(partner_client):
     published, or at once when an editor shows it before its first story."""
     science = SectionFactory(name="Science", slug="science")
     story = ArticleFactory(section=science, draft=True)
-    surfaces = ["/", "/sitemap.xml", "/api/v1/sections/"]
+    surfaces = ["/", "/sitemap-sections.xml", "/api/v1/sections/"]
     for path in surfaces:
         assert "/science/" not in partner_client.get(path).content.decode()
 
@@ -197,7 +206,7 @@ def test_scheduled_story_appears_once_its_go_live_time_passes(partner_client):
     )
     story.refresh_from_db()
     assert partner_client.get(story.get_absolute_url()).status_code == 200
-    for path in ("/", "/feed/", "/sitemap.xml", "/api/v1/articles/"):
+    for path in ("/", "/feed/", "/sitemap-articles.xml", "/api/v1/articles/"):
         response = partner_client.get(path)
         assert story.headline in response.content.decode() or (
             story.get_absolute_url() in response.content.decode()

@@ -93,12 +93,13 @@ def test_feeds_escape_markup(client, path):
 
 @pytest.mark.parametrize("count", [1, FEED_SIZE + 5])
 @pytest.mark.parametrize(
-    ("path", "queries"), [("/feed/", 1), ("/section/world/feed/", 2)]
+    ("path", "queries"), [("/feed/", 3), ("/section/world/feed/", 4)]
 )
 def test_feed_query_count_is_constant(
     client, django_assert_max_num_queries, count, path, queries
 ):
-    """A feed costs the same queries for 1 story or a full feed."""
+    """A feed costs the same queries for 1 story or a full feed: the stories,
+    their entities and tags (the section feed: and the section)."""
     stories(count)
     with django_assert_max_num_queries(queries):
         assert client.get(path).status_code == 200
@@ -132,3 +133,94 @@ def test_feeds_survive_control_characters_already_stored(client, url):
     text = response.content.decode()
     assert "Wind and rain" in text
     assert "\x1b" not in text
+
+
+def test_items_carry_section_entities_and_tags_as_categories(client):
+    geneva = EntityFactory(name="Geneva", slug="geneva")
+    ArticleFactory(entities=[geneva], tags=["Diplomacy"])
+
+    root = ElementTree.fromstring(client.get("/feed/").content)
+
+    (item,) = root.iter("item")
+    assert [c.text for c in item.findall("category")] == [
+        "World",
+        "Geneva",
+        "Diplomacy",
+    ]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/tag/diplomacy/feed/",
+        "/tag/diplomacy/feed/atom/",
+        "/entities/geneva/feed/",
+        "/entities/geneva/feed/atom/",
+        "/section/world/feed/atom/",
+        "/thread/talks/feed/atom/",
+    ],
+)
+def test_tag_entity_section_and_thread_feeds(
+    client, path, django_assert_max_num_queries
+):
+    """Each tag, entity, section and thread has RSS and Atom feeds of its live
+    stories only."""
+    geneva = EntityFactory(name="Geneva", slug="geneva")
+    thread = ThreadFactory(title="Talks", slug="talks")
+    ArticleFactory(
+        headline="In the feed", entities=[geneva], tags=["diplomacy"], thread=thread
+    )
+    ArticleFactory(headline="Elsewhere", section=SectionFactory(slug="sport"))
+    ArticleFactory(
+        draft=True,
+        headline="Draft",
+        entities=[geneva],
+        tags=["diplomacy"],
+        thread=thread,
+    )
+
+    with django_assert_max_num_queries(5):
+        response = client.get(path)
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "In the feed" in content
+    assert "Elsewhere" not in content
+    assert "Draft" not in content
+    if path.endswith("/atom/"):
+        assert response["Content-Type"].startswith("application/atom+xml")
+        assert "<subtitle>" in content
+
+
+@pytest.mark.parametrize(
+    "path", ["/tag/draft-only/feed/", "/entities/draft-only/feed/", "/tag/%00/feed/"]
+)
+def test_a_feed_of_nothing_public_is_404(client, path):
+    ArticleFactory(
+        draft=True, tags=["draft only"], entities=[EntityFactory(slug="draft-only")]
+    )
+
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("page", "feeds"),
+    [
+        ("/tag/diplomacy/", ["/tag/diplomacy/feed/", "/tag/diplomacy/feed/atom/"]),
+        (
+            "/entities/geneva/",
+            ["/entities/geneva/feed/", "/entities/geneva/feed/atom/"],
+        ),
+        ("/section/world/", ["/section/world/feed/", "/section/world/feed/atom/"]),
+    ],
+)
+def test_pages_announce_their_feeds(client, page, feeds):
+    ArticleFactory(
+        entities=[EntityFactory(name="Geneva", slug="geneva")], tags=["diplomacy"]
+    )
+
+    content = client.get(page).content.decode()
+
+    for feed in feeds:
+        assert 'rel="alternate" type="application/' in content
+        assert f'href="{feed}"' in content

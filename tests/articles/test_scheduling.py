@@ -324,7 +324,7 @@ class TestExpiry:
         story = ArticleFactory(
             headline="Offer ends soon", expire_at=timezone.now() + HOUR
         )
-        surfaces = ("/", "/feed/", "/sitemap.xml", "/api/v1/articles/")
+        surfaces = ("/", "/feed/", "/sitemap-articles.xml", "/api/v1/articles/")
         for path in surfaces:
             assert story.slug in partner_client.get(path).content.decode(), path
         # As if the clock had passed the expiry time: nothing is saved.

@@ -257,6 +257,7 @@ def test_robots_txt_points_at_the_sitemap(client):
     assert response["Content-Type"].startswith("text/plain")
     assert "Disallow: /admin/" in response.text
     assert "Sitemap: http://testserver/sitemap.xml" in response.text
+    assert "Sitemap: http://testserver/sitemap-news.xml" in response.text
 
 
 # Section and tag pages
