@@ -24,6 +24,7 @@ from taggit.admin import TagAdmin
 from taggit.models import Tag
 
 from articles import audit, revisions, services
+from articles.autosave import WorkingCopyAdminMixin
 from articles.cleaning import unwanted_in
 from articles.diffs import side_by_side
 from articles.forms import (
@@ -133,7 +134,9 @@ class CorrectionInline(CleanTextAdmin, admin.StackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
+class ArticleAdmin(
+    WorkingCopyAdminMixin, RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin
+):
     """The story form. `entities.admin` and `related.admin` extend it with their
     panels and register the finished form."""
 
@@ -202,9 +205,10 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
 
     class Media:
         # Wide headline and slug, a tall body editor (CSP: no inline styles),
-        # and a question before leaving the form with unsaved edits.
+        # a question before leaving the form with unsaved edits, and autosave
+        # to the editor's working copy (articles.autosave).
         css = {"all": ["css/admin-story.css"]}
-        js = ["js/unsaved-changes.js"]
+        js = ["js/unsaved-changes.js", "js/autosave.js"]
 
     def get_urls(self):
         return [

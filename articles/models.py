@@ -1050,3 +1050,56 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         who = self.user_name or "system"
         return f"{who} {self.get_action_display()} “{self.headline}”"
+
+
+class WorkingCopyQuerySet(models.QuerySet):
+    @staticmethod
+    def _cutoff(now: datetime.datetime | None) -> datetime.datetime:
+        return (now or timezone.now()) - datetime.timedelta(
+            days=settings.WORKING_COPY_DAYS
+        )
+
+    def fresh(self, now: datetime.datetime | None = None) -> WorkingCopyQuerySet:
+        """Copies autosaved within WORKING_COPY_DAYS days: the ones offered back."""
+        return self.filter(saved_at__gte=self._cutoff(now))
+
+    def stale(self, now: datetime.datetime | None = None) -> WorkingCopyQuerySet:
+        """Copies not autosaved for WORKING_COPY_DAYS days: no longer offered,
+        and pruned by the next autosave."""
+        return self.filter(saved_at__lt=self._cutoff(now))
+
+
+class WorkingCopy(models.Model):
+    """An editor's unsaved edits to a story, autosaved from the open form and
+    offered back when they return; theirs alone, never a revision, and gone
+    once they save the story or discard it."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="working_copies"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    data = models.JSONField(
+        help_text="The story form's fields as posted: each key a list of values."
+    )
+    edit_version = models.PositiveIntegerField(
+        help_text="The story's version the form was opened at: a restored form "
+        "keeps it, so a save over someone's later changes is refused."
+    )
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    objects = WorkingCopyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "working copy"
+        verbose_name_plural = "working copies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "user"], name="working_copy_per_editor"
+            )
+        ]
+        indexes = [models.Index(fields=["saved_at"], name="working_copy_saved_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user}'s working copy of {self.article}"

@@ -258,6 +258,9 @@ MAX_BODY_CHARS = int(os.environ.get("MAX_BODY_CHARS", "1000000"))
 MAX_JSON_DEPTH = int(os.environ.get("MAX_JSON_DEPTH", "32"))
 # Days a shareable preview link works before it expires.
 PREVIEW_LINK_DAYS = int(os.environ.get("PREVIEW_LINK_DAYS", "7"))
+# Days an editor's autosaved working copy of a story is kept and offered back
+# (docs/editors.md#autosave-and-your-working-copy).
+WORKING_COPY_DAYS = int(os.environ.get("WORKING_COPY_DAYS", "30"))
 # A story form holding a body at MAX_BODY_CHARS in a three-byte script,
 # percent-encoded (9 bytes a character), still reaches the form's own limit
 # message rather than Django's bare 400 (its default is 2.5 MB).

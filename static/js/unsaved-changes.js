@@ -19,8 +19,9 @@
     }
     // Taken once every script (the rich-text editor too) has filled the form.
     const opened = snapshot(form);
-    // A form sent back with errors holds edits that were not saved.
-    const refused = document.querySelector(".errornote") !== null;
+    // A form sent back with errors, or opened on the editor's restored working
+    // copy (autosave.js), holds edits that were not saved.
+    const refused = document.querySelector(".errornote, [data-unsaved]") !== null;
     let submitting = false;
     form.addEventListener("submit", function () {
       submitting = true;
