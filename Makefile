@@ -7,13 +7,22 @@ PORT ?= 8000
 
 .PHONY: install run test lint format check clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
+
+# axe-core for the accessibility browser test, pinned by package-lock.json; the
+# test skips where npm (and so node_modules) is missing.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --silent && touch $@; \
+	else \
+		echo "npm not found: skipping axe-core (the accessibility test will skip)"; \
+	fi
 
 run: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
@@ -44,4 +53,4 @@ check: install
 	$(PY) manage.py check
 
 clean:
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) *.egg-info node_modules

@@ -4,7 +4,7 @@ import hashlib
 
 from django import forms
 from django.conf import settings
-from django.contrib.admin.widgets import AdminSplitDateTime
+from django.contrib.admin.widgets import AdminSplitDateTime, RelatedFieldWidgetWrapper
 from django.core import signing
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import QueryDict
@@ -33,6 +33,33 @@ class CleanTextForm(forms.ModelForm):
         super().__init__(data, *args, **kwargs)
         if self.is_bound:
             self.data = _cleaned(self.data, prefix=self.add_prefix(""))
+        name_date_time_parts(self)
+
+
+def name_date_time_parts(form: forms.BaseForm) -> None:
+    """Name the date and the time box of each split date-time field after the
+    field ("Go live at: date"): the field's own label points at neither, and
+    two boxes both called "Date:" on one form tell a screen reader nothing."""
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.SplitDateTimeWidget):
+            date, time = field.widget.widgets
+            date.attrs.setdefault("aria-label", f"{field.label}: date")
+            time.attrs.setdefault("aria-label", f"{field.label}: time")
+
+
+def name_row_fields(form: forms.BaseForm, row: str) -> None:
+    """Name each field of a form drawn as a table row (a tabular inline, a
+    list-editable change list) after its column and its row ("Delete: Geneva"):
+    such a row has column headings but no labels."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, RelatedFieldWidgetWrapper):
+            # Its `attrs` are the attrs of the form class's widget, not this
+            # form's copy.
+            widget = widget.widget
+        if widget.is_hidden or isinstance(widget, forms.MultiWidget):
+            continue
+        widget.attrs.setdefault("aria-label", f"{field.label}: {row}")
 
 
 def _cleaned(data, *, prefix: str):

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.postgres",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "taggit",
     "rest_framework",
     "rest_framework_api_key",
@@ -112,6 +113,9 @@ TEMPLATES = [
         },
     },
 ]
+# Widgets render through TEMPLATES, so templates/ can override a widget's
+# template (templates/admin/widgets/: labels for split date and time boxes).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": dj_database_url.parse(

@@ -17,7 +17,7 @@ from articles.models import (
     Section,
     Thread,
 )
-from entities.models import Alias, Entity
+from entities.models import Alias, Candidate, Entity
 from related.models import RelatedExclusion, RelatedLink
 
 
@@ -237,3 +237,14 @@ class PreviewLinkFactory(DjangoModelFactory):
 
     article = factory.SubFactory(ArticleFactory, draft=True)
     created_by = factory.SubFactory(UserFactory)
+
+
+class CandidateFactory(DjangoModelFactory):
+    """A name in a story that the gazetteer does not know yet."""
+
+    class Meta:
+        model = Candidate
+
+    article = factory.SubFactory(ArticleFactory)
+    name = factory.Sequence(lambda n: f"Unknown Body {n}")
+    kind = Entity.Kind.ORGANIZATION

@@ -448,3 +448,27 @@ def test_entity_autocomplete(editor_client):
     expected = [{"id": str(ada.pk), "text": "Ada Lovelace"}]
     assert by_name.json()["results"] == expected
     assert by_alias.json()["results"] == expected
+
+
+def test_split_date_time_boxes_are_named_after_their_field(editor_client):
+    """Each box of the story form's go-live time has a label and a name that
+    says which field it belongs to."""
+    html = editor_client.get(ADD).content.decode()
+
+    assert '<label class="datetime-part" for="id_go_live_at_0">Date:</label>' in html
+    assert 'aria-label="Go-live time: date"' in html
+    assert 'aria-label="Go-live time: time"' in html
+
+
+def test_table_row_fields_are_named_after_column_and_row(editor_client):
+    """The entities table's boxes, autocomplete included, are named after
+    their column and their row's entity, each row its own."""
+    article = ArticleFactory(headline="Talks resume")
+    for name in ("Geneva", "Bern"):
+        ArticleEntityFactory(content_object=article, tag=EntityFactory(name=name))
+
+    html = editor_client.get(change_url(article)).content.decode()
+
+    assert 'aria-label="Delete: Talks resume about Geneva"' in html
+    assert 'aria-label="Relevance: Talks resume about Bern"' in html
+    assert 'aria-label="Entity: new entity"' in html
