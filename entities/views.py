@@ -57,7 +57,10 @@ class EntityDetailView(PublicPageMixin, ListView):
 
     def get(self, request, *args, **kwargs):
         slug = self.kwargs["slug"]
-        self.entity = Entity.objects.filter(slug=slug).first()
+        # Its aliases are on the page twice (and in its structured data).
+        self.entity = (
+            Entity.objects.prefetch_related("aliases").filter(slug=slug).first()
+        )
         if self.entity is None:
             # A merged entity's old address leads to the entity it became, once
             # that entity has a public page of its own.

@@ -23,6 +23,18 @@ from tests.related.helpers import ARCHIVE_SIZE, archive_of
 
 pytestmark = pytest.mark.django_db
 
+
+def assert_no_script(html: str) -> None:
+    """No script reaches the page: its only script elements are JSON-LD data
+    blocks (never run), and their text cannot end them."""
+    for opening, text in re.findall(r"(<script[^>]*>)(.*?)</script>", html, re.S):
+        assert opening == '<script type="application/ld+json">', opening
+        assert "<" not in text
+    assert "<script" not in re.sub(
+        r'<script type="application/ld\+json">.*?</script>', "", html, flags=re.S
+    )
+
+
 XSS = "<script>alert(1)</script>"
 ESCAPED_XSS = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
@@ -179,7 +191,8 @@ def test_article_page_links_entities_grouped_by_kind(client):
         ArticleEntityFactory(content_object=story, tag=entity)
     html = client.get(story.get_absolute_url()).text
     assert html.index("People") < html.index("Organisations") < html.index("Places")
-    assert html.index("Ada Lovelace") < html.index("Red Cross") < html.index("Kyiv")
+    body = html[html.index("<body") :]
+    assert body.index("Ada Lovelace") < body.index("Red Cross") < body.index("Kyiv")
     for entity in (place, person, org):
         assert f'href="{entity.get_absolute_url()}"' in html
 
@@ -362,7 +375,7 @@ def test_article_page_escapes_headline_dek_and_entity_names(client):
         tags=[f"Tag {XSS}"],
     )
     html = client.get(story.get_absolute_url()).text
-    assert "<script" not in html
+    assert_no_script(html)
     assert f"Headline {ESCAPED_XSS}" in html
     assert f"Dek {ESCAPED_XSS}" in html
     assert f"Entity {ESCAPED_XSS}" in html
@@ -372,7 +385,7 @@ def test_article_body_is_sanitised(client):
     """A script smuggled into a story body never reaches the page."""
     story = ArticleFactory(body=f"<p>Text</p>{XSS}<p onclick='x()'>More</p>")
     html = client.get(story.get_absolute_url()).text
-    assert "<script" not in html
+    assert_no_script(html)
     assert "onclick" not in html
     assert "<p>Text</p>" in html
 
@@ -389,7 +402,7 @@ def test_list_pages_escape_headline_dek_and_entity_names(client, path):
     )
     response = client.get(entity.get_absolute_url() if path == "ENTITY" else path)
     assert response.status_code == 200
-    assert "<script" not in response.text
+    assert_no_script(response.text)
     assert f"Headline {ESCAPED_XSS}" in response.text
     assert f"Dek {ESCAPED_XSS}" in response.text
     assert f"Entity {ESCAPED_XSS}" in response.text
@@ -400,7 +413,7 @@ def test_section_name_is_escaped_everywhere(client):
     SectionFactory(name=f"Section {XSS}", slug="xss", show_when_empty=True)
     for path in ("/", "/section/xss/"):
         html = client.get(path).text
-        assert "<script" not in html
+        assert_no_script(html)
         assert f"Section {ESCAPED_XSS}" in html
 
 
@@ -408,7 +421,7 @@ def test_entity_list_page_escapes_entity_names(client):
     """Markup in an entity's name is text on the entity list."""
     ArticleFactory(entities=[EntityFactory(name=f"Entity {XSS}")])
     html = client.get(reverse("entities:list")).text
-    assert "<script" not in html
+    assert_no_script(html)
     assert f"Entity {ESCAPED_XSS}" in html
 
 

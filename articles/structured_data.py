@@ -1,0 +1,127 @@
+"""schema.org structured data for the public pages (JSON-LD): NewsArticle on
+a story's page, Person, Organization or Place on an entity's, ItemList on
+lists, and a BreadcrumbList everywhere (`templatetags/structured_data.py`
+puts them in the page). Pure builders: the caller passes absolute URLs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+
+from articles.choices import Relevance
+
+SCHEMA = "https://schema.org"
+# Google shows at most 110 characters of a headline.
+HEADLINE_LENGTH = 110
+KIND_TYPES = {"person": "Person", "organization": "Organization", "place": "Place"}
+
+Absolute = Callable[[str], str]
+
+
+def isoformat(when) -> str | None:
+    return when.isoformat() if when else None
+
+
+def byline_names(byline: str) -> list[str]:
+    """ "By Anna Kowalski and Ben Ode, Staff" → the people it names."""
+    byline = re.sub(r"^\s*by\s+", "", byline, flags=re.IGNORECASE)
+    names = re.split(r"\s*(?:,|;|&|\band\b)\s*", byline)
+    return [name for name in names if name]
+
+
+def publisher(absolute: Absolute) -> dict:
+    return {
+        "@type": "NewsMediaOrganization",
+        "name": settings.SITE_NAME,
+        "url": absolute("/"),
+    }
+
+
+def entity_thing(entity, absolute: Absolute, *, full: bool = False) -> dict:
+    """An entity as a schema.org Person, Organization or Place, linked to its
+    page and to Wikidata."""
+    thing = {
+        "@type": KIND_TYPES.get(entity.kind, "Thing"),
+        "name": entity.name,
+        "url": absolute(entity.get_absolute_url()),
+    }
+    if entity.wikidata_id:
+        thing["sameAs"] = entity.wikidata_url
+    if full:
+        thing = {"@context": SCHEMA, **thing}
+        if entity.description:
+            thing["description"] = entity.description
+        aliases = [alias.name for alias in entity.aliases.all()]
+        if aliases:
+            thing["alternateName"] = aliases
+    return thing
+
+
+def news_article(article, absolute: Absolute) -> dict:
+    """A story as a schema.org NewsArticle, with the properties Google's
+    Article rich result reads. Uses the story's prefetched entity links."""
+    url = absolute(article.get_absolute_url())
+    links = list(article.entity_links.all())
+    data = {
+        "@context": SCHEMA,
+        "@type": "NewsArticle",
+        "headline": article.headline[:HEADLINE_LENGTH],
+        "url": url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "datePublished": isoformat(article.go_live_at),
+        "dateModified": isoformat(article.revised_at or article.go_live_at),
+        "author": [
+            {"@type": "Person", "name": name} for name in byline_names(article.byline)
+        ]
+        or [publisher(absolute)],
+        "publisher": publisher(absolute),
+        "inLanguage": article.language,
+        "isAccessibleForFree": True,
+    }
+    if article.dek:
+        data["description"] = article.dek
+    if article.section:
+        data["articleSection"] = article.section.name
+    if article.dateline:
+        data["locationCreated"] = {"@type": "Place", "name": article.dateline}
+    for key, relevance in (
+        ("about", Relevance.ABOUT),
+        ("mentions", Relevance.MENTIONS),
+    ):
+        things = [
+            entity_thing(link.tag, absolute)
+            for link in links
+            if link.relevance == relevance
+        ]
+        if things:
+            data[key] = things
+    tags = [tag.name for tag in article.tags.all()]
+    if tags:
+        data["keywords"] = tags
+    return data
+
+
+def item_list(urls: Iterable[str]) -> dict:
+    """A list page's stories, in order."""
+    return {
+        "@context": SCHEMA,
+        "@type": "ItemList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": position, "url": url}
+            for position, url in enumerate(urls, start=1)
+        ],
+    }
+
+
+def breadcrumbs(trail: Iterable[tuple[str, str]]) -> dict:
+    """A BreadcrumbList of (name, absolute URL), from the home page down."""
+    return {
+        "@context": SCHEMA,
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": position, "name": name, "item": url}
+            for position, (name, url) in enumerate(trail, start=1)
+        ],
+    }
