@@ -19,7 +19,54 @@ from articles.models import Article, Section, format_time
 from articles.revisions import overlay
 
 
-class CleanTextForm(forms.ModelForm):
+class ValidChoicesForm(forms.BaseForm):
+    """A form whose choice fields re-render safely after a refused value.
+
+    A model choice field refuses an id that is not one ("abc" for a number) as
+    an invalid choice, but the autocomplete widget would then look the posted
+    value up again to show it, and the database lookup fails (a 500). After
+    validation, a refused value that is not even a valid id is dropped from
+    the data the form re-renders with; the field's error stays.
+    """
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if not self.is_bound or not self._errors:
+            return
+        bad = [
+            name
+            for name, field in self.fields.items()
+            if name in self._errors
+            and isinstance(field, forms.ModelChoiceField)
+            and not _all_ids(field, self[name].data)
+        ]
+        if bad:
+            self.data = self.data.copy()
+            for name in bad:
+                key = self.add_prefix(name)
+                if isinstance(self.data, QueryDict):
+                    self.data.setlist(key, [])
+                else:
+                    self.data.pop(key, None)
+
+
+def _all_ids(field: forms.ModelChoiceField, value) -> bool:
+    """Whether `value` (one posted value, or a list) holds nothing but values
+    the field's model could look up by."""
+    opts = field.queryset.model._meta
+    model_field = opts.get_field(field.to_field_name) if field.to_field_name else opts.pk
+    values = value if isinstance(value, list | tuple) else [value]
+    for each in values:
+        if each in field.empty_values:
+            continue
+        try:
+            model_field.get_prep_value(model_field.to_python(each))
+        except (ValidationError, ValueError, TypeError):
+            return False
+    return True
+
+
+class CleanTextForm(ValidChoicesForm, forms.ModelForm):
     """A model form that cleans submitted text before any field sees it.
 
     Control characters and lone surrogates are removed and line endings made
@@ -297,7 +344,7 @@ class MultipleFileField(forms.FileField):
         return [single_file_clean(file, initial) for file in data]
 
 
-class StoryImportForm(forms.Form):
+class StoryImportForm(ValidChoicesForm, forms.Form):
     """The admin's "Import stories" page: files and how to import them."""
 
     required_css_class = "required"
