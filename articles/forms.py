@@ -54,7 +54,9 @@ def _all_ids(field: forms.ModelChoiceField, value) -> bool:
     """Whether `value` (one posted value, or a list) holds nothing but values
     the field's model could look up by."""
     opts = field.queryset.model._meta
-    model_field = opts.get_field(field.to_field_name) if field.to_field_name else opts.pk
+    model_field = (
+        opts.get_field(field.to_field_name) if field.to_field_name else opts.pk
+    )
     values = value if isinstance(value, list | tuple) else [value]
     for each in values:
         if each in field.empty_values:
