@@ -608,9 +608,16 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
                 "section": form.cleaned_data["section"],
                 "published_at": form.cleaned_data["published_at"],
                 "confirm_entities": form.cleaned_data["confirm_entities"],
+                "byline": form.cleaned_data["byline"],
             }
             if needs_background(uploads):
-                job = start_import_job(uploads=uploads, by=request.user, **options)
+                job = start_import_job(
+                    uploads=uploads,
+                    by=request.user,
+                    thread=form.cleaned_data["thread"],
+                    new_thread=form.cleaned_data["new_thread"],
+                    **options,
+                )
                 self.message_user(
                     request,
                     "The files are being imported in the background; this page "
@@ -621,6 +628,7 @@ class ArticleAdmin(RichTextAdminMixin, CleanTextAdmin, admin.ModelAdmin):
             report = import_files(
                 ((upload.name, upload) for upload in uploads),
                 by=request.user,
+                thread=form.thread_name(),
                 **options,
             )
             self.message_user(

@@ -4,7 +4,8 @@ import hashlib
 
 from django import forms
 from django.conf import settings
-from django.contrib.admin.widgets import AdminSplitDateTime
+from django.contrib import admin
+from django.contrib.admin.widgets import AdminSplitDateTime, AutocompleteSelect
 from django.core import signing
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import QueryDict
@@ -15,7 +16,7 @@ from articles.cleaning import clean_text
 from articles.html import html_to_text
 from articles.importers import IMPORT_SUFFIXES
 from articles.importers.base import file_size, too_large
-from articles.models import Article, Section, format_time
+from articles.models import Article, Section, Thread, format_time
 from articles.revisions import overlay
 
 
@@ -371,12 +372,28 @@ class StoryImportForm(ValidChoicesForm, forms.Form):
         required=False,
         help_text="Leave empty to keep each story's section as it is.",
     )
-    published_at = forms.DateTimeField(
+    byline = forms.CharField(
+        max_length=Article._meta.get_field("byline").max_length,
+        required=False,
+        help_text="For the stories whose file names no byline.",
+    )
+    thread = forms.ModelChoiceField(
+        queryset=Thread.objects.all(),
+        required=False,
+        label="Developing story",
+        widget=AutocompleteSelect(Article._meta.get_field("thread"), admin.site),
+        help_text="Put the stories that name no thread of their own in this one.",
+    )
+    new_thread = forms.CharField(
+        label="…or a new developing story",
+        max_length=Thread._meta.get_field("title").max_length,
+        required=False,
+        help_text="The title of a thread to start for these stories.",
+    )
+    published_at = forms.SplitDateTimeField(
         label="Go-live time",
         required=False,
-        widget=forms.DateTimeInput(
-            attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
-        ),
+        widget=AdminSplitDateTime,
         help_text="For published stories: when readers see them. Empty means the "
         "source's own time for ninjs stories, otherwise now.",
     )
@@ -393,12 +410,31 @@ class StoryImportForm(ValidChoicesForm, forms.Form):
         self.fields[
             "files"
         ].help_text += f" At most {file_size(settings.MAX_UPLOAD_BYTES)} a file."
+        zone = settings.TIME_ZONE
+        published_at = self.fields["published_at"]
+        # As the story form shows its times.
+        published_at.label = f"{published_at.label} ({zone})"
+        published_at.help_text += f" Times are in the site's time zone, {zone}."
         if not can_publish:
             self.fields["status"].choices = [(Article.Status.DRAFT, "Draft")]
             self.fields["status"].help_text = (
                 "You may import drafts; an editor with publishing rights "
                 "publishes them."
             )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("thread") and cleaned.get("new_thread"):
+            self.add_error(
+                "new_thread",
+                "Choose a developing story or give a new one's title, not both.",
+            )
+        return cleaned
+
+    def thread_name(self) -> str:
+        """The thread for `import_files`: the chosen one's slug, or the new title."""
+        thread = self.cleaned_data.get("thread")
+        return thread.slug if thread else self.cleaned_data.get("new_thread", "")
 
     def clean_files(self) -> list:
         """Refuses files over MAX_UPLOAD_BYTES before anything is read."""
