@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -47,12 +49,27 @@ from articles.models import (
     AuditEvent,
     Correction,
     ImportJob,
-    PreviewLink,
     Section,
     Thread,
     format_time,
 )
 from newsroom.admin import RichTextAdminMixin
+
+
+@dataclass(frozen=True)
+class PanelAction:
+    """One of the story form's panel buttons: `run(request, article, id)` once
+    the form is saved, for a user with every one of `permissions` and, if
+    given, `allowed(user, article)`."""
+
+    run: Callable | None
+    permissions: tuple[str, ...] = ()
+    allowed: Callable | None = None
+
+    def permits(self, user, article: Article) -> bool:
+        return user.has_perms(self.permissions) and (
+            self.allowed is None or self.allowed(user, article)
+        )
 
 
 class CleanTextAdmin:
@@ -265,16 +282,6 @@ class ArticleAdmin(
                 self.admin_site.admin_view(self.import_job_view),
                 name="articles_article_import_job",
             ),
-            path(
-                "<int:pk>/preview-links/",
-                self.admin_site.admin_view(self.preview_link_create_view),
-                name="articles_article_preview_link_create",
-            ),
-            path(
-                "<int:pk>/preview-links/<int:link_id>/revoke/",
-                self.admin_site.admin_view(self.preview_link_revoke_view),
-                name="articles_article_preview_link_revoke",
-            ),
             *super().get_urls(),
         ]
 
@@ -327,31 +334,30 @@ class ArticleAdmin(
 
     def get_object(self, request: HttpRequest, object_id, from_field=None):
         article = super().get_object(request, object_id, from_field)
-        if (
-            article is not None
-            and getattr(request, "_story_form", False)
-            and article.staged_revision_id
-        ):
-            # The form opens on the live story's unpublished changes.
-            revisions.overlay(article, article.staged_revision.content)
+        if article is not None and getattr(request, "_story_form", False):
+            if article.staged_revision_id:
+                # The form opens on the live story's unpublished changes.
+                revisions.overlay(article, article.staged_revision.content)
+            # The panels show only the buttons this user may press.
+            article.panel_actions_allowed = self.allowed_panel_actions(request, article)
         return article
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         request._story_form = True
-        if (
-            request.method == "POST"
-            and request.POST.get(self.ACTION) == "discard-changes:"
-        ):
-            # Throwing the unpublished changes away saves nothing of the form.
-            article = self.get_object(request, object_id)
+        if request.method == "POST" and self.ACTION in request.POST:
+            # A panel button: refused before anything of the form is saved.
+            verb = self._panel_verb(request)
+            article = self.get_object(request, unquote(object_id))
             if article is None:
                 return self._get_obj_does_not_exist_redirect(
                     request, self.opts, object_id
                 )
-            if not self.has_change_permission(request, article):
+            if verb not in article.panel_actions_allowed:
                 raise PermissionDenied
-            self._discard_changes(request, article)
-            return redirect("admin:articles_article_change", article.pk)
+            if verb == "discard-changes":
+                # Throwing the unpublished changes away saves nothing of the form.
+                self._discard_changes(request, article)
+                return redirect("admin:articles_article_change", article.pk)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def view_on_site(self, article: Article) -> str:
@@ -417,18 +423,45 @@ class ArticleAdmin(
     # The one-click buttons of the story form's panels are submit buttons of
     # the form itself, `name="_action" value="<verb>:<id>"`: the form is saved
     # first, with every unsaved edit, then the action runs (`response_change`);
-    # a form with errors (or an edit conflict) saves and does nothing.
+    # a form with errors (or an edit conflict) saves and does nothing. A verb
+    # the user may not use is refused (403) before anything is saved, and its
+    # button is not shown (`allowed_panel_actions`).
     ACTION = "_action"
 
-    def panel_actions(self) -> dict:
-        """verb: handler(request, article, id) for the panel buttons; the
-        subclasses in entities.admin and related.admin add theirs."""
+    def panel_actions(self) -> dict[str, PanelAction]:
+        """verb: PanelAction for the panel buttons; the subclasses in
+        entities.admin and related.admin add theirs."""
         return {
-            "make-preview-link": lambda request, article, _: self._make_preview_link(
-                request, article
+            "make-preview-link": PanelAction(
+                lambda request, article, _: self._make_preview_link(request, article),
+                allowed=services.may_share_preview,
             ),
-            "revoke-preview-link": self._revoke_preview_link,
+            "revoke-preview-link": PanelAction(
+                self._revoke_preview_link, allowed=services.may_share_preview
+            ),
+            # Handled in change_view: it saves nothing of the form.
+            "discard-changes": PanelAction(None),
         }
+
+    def allowed_panel_actions(
+        self, request: HttpRequest, article: Article
+    ) -> frozenset[str]:
+        """The panel verbs `request.user` may use on `article`: none without
+        permission to change the story, each only with the permissions its
+        action needs."""
+        if not self.has_change_permission(request, article):
+            return frozenset()
+        return frozenset(
+            verb
+            for verb, action in self.panel_actions().items()
+            if action.permits(request.user, article)
+        )
+
+    def _panel_verb(self, request: HttpRequest) -> str:
+        verb, _, number = request.POST[self.ACTION].partition(":")
+        if verb not in self.panel_actions() or not (number.isdigit() or number == ""):
+            raise BadRequest("No such action on the story form.")
+        return verb
 
     def _discard_changes(self, request: HttpRequest, article: Article) -> None:
         article.refresh_from_db(fields=["staged_revision"])
@@ -446,12 +479,10 @@ class ArticleAdmin(
     def response_change(self, request: HttpRequest, obj: Article) -> HttpResponse:
         if self.ACTION not in request.POST:
             return super().response_change(request, obj)
-        verb, _, number = request.POST[self.ACTION].partition(":")
-        handler = self.panel_actions().get(verb)
-        if handler is None or not (number.isdigit() or number == ""):
-            raise BadRequest("No such action on the story form.")
+        verb = self._panel_verb(request)
+        number = request.POST[self.ACTION].partition(":")[2]
         self.message_user(request, f"Saved “{obj}”.", messages.SUCCESS)
-        handler(request, obj, int(number) if number else None)
+        self.panel_actions()[verb].run(request, obj, int(number) if number else None)
         return redirect("admin:articles_article_change", obj.pk)
 
     def _revoke_preview_link(self, request, article: Article, link_id) -> None:
@@ -460,12 +491,6 @@ class ArticleAdmin(
         self.message_user(
             request, "The preview link no longer works.", messages.SUCCESS
         )
-
-    @method_decorator(require_POST)
-    def preview_link_create_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """Make a preview link for the story (POST from its change form)."""
-        self._make_preview_link(request, get_object_or_404(Article, pk=pk))
-        return redirect("admin:articles_article_change", pk)
 
     def _make_preview_link(self, request: HttpRequest, article: Article) -> None:
         try:
@@ -484,20 +509,6 @@ class ArticleAdmin(
                 ),
                 messages.SUCCESS,
             )
-
-    @method_decorator(require_POST)
-    def preview_link_revoke_view(
-        self, request: HttpRequest, pk: int, link_id: int
-    ) -> HttpResponse:
-        """Make a preview link stop working (POST from the story's change form)."""
-        link = get_object_or_404(
-            PreviewLink.objects.select_related("article"), pk=link_id, article_id=pk
-        )
-        services.revoke_preview_link(link=link, by=request.user)
-        self.message_user(
-            request, "The preview link no longer works.", messages.SUCCESS
-        )
-        return redirect("admin:articles_article_change", pk)
 
     HISTORY_PAGE_SIZE = 50
 
@@ -629,9 +640,16 @@ class ArticleAdmin(
                 "section": form.cleaned_data["section"],
                 "published_at": form.cleaned_data["published_at"],
                 "confirm_entities": form.cleaned_data["confirm_entities"],
+                "byline": form.cleaned_data["byline"],
             }
             if needs_background(uploads):
-                job = start_import_job(uploads=uploads, by=request.user, **options)
+                job = start_import_job(
+                    uploads=uploads,
+                    by=request.user,
+                    thread=form.cleaned_data["thread"],
+                    new_thread=form.cleaned_data["new_thread"],
+                    **options,
+                )
                 self.message_user(
                     request,
                     "The files are being imported in the background; this page "
@@ -642,6 +660,7 @@ class ArticleAdmin(
             report = import_files(
                 ((upload.name, upload) for upload in uploads),
                 by=request.user,
+                thread=form.thread_name(),
                 **options,
             )
             self.message_user(

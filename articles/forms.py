@@ -4,7 +4,12 @@ import hashlib
 
 from django import forms
 from django.conf import settings
-from django.contrib.admin.widgets import AdminSplitDateTime, RelatedFieldWidgetWrapper
+from django.contrib import admin
+from django.contrib.admin.widgets import (
+    AdminSplitDateTime,
+    AutocompleteSelect,
+    RelatedFieldWidgetWrapper,
+)
 from django.core import signing
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import QueryDict
@@ -15,11 +20,60 @@ from articles.cleaning import clean_text
 from articles.html import html_to_text
 from articles.importers import IMPORT_SUFFIXES
 from articles.importers.base import file_size, too_large
-from articles.models import Article, Section, format_time
+from articles.models import Article, Section, Thread, format_time
 from articles.revisions import overlay
 
 
-class CleanTextForm(forms.ModelForm):
+class ValidChoicesForm(forms.BaseForm):
+    """A form whose choice fields re-render safely after a refused value.
+
+    A model choice field refuses an id that is not one ("abc" for a number) as
+    an invalid choice, but the autocomplete widget would then look the posted
+    value up again to show it, and the database lookup fails (a 500). After
+    validation, a refused value that is not even a valid id is dropped from
+    the data the form re-renders with; the field's error stays.
+    """
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if not self.is_bound or not self._errors:
+            return
+        bad = [
+            name
+            for name, field in self.fields.items()
+            if name in self._errors
+            and isinstance(field, forms.ModelChoiceField)
+            and not _all_ids(field, self[name].data)
+        ]
+        if bad:
+            self.data = self.data.copy()
+            for name in bad:
+                key = self.add_prefix(name)
+                if isinstance(self.data, QueryDict):
+                    self.data.setlist(key, [])
+                else:
+                    self.data.pop(key, None)
+
+
+def _all_ids(field: forms.ModelChoiceField, value) -> bool:
+    """Whether `value` (one posted value, or a list) holds nothing but values
+    the field's model could look up by."""
+    opts = field.queryset.model._meta
+    model_field = (
+        opts.get_field(field.to_field_name) if field.to_field_name else opts.pk
+    )
+    values = value if isinstance(value, list | tuple) else [value]
+    for each in values:
+        if each in field.empty_values:
+            continue
+        try:
+            model_field.get_prep_value(model_field.to_python(each))
+        except (ValidationError, ValueError, TypeError):
+            return False
+    return True
+
+
+class CleanTextForm(ValidChoicesForm, forms.ModelForm):
     """A model form that cleans submitted text before any field sees it.
 
     Control characters and lone surrogates are removed and line endings made
@@ -324,7 +378,7 @@ class MultipleFileField(forms.FileField):
         return [single_file_clean(file, initial) for file in data]
 
 
-class StoryImportForm(forms.Form):
+class StoryImportForm(ValidChoicesForm, forms.Form):
     """The admin's "Import stories" page: files and how to import them."""
 
     required_css_class = "required"
@@ -349,12 +403,28 @@ class StoryImportForm(forms.Form):
         required=False,
         help_text="Leave empty to keep each story's section as it is.",
     )
-    published_at = forms.DateTimeField(
+    byline = forms.CharField(
+        max_length=Article._meta.get_field("byline").max_length,
+        required=False,
+        help_text="For the stories whose file names no byline.",
+    )
+    thread = forms.ModelChoiceField(
+        queryset=Thread.objects.all(),
+        required=False,
+        label="Developing story",
+        widget=AutocompleteSelect(Article._meta.get_field("thread"), admin.site),
+        help_text="Put the stories that name no thread of their own in this one.",
+    )
+    new_thread = forms.CharField(
+        label="…or a new developing story",
+        max_length=Thread._meta.get_field("title").max_length,
+        required=False,
+        help_text="The title of a thread to start for these stories.",
+    )
+    published_at = forms.SplitDateTimeField(
         label="Go-live time",
         required=False,
-        widget=forms.DateTimeInput(
-            attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
-        ),
+        widget=AdminSplitDateTime,
         help_text="For published stories: when readers see them. Empty means the "
         "source's own time for ninjs stories, otherwise now.",
     )
@@ -371,12 +441,31 @@ class StoryImportForm(forms.Form):
         self.fields[
             "files"
         ].help_text += f" At most {file_size(settings.MAX_UPLOAD_BYTES)} a file."
+        zone = settings.TIME_ZONE
+        published_at = self.fields["published_at"]
+        # As the story form shows its times.
+        published_at.label = f"{published_at.label} ({zone})"
+        published_at.help_text += f" Times are in the site's time zone, {zone}."
         if not can_publish:
             self.fields["status"].choices = [(Article.Status.DRAFT, "Draft")]
             self.fields["status"].help_text = (
                 "You may import drafts; an editor with publishing rights "
                 "publishes them."
             )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("thread") and cleaned.get("new_thread"):
+            self.add_error(
+                "new_thread",
+                "Choose a developing story or give a new one's title, not both.",
+            )
+        return cleaned
+
+    def thread_name(self) -> str:
+        """The thread for `import_files`: the chosen one's slug, or the new title."""
+        thread = self.cleaned_data.get("thread")
+        return thread.slug if thread else self.cleaned_data.get("new_thread", "")
 
     def clean_files(self) -> list:
         """Refuses files over MAX_UPLOAD_BYTES before anything is read."""

@@ -794,6 +794,18 @@ class ImportJob(models.Model):
     )
     published_at = models.DateTimeField("go-live time", null=True, blank=True)
     confirm_entities = models.BooleanField(default=False)
+    byline = models.CharField(
+        max_length=200, blank=True, help_text="For stories whose file has none."
+    )
+    # The thread chosen, or the title of a new one to start.
+    thread = models.ForeignKey(
+        "articles.Thread",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    new_thread = models.CharField(max_length=200, blank=True)
     file_names = models.JSONField(default=list)
     total_bytes = models.PositiveBigIntegerField(default=0)
     # So far while it runs, in the end the whole import's.

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
@@ -7,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import path, re_path, reverse
+from django.urls import re_path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from articles import services as article_services
 from articles.admin import ArticleAdmin as BaseArticleAdmin
-from articles.admin import CleanTextAdmin
+from articles.admin import CleanTextAdmin, PanelAction
 from articles.html import html_to_text
 from articles.models import Article
 from entities import services
@@ -24,6 +26,16 @@ from entities.models import Alias, Candidate, Entity, EntityRedirect, Suggestion
 
 SNIPPET_CONTEXT = 70
 SENTENCE_CHARS = 200
+
+# What each button of the story form's entity panel needs (ArticleEntity lives
+# in the articles app).
+REJECT_PERMISSIONS = ("entities.change_suggestion",)
+CONFIRM_PERMISSIONS = (
+    *REJECT_PERMISSIONS,
+    "articles.add_articleentity",
+    "articles.change_articleentity",
+)
+CREATE_PERMISSIONS = ("entities.add_entity", "articles.add_articleentity")
 
 
 class AliasInline(CleanTextAdmin, admin.TabularInline):
@@ -246,19 +258,9 @@ class SuggestionAdmin(CleanTextAdmin, admin.ModelAdmin):
         return [
             # Only these two words: "<pk>/change/" is the row's (GET) page.
             re_path(
-                r"^(?P<pk>\d+)/(?P<decision>confirm|reject)/$",
-                view(self.decide_view),
-                name="entities_suggestion_decide",
-            ),
-            re_path(
                 r"^(?P<pk>\d+)/(?P<decision>confirm|reject)/from-queue/$",
                 view(self.queue_decide_view),
                 name="entities_suggestion_queue_decide",
-            ),
-            path(
-                "candidate/<int:pk>/<str:decision>/",
-                view(self.candidate_view),
-                name="entities_candidate_decide",
             ),
             *super().get_urls(),
         ]
@@ -322,59 +324,6 @@ class SuggestionAdmin(CleanTextAdmin, admin.ModelAdmin):
             url = f"{url}?{query}"
         return HttpResponseRedirect(url)
 
-    @method_decorator(require_POST)
-    def decide_view(self, request: HttpRequest, pk: int, decision: str) -> HttpResponse:
-        """One click from the story's page: confirm or reject one suggestion."""
-        suggestion = get_object_or_404(
-            Suggestion.objects.select_related("article", "entity"), pk=pk
-        )
-        if not self.has_change_permission(request, suggestion):
-            raise PermissionDenied
-        if decision == "confirm":
-            services.confirm_suggestion(suggestion=suggestion, by=request.user)
-            verb = "Confirmed"
-        elif decision == "reject":
-            services.reject_suggestion(suggestion=suggestion, by=request.user)
-            verb = "Rejected"
-        else:
-            raise PermissionDenied
-        self.message_user(request, f"{verb} {suggestion.entity.name}.")
-        return _back_to_story(suggestion.article_id)
-
-    @method_decorator(require_POST)
-    def candidate_view(
-        self, request: HttpRequest, pk: int, decision: str
-    ) -> HttpResponse:
-        """One click from the story's page: make a candidate an entity, or dismiss."""
-        candidate = get_object_or_404(
-            Candidate.objects.select_related("article"), pk=pk
-        )
-        if not (
-            request.user.has_perm("entities.add_entity")
-            and self.has_change_permission(request)
-        ):
-            raise PermissionDenied
-        article_id = candidate.article_id
-        if decision == "create":
-            kind = request.POST.get(f"candidate-kind-{candidate.pk}", candidate.kind)
-            if kind not in Entity.Kind.values:
-                kind = candidate.kind
-            entity = services.create_entity_from_candidate(
-                candidate=candidate, kind=kind
-            )
-            self.message_user(
-                request,
-                f"Created {entity.get_kind_display().lower()} “{entity.name}” "
-                "and tagged the story with it.",
-            )
-        elif decision == "dismiss":
-            candidate.dismissed = True
-            candidate.save(update_fields=["dismissed"])
-            self.message_user(request, f"Dismissed “{candidate.name}”.")
-        else:
-            raise PermissionDenied
-        return _back_to_story(article_id)
-
 
 def suggestions(count: int) -> str:
     """ "1 suggestion", "2 suggestions"."""
@@ -384,14 +333,33 @@ def suggestions(count: int) -> str:
 def sentence_of(suggestion: Suggestion) -> str:
     """The sentence of the story the mention is in, about SENTENCE_CHARS long
     at most (from the story already loaded with the row: no query)."""
-    article = suggestion.article
-    text = {
+    text = story_texts(suggestion.article).get(suggestion.first_field, "")
+    return sentence_around(text, suggestion.first_offset, len(suggestion.alias))
+
+
+def candidate_sentence(candidate: Candidate, texts: dict[str, str]) -> str:
+    """The sentence a candidate name first appears in: headline, standfirst,
+    then body (`texts` from `story_texts`); empty if the text no longer has it."""
+    for text in texts.values():
+        if (start := text.find(candidate.name)) != -1:
+            return sentence_around(text, start, len(candidate.name))
+    return ""
+
+
+def story_texts(article: Article) -> dict[str, str]:
+    """The story's text by field, as the matcher reads it."""
+    return {
         "headline": article.headline,
         "dek": article.dek,
         "body": html_to_text(article.body),
-    }.get(suggestion.first_field, "")
-    start = min(suggestion.first_offset, len(text))
-    end = start + len(suggestion.alias)
+    }
+
+
+def sentence_around(text: str, start: int, length: int) -> str:
+    """The sentence of `text` holding the `length` characters at `start`, about
+    SENTENCE_CHARS long at most, the words kept in view."""
+    start = min(start, len(text))
+    end = start + length
     stops = ".!?\n"
     begin = max((text.rfind(stop, 0, start) for stop in stops), default=-1) + 1
     finish = min(
@@ -444,19 +412,23 @@ class ArticleAdmin(BaseArticleAdmin):
 
     @admin.display(description="suggestions")
     def entity_suggestions(self, article: Article) -> str:
-        return render_suggestions(article)
+        return render_suggestions(
+            article, allowed=getattr(article, "panel_actions_allowed", ())
+        )
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         services.suggest_entities(article=form.instance)
 
-    def panel_actions(self) -> dict:
+    def panel_actions(self) -> dict[str, PanelAction]:
+        # Confirming tags the story; creating an entity adds to the gazetteer.
+        # Dismissing a name is a decision about this story, like rejecting.
         return {
             **super().panel_actions(),
-            "confirm": self._decide,
-            "reject": self._decide,
-            "create": self._create_entity,
-            "dismiss": self._dismiss_candidate,
+            "confirm": PanelAction(self._decide, CONFIRM_PERMISSIONS),
+            "reject": PanelAction(self._decide, REJECT_PERMISSIONS),
+            "create": PanelAction(self._create_entity, CREATE_PERMISSIONS),
+            "dismiss": PanelAction(self._dismiss_candidate, REJECT_PERMISSIONS),
         }
 
     def _decide(self, request: HttpRequest, article: Article, pk: int) -> None:
@@ -473,9 +445,6 @@ class ArticleAdmin(BaseArticleAdmin):
 
     def _create_entity(self, request: HttpRequest, article: Article, pk: int) -> None:
         candidate = get_object_or_404(article.candidates, pk=pk)
-        if not request.user.has_perm("entities.add_entity"):
-            self.message_user(request, "You may not create entities.", messages.ERROR)
-            return
         kind = request.POST.get(f"candidate-kind-{candidate.pk}", candidate.kind)
         if kind not in Entity.Kind.values:
             kind = candidate.kind
@@ -496,13 +465,10 @@ class ArticleAdmin(BaseArticleAdmin):
         self.message_user(request, f"Dismissed “{candidate.name}”.")
 
 
-def _back_to_story(article_id: int) -> HttpResponseRedirect:
-    url = reverse("admin:articles_article_change", args=[article_id])
-    return HttpResponseRedirect(f"{url}#entity-suggestions")
-
-
-def render_suggestions(article: Article) -> str:
-    """The editor's review panel for a story: suggestions in context, candidates.
+def render_suggestions(article: Article, allowed: Collection[str] = ()) -> str:
+    """The editor's review panel for a story: suggestions in context, candidates
+    with the sentence each is in. Only the buttons whose verbs are `allowed`
+    (`ArticleAdmin.allowed_panel_actions`) are shown.
 
     Its buttons submit the story form itself (`ArticleAdmin.panel_actions`):
     one click saves the editor's edits and decides.
@@ -511,11 +477,7 @@ def render_suggestions(article: Article) -> str:
     if article.pk:
         suggestions = list(article.suggestions.select_related("entity"))
         candidates = list(article.candidates.filter(dismissed=False))
-    texts = {
-        "headline": article.headline,
-        "dek": article.dek,
-        "body": html_to_text(article.body),
-    }
+    texts = story_texts(article)
     return render_to_string(
         "admin/entities/suggestions.html",
         {
@@ -528,8 +490,9 @@ def render_suggestions(article: Article) -> str:
             "decided": [
                 s for s in suggestions if s.status != Suggestion.Status.SUGGESTED
             ],
-            "candidates": candidates,
+            "candidates": [(c, candidate_sentence(c, texts)) for c in candidates],
             "kinds": Entity.Kind.choices,
+            "allowed": set(allowed),
         },
     )
 

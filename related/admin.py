@@ -10,15 +10,12 @@ adds related stories, registering the finished form for Article.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
-from django.urls import path, reverse
-from django.utils.decorators import method_decorator
-from django.views.decorators.http import require_POST
 
-from articles.admin import CleanTextAdmin
+from articles.admin import CleanTextAdmin, PanelAction
 from articles.models import Article
 from entities.admin import ArticleAdmin as EntityArticleAdmin
 from related import services
@@ -60,21 +57,6 @@ class ArticleAdmin(EntityArticleAdmin):
         for name, options in EntityArticleAdmin.fieldsets
     ]
 
-    def get_urls(self):
-        return [
-            path(
-                "<int:pk>/pin/<int:target>/",
-                self.admin_site.admin_view(self.pin_view),
-                name="articles_article_pin",
-            ),
-            path(
-                "<int:pk>/exclude/<int:target>/",
-                self.admin_site.admin_view(self.exclude_view),
-                name="articles_article_exclude",
-            ),
-            *super().get_urls(),
-        ]
-
     @admin.display(description="suggested related stories")
     def related_suggestions(self, article: Article) -> str:
         """Automatic suggestions, scored now, with a pin and an exclude button."""
@@ -88,6 +70,7 @@ class ArticleAdmin(EntityArticleAdmin):
             {
                 "article": article,
                 "suggestions": [(s, stories[s.target_id]) for s in suggestions],
+                "allowed": getattr(article, "panel_actions_allowed", ()),
             },
         )
 
@@ -96,11 +79,17 @@ class ArticleAdmin(EntityArticleAdmin):
         # Entities, tags, text or picks may have changed: the stored lists follow.
         services.refresh_related_later(article=form.instance)
 
-    def panel_actions(self) -> dict:
+    def panel_actions(self) -> dict[str, PanelAction]:
+        # Pinning also lifts an exclusion of the same story.
         return {
             **super().panel_actions(),
-            "pin": self._pin_or_exclude,
-            "exclude": self._pin_or_exclude,
+            "pin": PanelAction(
+                self._pin_or_exclude,
+                ("related.add_relatedlink", "related.delete_relatedexclusion"),
+            ),
+            "exclude": PanelAction(
+                self._pin_or_exclude, ("related.add_relatedexclusion",)
+            ),
         }
 
     def _pin_or_exclude(self, request: HttpRequest, article: Article, target: int):
@@ -115,41 +104,3 @@ class ArticleAdmin(EntityArticleAdmin):
             self.message_user(request, " ".join(error.messages), messages.ERROR)
         else:
             self.message_user(request, done.format(other), messages.SUCCESS)
-
-    def _related_action(
-        self, request: HttpRequest, pk: int, target: int, action, done: str
-    ) -> HttpResponse:
-        """Run `action` on the story and the target, then back to the story's
-        form with `done` (formatted with the target) or the reason it was
-        refused (a story paired with itself)."""
-        article = get_object_or_404(Article, pk=pk)
-        if not self.has_change_permission(request, article):
-            raise PermissionDenied
-        other = get_object_or_404(Article, pk=target)
-        try:
-            action(article=article, target=other, by=request.user)
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), messages.ERROR)
-        else:
-            self.message_user(request, done.format(other), messages.SUCCESS)
-        return HttpResponseRedirect(
-            reverse("admin:articles_article_change", args=[article.pk])
-        )
-
-    @method_decorator(require_POST)
-    def pin_view(self, request: HttpRequest, pk: int, target: int) -> HttpResponse:
-        """Make a suggestion an editor's pick (POST from the change form)."""
-        return self._related_action(
-            request, pk, target, services.pin_related, "Pinned “{}” as related."
-        )
-
-    @method_decorator(require_POST)
-    def exclude_view(self, request: HttpRequest, pk: int, target: int) -> HttpResponse:
-        """Never suggest a story next to this one again (POST from the change form)."""
-        return self._related_action(
-            request,
-            pk,
-            target,
-            services.exclude_related,
-            "“{}” will no longer be suggested.",
-        )

@@ -25,7 +25,7 @@ from django_tasks import task
 
 from articles.importers.base import Outcome
 from articles.importers.run import import_files
-from articles.models import Article, ImportJob, ImportJobFile, Section
+from articles.models import Article, ImportJob, ImportJobFile, Section, Thread
 from related.services import refresh_related_at_end
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,9 @@ def start_import_job(
     section: Section | None = None,
     published_at: datetime.datetime | None = None,
     confirm_entities: bool = False,
+    byline: str = "",
+    thread: Thread | None = None,
+    new_thread: str = "",
 ) -> ImportJob:
     """Store `uploads` with how to import them, and queue the job for the task
     worker once this transaction commits. The files are copied one at a time,
@@ -63,6 +66,9 @@ def start_import_job(
         section=section,
         published_at=published_at,
         confirm_entities=confirm_entities,
+        byline=byline,
+        thread=thread,
+        new_thread=new_thread,
         file_names=[upload.name for upload in uploads],
         total_bytes=sum(upload.size for upload in uploads),
     )
@@ -86,7 +92,9 @@ def run_import_job(job_id: int) -> str:
     ).update(status=ImportJob.Status.RUNNING, started_at=now, progress_at=now)
     if not claimed:
         return ""
-    job = ImportJob.objects.select_related("created_by", "section").get(pk=job_id)
+    job = ImportJob.objects.select_related("created_by", "section", "thread").get(
+        pk=job_id
+    )
     files = list(job.files.values_list("pk", "name"))
     last_save = time.monotonic()
 
@@ -120,6 +128,8 @@ def run_import_job(job_id: int) -> str:
                 section=job.section,
                 published_at=job.published_at,
                 confirm_entities=job.confirm_entities,
+                byline=job.byline,
+                thread=job.thread.slug if job.thread else job.new_thread,
                 by=job.created_by,
                 on_outcome=on_outcome,
             )

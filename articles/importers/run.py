@@ -143,6 +143,7 @@ def import_files(
     section: Section | None = None,
     published_at: datetime.datetime | None = None,
     thread: str = "",
+    byline: str = "",
     confirm_entities: bool = False,
     by=None,
     progress: bool = False,
@@ -160,7 +161,8 @@ def import_files(
     if `status` is published. `total` is the number of files, for the progress
     bar; `on_outcome` is called with each outcome as it is known. `thread` (a
     title or slug) puts the stories that name no thread of their own in that
-    developing story. With `confirm_entities` the entities the matcher finds
+    developing story; `byline` is given to the stories whose file names no
+    byline. With `confirm_entities` the entities the matcher finds
     are confirmed at once instead of waiting as suggestions for an editor.
     """
     report = ImportReport()
@@ -189,6 +191,7 @@ def import_files(
                     add(Outcome.rejected(story))
                     continue
                 story.thread = story.thread or thread
+                story.byline = story.byline or byline
                 add(
                     _import_one(
                         name,

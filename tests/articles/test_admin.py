@@ -472,3 +472,38 @@ def test_table_row_fields_are_named_after_column_and_row(editor_client):
     assert 'aria-label="Delete: Talks resume about Geneva"' in html
     assert 'aria-label="Relevance: Talks resume about Bern"' in html
     assert 'aria-label="Entity: new entity"' in html
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("section", "abc"), ("thread", "x'"), ("section", "1e3")]
+)
+def test_an_autocomplete_value_that_is_no_id_is_a_form_error(
+    editor_client, field, value
+):
+    """A forged, non-numeric id in the story form's autocomplete fields is a
+    form error (the form shown again), not a server error."""
+    article = ArticleFactory(draft=True, byline="Before")
+    data = story_form(
+        headline=article.headline,
+        slug=article.slug,
+        body=article.body,
+        status=article.status,
+        byline="After",
+    )
+
+    response = editor_client.post(change_url(article), {**data, field: value})
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    article.refresh_from_db()
+    assert article.byline == "Before"
+
+
+def test_an_id_that_is_no_id_is_a_form_error_in_another_admin(editor_client):
+    """The same holds for every admin form: the entity redirect's entity."""
+    response = editor_client.post(
+        "/admin/entities/entityredirect/add/", {"old_slug": "old", "entity": "abc"}
+    )
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()

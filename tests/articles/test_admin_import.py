@@ -16,6 +16,7 @@ from tests.factories import (
     EntityFactory,
     ImportJobFactory,
     SectionFactory,
+    ThreadFactory,
     UserFactory,
 )
 
@@ -143,7 +144,8 @@ def test_editor_can_import_published_into_a_section(editor_client):
             "files": [upload("a.txt", b"Harbour reopens\n\nBoats are back.")],
             "status": "published",
             "section": section.pk,
-            "published_at": "2025-03-01T09:00",
+            "published_at_0": "2025-03-01",
+            "published_at_1": "09:00",
         },
     )
 
@@ -367,3 +369,124 @@ def test_a_running_or_finished_job_is_not_retried(editor_client, editor):
         editor_client.post(url, {"retry": "1"})
         job.refresh_from_db()
         assert job.status != ImportJob.Status.QUEUED
+
+
+def test_the_go_live_time_is_shown_as_on_the_story_form(editor_client, settings):
+    """The import page's go-live time has the change form's date and time
+    boxes (calendar and clock) and names the site's time zone."""
+    response = editor_client.get(IMPORT_URL)
+
+    content = response.content.decode()
+    assert 'name="published_at_0"' in content
+    assert 'class="vDateField"' in content
+    assert 'class="vTimeField"' in content
+    assert f"Go-live time ({settings.TIME_ZONE})" in content
+    assert "admin/js/admin/DateTimeShortcuts.js" in content
+
+
+def test_a_batch_byline_section_and_new_thread(editor_client):
+    """The batch's byline goes to the stories whose file has none; the section
+    and a new thread to every story."""
+    section = SectionFactory(name="Business", slug="business")
+
+    response = editor_client.post(
+        IMPORT_URL,
+        {
+            "files": [
+                upload("a.txt", b"Harbour reopens\n\nBoats are back."),
+                upload(
+                    "b.json",
+                    b'{"uri": "urn:x:1", "headline": "Storm", "byline": "Own Byline"}',
+                ),
+            ],
+            "byline": "Desk Staff",
+            "section": section.pk,
+            "new_thread": "Harbour dispute",
+        }
+        | DRAFT,
+    )
+
+    assert response.status_code == 200
+    bylines = dict(Article.objects.values_list("headline", "byline"))
+    assert bylines == {"Harbour reopens": "Desk Staff", "Storm": "Own Byline"}
+    assert {a.section for a in Article.objects.all()} == {section}
+    assert {a.thread.title for a in Article.objects.all()} == {"Harbour dispute"}
+
+
+def test_an_existing_thread_by_autocomplete(editor_client):
+    thread = ThreadFactory(title="Harbour dispute")
+
+    editor_client.post(
+        IMPORT_URL,
+        {"files": [upload("a.txt", b"Harbour reopens\n\nBoats.")], "thread": thread.pk}
+        | DRAFT,
+    )
+
+    assert Article.objects.get().thread == thread
+    page = editor_client.get(IMPORT_URL).content.decode()
+    assert "admin-autocomplete" in page
+    assert 'data-model-name="article"' in page
+
+
+def test_a_thread_chosen_and_named_is_refused(editor_client):
+    thread = ThreadFactory(title="Harbour dispute")
+
+    response = editor_client.post(
+        IMPORT_URL,
+        {
+            "files": [upload("a.txt", b"Harbour reopens\n\nBoats.")],
+            "thread": thread.pk,
+            "new_thread": "Another",
+        }
+        | DRAFT,
+    )
+
+    assert response.status_code == 200
+    assert "not both" in response.content.decode()
+    assert not Article.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["abc", "x'", "1.5"])
+def test_a_thread_that_is_no_id_is_a_form_error(editor_client, value):
+    """A forged thread value is an error on the form, not a server error."""
+    response = editor_client.post(
+        IMPORT_URL,
+        {"files": [upload("a.txt", b"Harbour reopens\n\nBoats.")], "thread": value}
+        | DRAFT,
+    )
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not Article.objects.exists()
+
+
+def test_a_background_import_carries_the_batch_values(
+    editor_client, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_BACKGROUND_FILES = 0
+    section = SectionFactory(name="Business", slug="business")
+    with django_capture_on_commit_callbacks(execute=True):
+        editor_client.post(
+            IMPORT_URL,
+            {
+                "files": [upload("a.txt", b"Harbour reopens\n\nBoats are back.")],
+                "byline": "Desk Staff",
+                "section": section.pk,
+                "new_thread": "Harbour dispute",
+            }
+            | DRAFT,
+        )
+
+    job = ImportJob.objects.get()
+    assert (job.byline, job.section, job.new_thread) == (
+        "Desk Staff",
+        section,
+        "Harbour dispute",
+    )
+    assert job.status == ImportJob.Status.DONE
+    article = Article.objects.get()
+    assert (article.byline, article.section, article.thread.title) == (
+        "Desk Staff",
+        section,
+        "Harbour dispute",
+    )

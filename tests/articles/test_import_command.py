@@ -212,3 +212,19 @@ def test_a_folder_named_on_the_command_line_may_hold_a_broken_link(tmp_path):
         run(str(tmp_path / "broken.txt"), str(tmp_path / "good.txt"))
 
     assert Article.objects.get().headline == "Good"
+
+
+def test_byline_goes_to_stories_without_one(tmp_path):
+    """--byline fills in the byline only where the file names none."""
+    (tmp_path / "a.txt").write_text("Harbour reopens\n\nBoats are back.\n")
+    (tmp_path / "b.json").write_text(
+        json.dumps({"uri": "urn:x:1", "headline": "Storm", "byline": "Own Byline"})
+    )
+
+    run(str(tmp_path), "--byline", "Desk Staff", "--thread", "Harbour dispute")
+
+    assert dict(Article.objects.values_list("headline", "byline")) == {
+        "Harbour reopens": "Desk Staff",
+        "Storm": "Own Byline",
+    }
+    assert {a.thread.title for a in Article.objects.all()} == {"Harbour dispute"}

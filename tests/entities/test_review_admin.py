@@ -33,14 +33,6 @@ def change_url(article: Article) -> str:
     return f"/admin/articles/article/{article.pk}/change/"
 
 
-def decide_url(suggestion: Suggestion, decision: str) -> str:
-    return reverse("admin:entities_suggestion_decide", args=[suggestion.pk, decision])
-
-
-def candidate_url(candidate: Candidate, decision: str) -> str:
-    return reverse("admin:entities_candidate_decide", args=[candidate.pk, decision])
-
-
 @pytest.fixture
 def story(geneva):
     """A story naming Geneva and an unknown person, with suggestions recorded."""
@@ -87,6 +79,13 @@ def form_data(response, **fields: str) -> dict[str, str]:
                 data[row.add_prefix(name)] = "on" if value is True else str(value)
     data.update(fields)
     return data
+
+
+def press(client, article: Article, action: str, **fields: str):
+    """Open the story form and press the panel button `action` ("verb:id"),
+    with `fields` changed in the form."""
+    opened = client.get(change_url(article))
+    return client.post(change_url(article), form_data(opened, **fields, _action=action))
 
 
 def test_change_page_shows_the_review_panel(editor_client, story):
@@ -161,13 +160,13 @@ def test_panel_for_a_story_without_findings(editor_client):
 
 
 def test_confirm_button_tags_the_story(editor_client, story, geneva):
-    """Posting confirm tags the story and returns to its change page."""
+    """Confirm tags the story and returns to its change page."""
     suggestion = suggestion_for(story, geneva)
 
-    response = editor_client.post(decide_url(suggestion, "confirm"))
+    response = press(editor_client, story, f"confirm:{suggestion.pk}")
 
     assert response.status_code == 302
-    assert response["Location"] == f"{change_url(story)}#entity-suggestions"
+    assert response["Location"] == change_url(story)
     link = ArticleEntity.objects.get(content_object=story, tag=geneva)
     assert link.relevance == "mentions"
     suggestion.refresh_from_db()
@@ -175,10 +174,10 @@ def test_confirm_button_tags_the_story(editor_client, story, geneva):
 
 
 def test_reject_button_rejects(editor_client, story, geneva):
-    """Posting reject marks the suggestion rejected; the panel lists it as decided."""
+    """Reject marks the suggestion rejected; the panel lists it as decided."""
     suggestion = suggestion_for(story, geneva)
 
-    response = editor_client.post(decide_url(suggestion, "reject"))
+    response = press(editor_client, story, f"reject:{suggestion.pk}")
 
     assert response.status_code == 302
     suggestion.refresh_from_db()
@@ -188,57 +187,19 @@ def test_reject_button_rejects(editor_client, story, geneva):
     assert "Geneva <small>(rejected)</small>" in content
 
 
-def test_decide_refuses_get(editor_client, story, geneva):
-    """A GET on the decide URL changes nothing and is refused with 405."""
+def test_the_old_panel_urls_are_gone(editor_client, story, geneva):
+    """The stand-alone decide and candidate URLs the buttons used to post to
+    no longer exist: the buttons are the story form's own."""
     suggestion = suggestion_for(story, geneva)
-
-    response = editor_client.get(decide_url(suggestion, "confirm"))
-
-    assert response.status_code == 405
-    suggestion.refresh_from_db()
-    assert suggestion.status == Suggestion.Status.SUGGESTED
-
-
-def test_decide_refuses_unknown_decision(editor_client, story, geneva):
-    """A decision other than confirm or reject is no decision URL at all."""
-    suggestion = suggestion_for(story, geneva)
-
-    response = editor_client.post(f"{QUEUE}{suggestion.pk}/maybe/")
-
-    assert response.status_code in (301, 302, 404)
-    suggestion.refresh_from_db()
-    assert suggestion.status == Suggestion.Status.SUGGESTED
-
-
-@pytest.fixture
-def viewer_client(client):
-    """Staff who may change entities but not stories."""
-    user = UserFactory(is_staff=True)
-    user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label="entities")
-        | Permission.objects.filter(codename="view_article")
-    )
-    client.force_login(user)
-    return client
-
-
-def test_decide_needs_permission_to_change_stories(viewer_client, story, geneva):
-    """Staff who may not change stories cannot confirm or reject."""
-    suggestion = suggestion_for(story, geneva)
-
-    response = viewer_client.post(decide_url(suggestion, "confirm"))
-
-    assert response.status_code == 403
-    assert not ArticleEntity.objects.exists()
-
-
-def test_candidate_create_needs_permission(viewer_client, story):
-    """Staff who may not change stories cannot create entities from candidates."""
     candidate = story.candidates.get(name="Anna Kowalski")
 
-    response = viewer_client.post(candidate_url(candidate, "create"))
-
-    assert response.status_code == 403
+    for url in (
+        f"{QUEUE}{suggestion.pk}/confirm/",
+        f"{QUEUE}candidate/{candidate.pk}/create/",
+    ):
+        assert editor_client.post(url).status_code in (301, 302, 404)
+    suggestion.refresh_from_db()
+    assert suggestion.status == Suggestion.Status.SUGGESTED
     assert not Entity.objects.filter(name="Anna Kowalski").exists()
 
 
@@ -247,13 +208,14 @@ def test_candidate_create_with_chosen_kind(editor_client, story):
     candidate = story.candidates.get(name="Anna Kowalski")
     assert candidate.kind == Entity.Kind.OTHER
 
-    response = editor_client.post(
-        candidate_url(candidate, "create"),
-        {f"candidate-kind-{candidate.pk}": "person"},
+    response = press(
+        editor_client,
+        story,
+        f"create:{candidate.pk}",
+        **{f"candidate-kind-{candidate.pk}": "person"},
     )
 
     assert response.status_code == 302
-    assert response["Location"] == f"{change_url(story)}#entity-suggestions"
     entity = Entity.objects.get(name="Anna Kowalski")
     assert entity.kind == Entity.Kind.PERSON
     assert ArticleEntity.objects.filter(content_object=story, tag=entity).exists()
@@ -264,9 +226,11 @@ def test_candidate_create_ignores_unknown_kind(editor_client, story):
     """An unknown kind falls back to the guessed one."""
     candidate = story.candidates.get(name="Anna Kowalski")
 
-    editor_client.post(
-        candidate_url(candidate, "create"),
-        {f"candidate-kind-{candidate.pk}": "spaceship"},
+    press(
+        editor_client,
+        story,
+        f"create:{candidate.pk}",
+        **{f"candidate-kind-{candidate.pk}": "spaceship"},
     )
 
     assert Entity.objects.get(name="Anna Kowalski").kind == Entity.Kind.OTHER
@@ -276,25 +240,35 @@ def test_candidate_dismiss(editor_client, story):
     """Dismissing hides the candidate from the panel and from later runs."""
     candidate = story.candidates.get(name="Anna Kowalski")
 
-    response = editor_client.post(candidate_url(candidate, "dismiss"))
+    response = press(editor_client, story, f"dismiss:{candidate.pk}")
 
     assert response.status_code == 302
     candidate.refresh_from_db()
     assert candidate.dismissed
     assert not Entity.objects.filter(name="Anna Kowalski").exists()
     suggest_entities(article=story)
-    assert f"candidate-kind-{candidate.pk}" not in render_suggestions(story)
+    assert f"candidate-kind-{candidate.pk}" not in render_suggestions(
+        story, allowed={"create"}
+    )
     assert list(story.candidates.values_list("name", "dismissed")) == [
         ("Anna Kowalski", True)
     ]
 
 
-def test_candidate_decide_refuses_get(editor_client, story):
-    """A GET on the candidate URL is refused with 405."""
-    candidate = story.candidates.get(name="Anna Kowalski")
+def test_candidates_show_their_sentence_escaped(editor_client):
+    """Each candidate shows the sentence it is in, escaped, as the queue does."""
+    article = ArticleFactory(
+        headline="Talks resume",
+        body="<p>First line. Then Anna Kowalski said &lt;no&gt; to it. Later.</p>",
+    )
+    suggest_entities(article=article)
 
-    assert editor_client.get(candidate_url(candidate, "create")).status_code == 405
-    assert not Entity.objects.filter(name="Anna Kowalski").exists()
+    content = editor_client.get(change_url(article)).content.decode()
+
+    assert (
+        '<q class="candidate-sentence">Then Anna Kowalski said &lt;no&gt; to it.</q>'
+        in content
+    )
 
 
 def test_saving_through_the_add_form_suggests_entities(editor_client, geneva):
@@ -673,6 +647,18 @@ def test_queue_row_buttons_decide_and_keep_filters(
     editor_client.post(reject)
     second.refresh_from_db()
     assert second.status == Suggestion.Status.REJECTED
+
+
+@pytest.fixture
+def viewer_client(client):
+    """Staff who may change entities but not stories."""
+    user = UserFactory(is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="entities")
+        | Permission.objects.filter(codename="view_article")
+    )
+    client.force_login(user)
+    return client
 
 
 def test_queue_row_buttons_refuse_others(viewer_client, three_waiting):

@@ -61,6 +61,11 @@ class Command(BaseCommand):
             help="Put the stories in this developing story, creating it if need be.",
         )
         parser.add_argument(
+            "--byline",
+            default="",
+            help="Byline for the stories whose file names none.",
+        )
+        parser.add_argument(
             "--defer-refresh",
             action="store_true",
             help="Leave the related-story lists of the imported stories to the task "
@@ -86,6 +91,7 @@ class Command(BaseCommand):
                 section=get_or_create_section(section) if section else None,
                 published_at=options["published_at"],
                 thread=options["thread"],
+                byline=options["byline"],
                 confirm_entities=options["confirm_entities"],
                 progress=True,
                 total=len(paths),
