@@ -7,6 +7,7 @@ from taggit.models import Tag
 from articles.models import Article, ArticleEntity
 from entities.models import Entity
 from related.models import RelatedLink
+from tests.admin_forms import change_url
 from tests.factories import (
     ArticleEntityFactory,
     ArticleFactory,
@@ -20,10 +21,6 @@ pytestmark = pytest.mark.django_db
 
 CHANGELIST = "/admin/articles/article/"
 ADD = "/admin/articles/article/add/"
-
-
-def change_url(article: Article) -> str:
-    return f"/admin/articles/article/{article.pk}/change/"
 
 
 def listed(response) -> list[Article]:

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from taggit.models import Tag
 
 from articles.models import Article
+from tests.admin_forms import form_data
 from tests.factories import ArticleFactory, RoleUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,8 +82,6 @@ def test_story_form_has_its_stylesheet_and_entity_column(editor_client):
 
 
 def test_typing_a_new_tag_creates_it(editor_client):
-    from tests.entities.test_review_admin import form_data
-
     article = ArticleFactory(draft=True, headline="Budget", body="<p>The budget.</p>")
     url = f"/admin/articles/article/{article.pk}/change/"
     response = editor_client.get(url)

@@ -13,14 +13,11 @@ from taggit.utils import edit_string_for_tags
 
 from articles.forms import CONFLICT_MESSAGE
 from articles.models import Article, Revision, WorkingCopy
-from tests.entities.test_review_admin import form_data as admin_form_data
+from tests.admin_forms import change_url, client_for
+from tests.admin_forms import form_data as admin_form_data
 from tests.factories import ArticleFactory, EditorFactory, RoleUserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def change_url(article: Article) -> str:
-    return f"/admin/articles/article/{article.pk}/change/"
 
 
 def autosave_url(article: Article) -> str:
@@ -29,12 +26,6 @@ def autosave_url(article: Article) -> str:
 
 def discard_url(article: Article) -> str:
     return f"/admin/articles/article/{article.pk}/autosave/discard/"
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -4,27 +4,16 @@ with what changed, and the one-click panel buttons save the form's edits."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from articles.forms import CONFLICT_MESSAGE
 from articles.models import Article
 from entities.models import Entity, Suggestion
 from entities.services import suggest_entities
 from related.models import RelatedLink
-from tests.entities.test_review_admin import form_data
+from tests.admin_forms import change_url, client_for, form_data
 from tests.factories import ArticleFactory, EditorFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def change_url(article: Article) -> str:
-    return f"/admin/articles/article/{article.pk}/change/"
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

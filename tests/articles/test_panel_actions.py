@@ -9,8 +9,8 @@ from articles.models import PreviewLink
 from entities.models import Entity, Suggestion
 from entities.services import suggest_entities
 from related.models import RelatedLink
+from tests.admin_forms import press
 from tests.articles.test_admin import change_url
-from tests.entities.test_review_admin import press
 from tests.factories import ArticleFactory, RoleUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

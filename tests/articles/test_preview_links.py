@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from articles.models import Article, PreviewLink
 from articles.services import create_preview_link, revoke_preview_link
+from tests.admin_forms import press
 from tests.articles.test_admin import change_url
-from tests.entities.test_review_admin import press
 from tests.factories import ArticleFactory, PreviewLinkFactory, RoleUserFactory
 
 pytestmark = pytest.mark.django_db

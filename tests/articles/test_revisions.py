@@ -22,8 +22,8 @@ from articles.services import (
     withdraw_article,
 )
 from entities.services import suggest_entities
+from tests.admin_forms import change_url, client_for, form_data
 from tests.conftest import run_worker
-from tests.entities.test_review_admin import form_data
 from tests.factories import (
     ArticleFactory,
     EditorFactory,
@@ -37,10 +37,6 @@ pytestmark = pytest.mark.django_db
 STAGED = "Staged headline must not leak"
 
 
-def change_url(article: Article) -> str:
-    return f"/admin/articles/article/{article.pk}/change/"
-
-
 def history_url(article: Article) -> str:
     return f"/admin/articles/article/{article.pk}/history/"
 
@@ -51,12 +47,6 @@ def revision_url(article: Article, number: int) -> str:
 
 def restore_url(article: Article, number: int) -> str:
     return f"/admin/articles/article/{article.pk}/history/{number}/restore/"
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def save(client: Client, article: Article, button: str = "_save", **fields):

@@ -10,7 +10,7 @@ from related.models import (
 )
 from related.rebuild import rebuild_related
 from related.serving import related_articles
-from tests.entities.test_review_admin import press
+from tests.admin_forms import press
 from tests.factories import (
     ArticleFactory,
     EntityFactory,

@@ -19,8 +19,8 @@ from related.services import refresh_related_later
 from related.serving import related_articles
 from related.text import term_feature
 from related.upkeep import suggest
+from tests.admin_forms import change_url, form_data
 from tests.api.test_articles import detail_url
-from tests.entities.test_review_admin import change_url, form_data
 from tests.factories import ArticleFactory, EntityFactory
 from tests.related.helpers import ARCHIVE_SIZE, filler, stored
 
