@@ -118,6 +118,9 @@ def newsroom(db, database_tasks):
     changes and a few revisions, suggestions and candidates, merged entities,
     partners with keys and usage, an import job and a queued task."""
     desk = EditorFactory(username="desk", is_superuser=True)
+    # A role for the groups' pages (an earlier transactional test may have
+    # flushed the ones the migration made).
+    Group.objects.get_or_create(name="Reporter")
     geneva = EntityFactory(name="Geneva", kind="place")
     AliasFactory(entity=geneva, name="Genève")
     putin = EntityFactory(name="Vladimir Putin")
