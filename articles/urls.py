@@ -14,6 +14,7 @@ urlpatterns = [
     path("tag/<str:slug>/", views.TagDetailView.as_view(), name="tag"),
     path("thread/<slug:slug>/", views.ThreadDetailView.as_view(), name="thread"),
     path("thread/<slug:slug>/feed/", feeds.ThreadFeed(), name="thread_feed"),
+    path("search/", views.SearchView.as_view(), name="search"),
     path("corrections/", views.CorrectionListView.as_view(), name="corrections"),
     path("corrections/feed/", feeds.CorrectionsFeed(), name="corrections_feed"),
     path("preview/<int:pk>/", views.ArticlePreviewView.as_view(), name="preview"),

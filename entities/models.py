@@ -58,6 +58,30 @@ class EntityQuerySet(models.QuerySet):
             models.Exists(Article.objects.published().links_per_entity())
         )
 
+    def matching(self, text: str) -> EntityQuerySet:
+        """Entities whose name or one of whose aliases contains `text`, in any
+        case: those named exactly `text` first, then by name. The readers'
+        search shows them above its results."""
+        text = text.strip()
+        if not text:
+            return self.none()
+        aliases = Alias.objects.filter(entity=models.OuterRef("pk"))
+        exact = models.Q(name__iexact=text) | models.Exists(
+            aliases.filter(name__iexact=text)
+        )
+        return (
+            self.filter(
+                models.Q(name__icontains=text)
+                | models.Exists(aliases.filter(name__icontains=text))
+            )
+            .annotate(
+                exact=models.ExpressionWrapper(
+                    exact, output_field=models.BooleanField()
+                )
+            )
+            .order_by("-exact", "name", "pk")
+        )
+
 
 class Entity(TagBase):
     """A person, organisation, place, event or other thing that stories are about."""
