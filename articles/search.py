@@ -160,15 +160,39 @@ class SearchVectorIndex(GinIndex):
         return super().create_sql(model, schema_editor, using=using, **kwargs)
 
 
-def search_query(text: str) -> SearchQuery:
+class AnyLanguageQuery(SearchQuery):
     """`text` as web search syntax (`election -local "prime minister"`), parsed
-    in every configuration a story may be stored in. websearch_to_tsquery
-    accepts any input: unbalanced quotes and stray operators are words."""
-    query = None
-    for config in CONFIGS:
-        part = SearchQuery(text, search_type="websearch", config=config)
-        query = part if query is None else query | part
-    return query
+    in every configuration a story may be stored in and joined with OR, each
+    distinct parse once, so that it finds stories in any language.
+
+    websearch_to_tsquery accepts any input: unbalanced quotes and stray
+    operators are words. The parses are made and deduplicated in a scalar
+    subquery, evaluated once per query (an InitPlan), which the GIN index can
+    use; most configurations parse most words alike, so this keeps the query
+    a few terms long rather than one per configuration. NULL, matching
+    nothing, when no configuration finds a word (only stop words).
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text, search_type="websearch")
+
+    def as_sql(self, compiler, connection, function=None, template=None):
+        (text,) = self.get_source_expressions()
+        text_sql, params = compiler.compile(text)
+        # The configurations are this module's constants, not input.
+        configs = ", ".join(f"'{config}'" for config in CONFIGS)
+        sql = (
+            "(SELECT string_agg(DISTINCT '(' || query::text || ')', ' | ')::tsquery"
+            f" FROM unnest(ARRAY[{configs}]::regconfig[]) AS config,"
+            f" websearch_to_tsquery(config, {text_sql}) AS query"
+            " WHERE numnode(query) > 0)"
+        )
+        return sql, params
+
+
+def search_query(text: str) -> AnyLanguageQuery:
+    """The query for `text` that `ArticleQuerySet.search` and snippets use."""
+    return AnyLanguageQuery(text)
 
 
 def snippet_expression(query: SearchQuery) -> SearchHeadline:

@@ -65,15 +65,15 @@ class EntityQuerySet(models.QuerySet):
         text = text.strip()
         if not text:
             return self.none()
-        aliases = Alias.objects.filter(entity=models.OuterRef("pk"))
-        exact = models.Q(name__iexact=text) | models.Exists(
-            aliases.filter(name__iexact=text)
-        )
+
+        # Aliases as one IN (SELECT ...) each, which PostgreSQL hashes once,
+        # rather than an EXISTS per entity.
+        def aliased(**lookup):
+            return models.Q(pk__in=Alias.objects.filter(**lookup).values("entity"))
+
+        exact = models.Q(name__iexact=text) | aliased(name__iexact=text)
         return (
-            self.filter(
-                models.Q(name__icontains=text)
-                | models.Exists(aliases.filter(name__icontains=text))
-            )
+            self.filter(models.Q(name__icontains=text) | aliased(name__icontains=text))
             .annotate(
                 exact=models.ExpressionWrapper(
                     exact, output_field=models.BooleanField()
