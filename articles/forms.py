@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import hashlib
 
 from django import forms
@@ -20,8 +21,10 @@ from articles.cleaning import clean_text
 from articles.html import html_to_text
 from articles.importers import IMPORT_SUFFIXES
 from articles.importers.base import file_size, too_large
-from articles.models import Article, Section, Thread, format_time
+from articles.models import Article, ArticleQuerySet, Section, Thread, format_time
 from articles.revisions import overlay
+from articles.search import MAX_QUERY_LENGTH
+from entities.models import Entity
 
 
 class ValidChoicesForm(forms.BaseForm):
@@ -475,3 +478,97 @@ class StoryImportForm(ValidChoicesForm, forms.Form):
                 [f"{upload.name}: {too_large(upload.size)}." for upload in too_big]
             )
         return files
+
+
+class SearchForm(forms.Form):
+    """The readers' search (/search/): the query and its filters, all optional.
+
+    Built from the request's GET data. Only a query over `MAX_QUERY_LENGTH`
+    characters or a filter naming nothing is an error; any other query is
+    searched for as words. (A control character such as NUL never gets here:
+    `RefuseControlCharactersMiddleware` answers 400 first. Cleaning the query
+    anyway keeps the form safe to use without it.)
+    """
+
+    q = forms.CharField(
+        label="Search for",
+        required=False,
+        max_length=MAX_QUERY_LENGTH,
+        error_messages={
+            "max_length": f"Search for at most {MAX_QUERY_LENGTH} characters."
+        },
+        widget=forms.SearchInput(),
+    )
+    section = forms.ModelChoiceField(
+        queryset=Section.objects.visible(),
+        to_field_name="slug",
+        required=False,
+        empty_label="All sections",
+        error_messages={"invalid_choice": "There is no such section."},
+    )
+    entity = forms.CharField(required=False, widget=forms.HiddenInput())
+    start = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    end = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, data: QueryDict | None = None, **kwargs) -> None:
+        if data is not None:
+            data = data.copy()
+            for name in ("q", "entity"):
+                if name in data:
+                    data[name] = clean_text(data[name])
+        super().__init__(data, **kwargs)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if "q" in self._errors:
+            # Shown again cut to length: a 100 KB query is not echoed back.
+            self.data = self.data.copy()
+            self.data["q"] = self.data["q"][:MAX_QUERY_LENGTH]
+
+    def clean_entity(self) -> Entity | None:
+        slug = self.cleaned_data["entity"].strip()
+        if not slug:
+            return None
+        # An entity only hidden stories carry is as unknown as a missing one.
+        entity = Entity.objects.with_published_stories().filter(slug=slug).first()
+        if entity is None:
+            raise ValidationError("No published story is about that.")
+        return entity
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            self.add_error("end", "The end date is before the start date.")
+        return data
+
+    def stories(self) -> ArticleQuerySet:
+        """The published stories matching a valid form, best match first on
+        PostgreSQL (newest first among equals), newest first elsewhere; none
+        without a query."""
+        data = self.cleaned_data
+        stories = Article.objects.published().search(data["q"])
+        if data["section"]:
+            stories = stories.filter(section=data["section"])
+        if data["entity"]:
+            stories = stories.filter(entity_links__tag=data["entity"])
+        tz = timezone.get_current_timezone()
+        if data["start"]:
+            start = datetime.datetime.combine(data["start"], datetime.time(), tz)
+            stories = stories.filter(go_live_at__gte=start)
+        if data["end"]:
+            end = data["end"] + datetime.timedelta(days=1)
+            stories = stories.filter(
+                go_live_at__lt=datetime.datetime.combine(end, datetime.time(), tz)
+            )
+        if "search_rank" in stories.query.annotations:
+            return stories.newest_first("-search_rank")
+        return stories.newest_first()

@@ -5,8 +5,9 @@ import secrets
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchRank, SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +20,7 @@ from taggit.models import Tag, TaggedItemBase
 from articles.choices import Relevance
 from articles.cleaning import clean_text
 from articles.html import BODY_EXTENSIONS, sanitize_html, text_as_stored
+from articles.search import SearchVectorIndex, document, search_query
 
 EXPIRES_BEFORE_GO_LIVE = "A story must expire after its go-live time."
 
@@ -293,9 +295,39 @@ class ArticleQuerySet(models.QuerySet):
         """What a list of stories shows: section and entities loaded in bulk."""
         return self.select_related("section").prefetch_related("entities")
 
+    def search(self, text: str) -> ArticleQuerySet:
+        """Stories matching `text`, a reader's query in web search syntax.
+
+        On PostgreSQL, through the stored, indexed `search_vector`, each story
+        annotated with `search_rank` (higher is better; headline words count
+        most). Elsewhere, stories whose headline, standfirst or body contain
+        `text` (any case), without a rank. Call on `published()`: this only
+        matches.
+        """
+        text = text.strip()
+        if not text:
+            return self.none()
+        if connections[self.db].vendor != "postgresql":
+            return self.filter(
+                models.Q(headline__icontains=text)
+                | models.Q(dek__icontains=text)
+                | models.Q(body__icontains=text_as_stored(text))
+            )
+        query = search_query(text)
+        return self.filter(search_vector=query).annotate(
+            search_rank=SearchRank(models.F("search_vector"), query)
+        )
+
 
 def _changed_while_live() -> Greatest:
     return Greatest("updated_at", "go_live_at")
+
+
+class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
+    def get_queryset(self) -> ArticleQuerySet:
+        # The search vector is as big as the text; only the search's WHERE and
+        # ORDER BY read it.
+        return super().get_queryset().defer("search_vector")
 
 
 class Article(models.Model):
@@ -451,8 +483,15 @@ class Article(models.Model):
     tags = TaggableManager(
         "tags", through=TaggedArticle, related_name="articles", blank=True
     )
+    # Computed by the database from the row (articles/search.py): NULL on SQLite.
+    search_vector = models.GeneratedField(
+        expression=document(),
+        output_field=SearchVectorField(null=True),
+        db_persist=True,
+        editable=False,
+    )
 
-    objects = ArticleQuerySet.as_manager()
+    objects = ArticleManager()
 
     class Meta:
         verbose_name = "story"
@@ -466,6 +505,7 @@ class Article(models.Model):
                 name="article_expiry",
                 condition=models.Q(expire_at__isnull=False),
             ),
+            SearchVectorIndex(fields=["search_vector"], name="article_search"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -26,6 +26,7 @@ urlpatterns = [
         feeds.ThreadAtomFeed(),
         name="thread_atom_feed",
     ),
+    path("search/", views.SearchView.as_view(), name="search"),
     path("corrections/", views.CorrectionListView.as_view(), name="corrections"),
     path("corrections/feed/", feeds.CorrectionsFeed(), name="corrections_feed"),
     path("preview/<int:pk>/", views.ArticlePreviewView.as_view(), name="preview"),

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -12,11 +13,13 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
 from articles import revisions, services
+from articles.forms import SearchForm
 from articles.models import (
     Article,
     ArticleEntity,
@@ -25,13 +28,18 @@ from articles.models import (
     Section,
     Thread,
 )
+from articles.search import highlight, search_query, snippet_expression
 from articles.sitemaps import news_stories
 from entities.models import KIND_PLURALS, Entity
-from newsroom.views import PublicPageMixin
+from newsroom.views import CappedPaginator, PublicPageMixin
 from related.serving import related_articles
 
 PAGE_SIZE = 20
 THREAD_NEIGHBOURS = 3
+# Entities named like the query, shown above the search results.
+SEARCH_ENTITIES = 5
+# Shorter queries name too many entities to be worth showing.
+SEARCH_ENTITY_MIN_CHARS = 3
 
 
 class HomeView(PublicPageMixin, ListView):
@@ -259,6 +267,81 @@ class CorrectionListView(PublicPageMixin, ListView):
 
     def get_queryset(self):
         return Correction.objects.public()
+
+
+class SearchPaginator(CappedPaginator):
+    """Counts matches without ranking them: how many there are (up to the
+    cap) does not depend on their order."""
+
+    @cached_property
+    def count(self) -> int:
+        matches = self.object_list.order_by().values("pk")
+        return matches[: self.per_page * self.max_pages].count()
+
+
+class SearchView(PublicPageMixin, ListView):
+    """The readers' search: published stories matching ?q=, best first, with
+    highlighted snippets, filters, and the entities named like the query.
+
+    A query too long or a filter naming nothing answers 400 with the form's
+    message; any other input is searched for as words.
+    """
+
+    template_name = "articles/search.html"
+    paginate_by = PAGE_SIZE
+    paginator_class = SearchPaginator
+
+    def get(self, request, *args, **kwargs):
+        self.form = SearchForm(request.GET)
+        response = super().get(request, *args, **kwargs)
+        if not self.form.is_valid():
+            response.status_code = 400
+        return response
+
+    def get_queryset(self):
+        if not self.form.is_valid() or not self.form.cleaned_data["q"].strip():
+            return Article.objects.none()
+        # Snippets come from their own query, for the page's stories only.
+        return self.form.stories().for_listing().defer("body")
+
+    def get_canonical_path(self) -> str | None:
+        # Result pages are not for search engines (noindex in the template).
+        return None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(form=self.form, **kwargs)
+        valid = self.form.is_valid()
+        query = self.form.cleaned_data["q"].strip() if valid else ""
+        context["query"] = query
+        page = context["page_obj"]
+        context["entities"] = (
+            list(
+                Entity.objects.with_published_stories().matching(query)[
+                    :SEARCH_ENTITIES
+                ]
+            )
+            if len(query) >= SEARCH_ENTITY_MIN_CHARS and page.number == 1
+            else []
+        )
+        add_snippets(page.object_list, query)
+        return context
+
+
+def add_snippets(stories, query: str) -> None:
+    """Give each of `stories` a `snippet`: where the text matches `query`, its
+    words highlighted (PostgreSQL; one query for the page). Elsewhere none, and
+    the template shows the standfirst."""
+    stories = list(stories)
+    if not stories or not query or connection.vendor != "postgresql":
+        return
+    snippets = dict(
+        Article.objects.filter(pk__in=[story.pk for story in stories])
+        .order_by()
+        .annotate(snippet=snippet_expression(search_query(query)))
+        .values_list("pk", "snippet")
+    )
+    for story in stories:
+        story.snippet = highlight(snippets.get(story.pk) or "")
 
 
 @require_GET

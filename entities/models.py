@@ -58,6 +58,30 @@ class EntityQuerySet(models.QuerySet):
             models.Exists(Article.objects.published().links_per_entity())
         )
 
+    def matching(self, text: str) -> EntityQuerySet:
+        """Entities whose name or one of whose aliases contains `text`, in any
+        case: those named exactly `text` first, then by name. The readers'
+        search shows them above its results."""
+        text = text.strip()
+        if not text:
+            return self.none()
+
+        # Aliases as one IN (SELECT ...) each, which PostgreSQL hashes once,
+        # rather than an EXISTS per entity.
+        def aliased(**lookup):
+            return models.Q(pk__in=Alias.objects.filter(**lookup).values("entity"))
+
+        exact = models.Q(name__iexact=text) | aliased(name__iexact=text)
+        return (
+            self.filter(models.Q(name__icontains=text) | aliased(name__icontains=text))
+            .annotate(
+                exact=models.ExpressionWrapper(
+                    exact, output_field=models.BooleanField()
+                )
+            )
+            .order_by("-exact", "name", "pk")
+        )
+
 
 class Entity(TagBase):
     """A person, organisation, place, event or other thing that stories are about."""

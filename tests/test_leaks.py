@@ -49,6 +49,10 @@ SURFACES = {
     "corrections page": ("/corrections/", "Live story"),
     "corrections feed": ("/corrections/feed/", "Live story"),
     "API article list": ("/api/v1/articles/", "Live story"),
+    # Every hidden story's headline holds "story", and hidden ones carry "secret".
+    "search page": ("/search/?q=story", "Live story"),
+    "search page, entity match": ("/search/?q=entity", "Shared entity"),
+    "API search": ("/api/v1/articles/?q=story", "Live story"),
     "API entity list": ("/api/v1/entities/", "Shared entity"),
     "API section list": ("/api/v1/sections/", "World"),
 }

@@ -5,36 +5,18 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connection
-from django.db.models import Count, F, IntegerField, Q, QuerySet
-from django.db.models.functions import Cast, Left
+from django.db.models import Count, F, IntegerField, QuerySet
+from django.db.models.functions import Cast
 from django_filters import rest_framework as filters
 from rest_framework.exceptions import ValidationError
 
+from articles.cleaning import clean_text
 from articles.models import Article, ArticleEntity, Section, TaggedArticle, Thread
+from articles.search import MAX_QUERY_LENGTH
 from entities.models import Entity
 from newsroom.api.filters import DateTimeFilter, SlugsFilter, StrictFilterSet
 
 MAX_ENTITIES = 20
-MAX_QUERY_LENGTH = 200
-
-# How much of a story the search reads (docs/partners.md). PostgreSQL refuses to
-# build a tsvector over 1 MB, and one such story would fail the search for every
-# partner, not just go unfound. Text makes at most about 5 bytes of tsvector per
-# character (measured: distinct two-character CJK words), so these bounds stay
-# far below the limit whatever a story holds, and still read more than any real
-# story: 100,000 characters of body is about 16,000 English words.
-SEARCH_BODY_CHARS = 100_000
-SEARCH_DEK_CHARS = 10_000
-
-# Headline, standfirst and body, in that order of weight. A GIN index on this
-# expression would let PostgreSQL skip computing it row by row.
-SEARCH_VECTOR = (
-    SearchVector("headline", weight="A", config="english")
-    + SearchVector(Left("dek", SEARCH_DEK_CHARS), weight="B", config="english")
-    + SearchVector(Left("body", SEARCH_BODY_CHARS), weight="C", config="english")
-)
 
 
 class ArticleFilter(StrictFilterSet):
@@ -157,23 +139,14 @@ class ArticleFilter(StrictFilterSet):
         return queryset.with_change_time().filter(changed_at__gte=value)
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
+        # The readers' search, through the stored vector (articles/search.py).
+        value = clean_text(value).strip()
         if not value:
             return queryset
-        if connection.vendor != "postgresql":
-            return queryset.filter(
-                Q(headline__icontains=value)
-                | Q(dek__icontains=value)
-                | Q(body__icontains=value)
-            )
-        query = SearchQuery(value, search_type="websearch", config="english")
-        return (
-            queryset.annotate(search=SEARCH_VECTOR)
-            .filter(search=query)
-            .annotate(
-                rank=Cast(
-                    SearchRank(F("search"), query) * 1_000_000,
-                    output_field=IntegerField(),
-                )
-            )
+        queryset = queryset.search(value)
+        if "search_rank" not in queryset.query.annotations:
+            return queryset
+        # A whole number, so that it survives the round trip through a cursor.
+        return queryset.annotate(
+            rank=Cast(F("search_rank") * 1_000_000, output_field=IntegerField())
         )

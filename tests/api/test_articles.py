@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from articles.api.filters import SEARCH_BODY_CHARS
 from articles.models import Article, ArticleEntity
+from articles.search import SEARCH_BODY_CHARS
 from entities.models import Entity
 from tests.factories import (
     ArticleEntityFactory,
