@@ -182,6 +182,26 @@ class ArticleQuerySet(models.QuerySet):
             .order_by("event_at", "pk")
         )
 
+    def next_change_time(
+        self, now: datetime.datetime | None = None
+    ) -> datetime.datetime | None:
+        """The next time a published story goes live or expires after `now`,
+        when pages change with no write (the page cache serves no entry past
+        it). Two index ends: `article_published` and the expiry index."""
+        now = now or timezone.now()
+        published = self.order_by().filter(status=Article.Status.PUBLISHED)
+        times = [
+            published.filter(go_live_at__gt=now)
+            .order_by("go_live_at")
+            .values_list("go_live_at", flat=True)
+            .first(),
+            published.filter(expire_at__gt=now)
+            .order_by("expire_at")
+            .values_list("expire_at", flat=True)
+            .first(),
+        ]
+        return min(filter(None, times), default=None)
+
     def newest_first(self, *first: str) -> ArticleQuerySet:
         """Newest first, after the orderings in `first` if any (e.g. stories
         about an entity before those that mention it)."""
