@@ -71,7 +71,7 @@ entity = (
     Entity.objects.filter(article_links__content_object__in=published)
     .annotate(n=Count("article_links")).order_by("-n", "pk").first()
 )
-print(json.dumps({
+out(json.dumps({
     "story": story.get_absolute_url(),
     "home": "/",
     "section": section.get_absolute_url(),
@@ -177,6 +177,10 @@ def serve_and_load(
         gunicorn.wait(timeout=30)
 
 
+def out(line: str) -> None:
+    sys.stdout.write(line + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -188,7 +192,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
-        print("wrk is not installed (Debian: apt-get install wrk): skipped.")
+        out("wrk is not installed (Debian: apt-get install wrk): skipped.")
         return
     OUT.mkdir(parents=True, exist_ok=True)
     env = {
@@ -222,19 +226,19 @@ def main() -> None:
         ),
         "unknown CPU",
     )
-    print(
+    out(
         f"{pages['stories']} published stories; {os.cpu_count()} CPUs ({cpu}); "
         f"cache: {'Redis' if args.redis_url else 'local memory'}; "
         f"wrk -t1 -c2 -d{args.seconds:g}s per page"
     )
-    print(
+    out(
         f"{'page':<9} {'run':<5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'of healthz':>10} {'errors':>6}"
     )
     for run, results in runs.items():
         ceiling = results["healthz"]["rps"]
         for name, result in results.items():
-            print(
+            out(
                 f"{name:<9} {run:<5} {result['rps']:>8.0f} {result['p50_ms']:>8.2f} "
                 f"{result['p99_ms']:>8.2f} {result['rps'] / ceiling:>9.0%} "
                 f"{result['non_2xx'] + result['socket_errors']:>6}"
@@ -246,8 +250,9 @@ def main() -> None:
         for name in ("story", "home", "section", "entity")
     )
     cold_ratio = cold["story"]["rps"] / BEFORE_STORY
-    print(
-        f"warm pages >= {WARM_GOAL:.0%} of /healthz/: {'met' if warm_ok else 'MISSED'}; "
+    out(
+        f"warm pages >= {WARM_GOAL:.0%} of /healthz/: "
+        f"{'met' if warm_ok else 'MISSED'}; "
         f"cold story page {cold_ratio:.2f}x {BEFORE_STORY:g} req/s: "
         f"{'met' if cold_ratio >= COLD_GOAL else 'MISSED'}"
     )

@@ -72,9 +72,8 @@ def world():
 def warm(client, pages: dict[str, str]) -> None:
     for url in pages.values():
         status(client, url)
-    assert {name: status(client, url) for name, url in pages.items()} == dict.fromkeys(
-        pages, "hit"
-    )
+    hits = {name: status(client, url) for name, url in pages.items()}
+    assert hits == dict.fromkeys(pages, "hit")
 
 
 def cleared(client, pages: dict[str, str]) -> set[str]:
