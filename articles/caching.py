@@ -6,7 +6,8 @@ Tags: `story:<id>` (its page), `home`, `section:<id>`, `thread:<id>`,
 `entity:<id>`, `tag:<id>` (the lists of those pages), `feeds`, `sitemap`,
 `corrections`; and for names shown on other pages, `nav` (the sections in every
 page's navigation), `entity-name:<id>`, `tag-name:<id>`, `thread-name:<id>`;
-`related:<id>` for a story's related list.
+`entity-names` (entities named on list pages); `related:<id>` for a story's
+related list.
 
 The receivers are model signals, not calls in the services, on purpose: what
 readers see changes through more paths than publish_article, withdraw_article,
@@ -106,14 +107,14 @@ def tag_story_page(request: HttpRequest, article: Article, shown: list) -> None:
 
 
 def tag_list_page(request: HttpRequest, *tags: str, stories=()) -> None:
-    """A list page depends on its own list, the navigation, and the names of
-    the entities its stories show (prefetched by `for_listing`)."""
-    names = {
-        f"entity-name:{entity.pk}"
-        for story in stories
-        for entity in story.entities.all()
-    }
-    pagecache.add_tags(request, "nav", *tags, *names)
+    """A list page depends on its own list, the navigation, and, when its
+    stories show entities (prefetched by `for_listing`), `entity-names`: any
+    entity's rename clears every list showing entities. One tag rather than
+    one per entity shown keeps a cache hit cheap (a front page shows ~50), and
+    renames are rare next to readers' requests."""
+    if any(story.entities.all() for story in stories):
+        tags = (*tags, "entity-names")
+    pagecache.add_tags(request, "nav", *tags)
 
 
 # Stories: the state before a write, compared with the state after.
@@ -122,14 +123,12 @@ def tag_list_page(request: HttpRequest, *tags: str, stories=()) -> None:
 @receiver(pre_save, sender=Article)
 @receiver(pre_delete, sender=Article)
 def _remember_story(sender, instance: Article, **kwargs) -> None:
-    if pagecache.enabled() and instance.pk is not None:
+    if instance.pk is not None:
         instance._page_tags_before = story_tags(instance.pk)
 
 
 @receiver(post_save, sender=Article)
 def _story_saved(sender, instance: Article, **kwargs) -> None:
-    if not pagecache.enabled():
-        return
     before = instance.__dict__.pop("_page_tags_before", set())
     after = story_tags(instance.pk)
     pagecache.bump(
@@ -141,11 +140,10 @@ def _story_saved(sender, instance: Article, **kwargs) -> None:
 
 @receiver(post_delete, sender=Article)
 def _story_deleted(sender, instance: Article, **kwargs) -> None:
-    if pagecache.enabled():
-        before = instance.__dict__.pop("_page_tags_before", set())
-        nav = {"nav"} if navigation_changed(before, set()) else set()
-        pagecache.bump(before | nav)
-        pagecache.forget_schedule()
+    before = instance.__dict__.pop("_page_tags_before", set())
+    nav = {"nav"} if navigation_changed(before, set()) else set()
+    pagecache.bump(before | nav)
+    pagecache.forget_schedule()
 
 
 @receiver(post_save, sender=ArticleEntity)
@@ -153,8 +151,6 @@ def _story_deleted(sender, instance: Article, **kwargs) -> None:
 @receiver(post_save, sender=TaggedArticle)
 @receiver(post_delete, sender=TaggedArticle)
 def _story_link_changed(sender, instance, **kwargs) -> None:
-    if not pagecache.enabled():
-        return
     tags = story_tags(instance.content_object_id)
     if tags:
         kind = "entity" if sender is ArticleEntity else "tag"
@@ -164,7 +160,7 @@ def _story_link_changed(sender, instance, **kwargs) -> None:
 
 def _links_changed(sender, instance, action: str, pk_set, model, **kwargs) -> None:
     # taggit's add() and set() write links in bulk: no post_save.
-    if not pagecache.enabled() or action not in {
+    if action not in {
         "post_add",
         "post_remove",
         "post_clear",
@@ -185,11 +181,10 @@ m2m_changed.connect(_links_changed, sender=TaggedArticle)
 @receiver(post_save, sender=Correction)
 @receiver(post_delete, sender=Correction)
 def _correction_changed(sender, instance: Correction, **kwargs) -> None:
-    if pagecache.enabled():
-        tags = story_tags(instance.article_id)
-        if tags:
-            tags.add("corrections")
-        pagecache.bump(tags)
+    tags = story_tags(instance.article_id)
+    if tags:
+        tags.add("corrections")
+    pagecache.bump(tags)
 
 
 # Names shown on other pages.

@@ -71,7 +71,7 @@ entity = (
     Entity.objects.filter(article_links__content_object__in=published)
     .annotate(n=Count("article_links")).order_by("-n", "pk").first()
 )
-out(json.dumps({
+print(json.dumps({
     "story": story.get_absolute_url(),
     "home": "/",
     "section": section.get_absolute_url(),
@@ -130,7 +130,7 @@ def wrk(url: str, script: Path, seconds: float) -> dict:
     output = subprocess.run(
         [
             *pinned(1),
-            *("wrk", "-t1", "-c2", f"-d{seconds}s", "--timeout", "10s"),
+            *("wrk", "-t1", "-c2", f"-d{round(seconds)}s", "--timeout", "10s"),
             *("-s", str(script), url),
         ],
         check=True,
@@ -189,7 +189,7 @@ def main() -> None:
     )
     parser.add_argument("--redis-url", default="")
     parser.add_argument("--articles", type=int, default=512)
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         out("wrk is not installed (Debian: apt-get install wrk): skipped.")

@@ -21,7 +21,7 @@ def _shown(entity: Entity) -> tuple:
 
 @receiver(pre_save, sender=Entity)
 def _remember_entity(sender, instance: Entity, **kwargs) -> None:
-    if pagecache.enabled() and instance.pk is not None:
+    if instance.pk is not None:
         stored = Entity.objects.filter(pk=instance.pk).values_list(*SHOWN).first()
         instance._page_shown_before = stored
 
@@ -29,7 +29,7 @@ def _remember_entity(sender, instance: Entity, **kwargs) -> None:
 @receiver(post_save, sender=Entity)
 @receiver(post_delete, sender=Entity)
 def _entity_changed(sender, instance: Entity, **kwargs) -> None:
-    if not pagecache.enabled() or kwargs.get("created"):
+    if kwargs.get("created"):
         return
     before = instance.__dict__.pop("_page_shown_before", None)
     if (
@@ -39,4 +39,6 @@ def _entity_changed(sender, instance: Entity, **kwargs) -> None:
     ):
         return
     pk = instance.pk
-    pagecache.bump({f"entity:{pk}", f"entity-name:{pk}", "feeds", "sitemap"})
+    pagecache.bump(
+        {f"entity:{pk}", f"entity-name:{pk}", "entity-names", "feeds", "sitemap"}
+    )

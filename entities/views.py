@@ -94,7 +94,8 @@ class EntityDetailView(PublicPageMixin, ListView):
             self.request,
             f"entity:{pk}",
             f"entity-name:{pk}",
-            *(f"entity-name:{other.pk}" for other in context["companions"]),
+            # "Often appears with" names other entities.
+            *(["entity-names"] if context["companions"] else []),
             stories=context["object_list"],
         )
         return context

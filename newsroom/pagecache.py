@@ -41,7 +41,8 @@ import datetime
 import functools
 import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -57,6 +58,10 @@ EPOCH_KEY = "pagecache:epoch"
 NEXT_EVENT_KEY = "pagecache:next-event"
 # The next event when nothing is scheduled: far enough to never cap anything.
 NEVER = float("inf")
+# Longest a value of `remember` or the next event is kept.
+VALUE_SECONDS = 600
+
+T = TypeVar("T")
 
 
 def enabled() -> bool:
@@ -103,7 +108,7 @@ def bump(tags: Iterable[str]) -> None:
     """Every cached page depending on any of `tags` is stale from now on; done
     again when the current transaction commits (at once outside one)."""
     tags = set(tags)
-    if not tags or not enabled():
+    if not tags:
         return
     _bump_now(tags)
     connection = transaction.get_connection()
@@ -121,8 +126,7 @@ def bump(tags: Iterable[str]) -> None:
 
 def forget_schedule() -> None:
     """Story go-live or expiry times changed: look the next one up again."""
-    if enabled():
-        cache.delete(NEXT_EVENT_KEY)
+    cache.delete(NEXT_EVENT_KEY)
 
 
 def _bump_now(tags: set[str]) -> None:
@@ -146,9 +150,30 @@ def next_event() -> float:
     source = import_string(settings.PAGE_CACHE_SCHEDULE)
     when: datetime.datetime | None = source()
     value = when.timestamp() if when is not None else NEVER
-    lifetime = min(value - now, settings.PAGE_CACHE_SECONDS)
+    lifetime = min(value - now, VALUE_SECONDS)
     if lifetime > 0:
         cache.set(NEXT_EVENT_KEY, value, timeout=lifetime)
+    return value
+
+
+def remember(name: str, tags: Iterable[str], compute: Callable[[], T]) -> T:
+    """`compute()`, kept in the cache until any of `tags` is bumped or the next
+    go-live or expiry time, whichever comes first: a value many pages share
+    (the navigation's sections), cached or not themselves."""
+    key = f"pagecache:value:{name}"
+    keys = {tag: _generation_key(tag) for tag in tags}
+    found = cache.get_many([key, *keys.values()])
+    # Generations are read before computing: a bump meanwhile makes the value
+    # stored stale at once, never the other way round.
+    generations = {tag: found.get(key) for tag, key in keys.items()}
+    stored = found.get(key)
+    now = time.time()
+    if stored is not None and stored[0] == generations and now < stored[1]:
+        return stored[2]
+    value = compute()
+    valid_until = min(now + VALUE_SECONDS, next_event())
+    if valid_until > now:
+        cache.set(key, (generations, valid_until, value), timeout=valid_until - now)
     return value
 
 
