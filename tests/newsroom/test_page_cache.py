@@ -9,7 +9,8 @@ import socket
 
 import pytest
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.middleware.http import ConditionalGetMiddleware
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -387,3 +388,19 @@ def test_healthz_answers_ok_without_the_database(
     assert response.content == b"ok"
     assert response["X-Frame-Options"] == "DENY"
     assert "no-store" in response["Cache-Control"]
+
+
+def test_streaming_responses_pass_untouched(rf):
+    """ConditionalGetMiddleware gives a streaming response no ETag and leaves
+    its body alone; the page cache never stores one."""
+
+    def stream(request):
+        pagecache.add_tags(request, "home")
+        return StreamingHttpResponse(iter([b"one ", b"two"]))
+
+    request = rf.get("/")
+    response = ConditionalGetMiddleware(pagecache.PageCacheMiddleware(stream))(request)
+
+    assert b"".join(response.streaming_content) == b"one two"
+    assert not response.has_header("ETag")
+    assert cache.get(pagecache.page_key(request)) is None
