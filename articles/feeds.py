@@ -12,6 +12,7 @@ from taggit.models import Tag
 
 from articles.cleaning import clean_text
 from articles.models import Article, ArticleEntity, Correction, Section, Thread
+from newsroom import pagecache
 
 FEED_SIZE = 30
 
@@ -55,7 +56,15 @@ class AtomFeed(CleanTextFeedMixin, Atom1Feed):
     pass
 
 
-class LatestStoriesFeed(Feed):
+class CachedFeed(Feed):
+    """A feed kept in the page cache until a story readers see changes."""
+
+    def __call__(self, request, *args, **kwargs):
+        pagecache.add_tags(request, "feeds")
+        return super().__call__(request, *args, **kwargs)
+
+
+class LatestStoriesFeed(CachedFeed):
     """The latest published stories as RSS."""
 
     description = "The latest published stories."
@@ -198,7 +207,7 @@ class TagAtomFeed(AtomVariant, TagFeed):
     pass
 
 
-class CorrectionsFeed(Feed):
+class CorrectionsFeed(CachedFeed):
     """The latest corrections and clarifications to published stories as RSS."""
 
     description = "Corrections and clarifications to our stories, newest first."

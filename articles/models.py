@@ -184,6 +184,34 @@ class ArticleQuerySet(models.QuerySet):
             .order_by("event_at", "pk")
         )
 
+    def next_change_time(
+        self, now: datetime.datetime | None = None
+    ) -> datetime.datetime | None:
+        """The next time a published story goes live or expires after `now`,
+        when pages change with no write (the page cache serves no entry past
+        it). One query of two index ends (`article_published`, the expiry
+        index), as in `last_changed`."""
+        now = now or timezone.now()
+        published = self.order_by().filter(status=Article.Status.PUBLISHED)
+        row = (
+            Article.objects.order_by()
+            .annotate(
+                goes_live=models.Subquery(
+                    published.filter(go_live_at__gt=now)
+                    .order_by("go_live_at")
+                    .values("go_live_at")[:1]
+                ),
+                expires=models.Subquery(
+                    published.filter(expire_at__gt=now)
+                    .order_by("expire_at")
+                    .values("expire_at")[:1]
+                ),
+            )
+            .values("goes_live", "expires")
+            .first()
+        )
+        return min(filter(None, (row or {}).values()), default=None)
+
     def newest_first(self, *first: str) -> ArticleQuerySet:
         """Newest first, after the orderings in `first` if any (e.g. stories
         about an entity before those that mention it)."""

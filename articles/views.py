@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
 from articles import revisions, services
+from articles.caching import tag_list_page, tag_story_page
 from articles.forms import SearchForm
 from articles.models import (
     Article,
@@ -51,6 +52,11 @@ class HomeView(PublicPageMixin, ListView):
     def get_queryset(self):
         return Article.objects.published().for_listing().newest_first()
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        tag_list_page(self.request, "home", stories=context["object_list"])
+        return context
+
 
 def with_page_relations(queryset):
     """Everything the story page shows about its story, loaded in bulk."""
@@ -75,7 +81,14 @@ class ArticleDetailView(PublicPageMixin, DetailView):
         self.object = self.get_object()
         if request.path != self.object.get_absolute_url():
             return redirect(self.object, permanent=True)
-        return self.render_to_response(self.get_context_data(object=self.object))
+        context = self.get_context_data(object=self.object)
+        shown = [
+            *context.get("thread_earlier", ()),
+            *context.get("thread_latest", ()),
+            *context["related"],
+        ]
+        tag_story_page(request, self.object, shown)
+        return self.render_to_response(context)
 
     def get_canonical_path(self) -> str | None:
         return self.object.get_absolute_url()
@@ -224,7 +237,11 @@ class SectionDetailView(PublicPageMixin, ListView):
         return published.for_listing().newest_first()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(section=self.section, **kwargs)
+        context = super().get_context_data(section=self.section, **kwargs)
+        tag_list_page(
+            self.request, f"section:{self.section.pk}", stories=context["object_list"]
+        )
+        return context
 
 
 class TagDetailView(PublicPageMixin, ListView):
@@ -241,7 +258,12 @@ class TagDetailView(PublicPageMixin, ListView):
         return published.for_listing().newest_first()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(tag=self.tag, **kwargs)
+        context = super().get_context_data(tag=self.tag, **kwargs)
+        pk = self.tag.pk
+        tag_list_page(
+            self.request, f"tag:{pk}", f"tag-name:{pk}", stories=context["object_list"]
+        )
+        return context
 
 
 class ThreadDetailView(PublicPageMixin, ListView):
@@ -257,7 +279,15 @@ class ThreadDetailView(PublicPageMixin, ListView):
         return self.thread.timeline().prefetch_related("entities")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(thread=self.thread, **kwargs)
+        context = super().get_context_data(thread=self.thread, **kwargs)
+        pk = self.thread.pk
+        tag_list_page(
+            self.request,
+            f"thread:{pk}",
+            f"thread-name:{pk}",
+            stories=context["object_list"],
+        )
+        return context
 
 
 class CorrectionListView(PublicPageMixin, ListView):
@@ -267,6 +297,11 @@ class CorrectionListView(PublicPageMixin, ListView):
 
     def get_queryset(self):
         return Correction.objects.public()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        tag_list_page(self.request, "corrections")
+        return context
 
 
 class SearchPaginator(CappedPaginator):

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import ListView
 
+from articles.caching import tag_list_page
 from articles.models import Article, ArticleEntity
 from entities.models import KIND_PLURALS, Entity, EntityRedirect
 from newsroom.views import PublicPageMixin
@@ -88,6 +89,15 @@ class EntityDetailView(PublicPageMixin, ListView):
             # An entity known only from drafts could give an embargoed story away.
             raise Http404("No published story is tagged with this entity.")
         context.update(self._aggregates())
+        pk = self.entity.pk
+        tag_list_page(
+            self.request,
+            f"entity:{pk}",
+            f"entity-name:{pk}",
+            # "Often appears with" names other entities.
+            *(["entity-names"] if context["companions"] else []),
+            stories=context["object_list"],
+        )
         return context
 
     def _aggregates(self) -> dict:

@@ -4,7 +4,8 @@ Variables: DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL, CACHE_TIME
 CSRF_TRUSTED_ORIGINS, CORS_ALLOWED_ORIGINS, SECURE_SSL_REDIRECT, TIME_ZONE,
 TASKS_STALE_AFTER, MAX_UPLOAD_BYTES, MAX_BODY_CHARS, MAX_JSON_DEPTH,
 SECURE_HSTS_PRELOAD, LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES, PROXY_COUNT,
-IMPORT_BACKGROUND_BYTES, IMPORT_BACKGROUND_FILES.
+IMPORT_BACKGROUND_BYTES, IMPORT_BACKGROUND_FILES, PAGE_CACHE_SECONDS, PAGE_MAX_AGE,
+CDN_MAX_AGE.
 """
 
 from __future__ import annotations
@@ -83,6 +84,11 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "newsroom.middleware.RefuseControlCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETag, Last-Modified and 304s for every page, cached or not (the API's
+    # views answer their own conditional requests first).
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Before sessions: a cached page for an anonymous reader skips the rest.
+    "newsroom.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -140,6 +146,16 @@ if REDIS_URL := os.environ.get("REDIS_URL"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The page cache for anonymous readers (newsroom.pagecache; README, "Caching"):
+# an entry lives at most PAGE_CACHE_SECONDS (0 turns the cache off), and is
+# cleared sooner by any change to what it shows. Browsers may keep a page
+# PAGE_MAX_AGE seconds; a CDN purged by surrogate keys CDN_MAX_AGE seconds
+# (Surrogate-Control; 0 sends none). See docs/deploy.md.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+PAGE_MAX_AGE = int(os.environ.get("PAGE_MAX_AGE", "60"))
+PAGE_SURROGATE_MAX_AGE = int(os.environ.get("CDN_MAX_AGE", "0"))
+PAGE_CACHE_SCHEDULE = "articles.caching.next_schedule_change"
 
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out username or address before any
@@ -207,6 +223,8 @@ LOGIN_URL = "admin:login"
 # Security: on unless DEBUG. Behind a TLS-terminating proxy set
 # SECURE_PROXY_SSL_HEADER through USE_X_FORWARDED_PROTO=1.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_HSTS_SECONDS = int(

@@ -12,6 +12,8 @@ from articles.sitemaps import (
 )
 from articles.views import news_sitemap, robots_txt
 from entities.sitemaps import EntitySitemap
+from newsroom import pagecache
+from newsroom.views import healthz
 
 admin.site.site_header = "Newsroom"
 admin.site.site_title = "Newsroom admin"
@@ -29,24 +31,27 @@ SITEMAPS = {
 handler404 = "newsroom.views.page_not_found"
 handler500 = "newsroom.views.server_error"
 
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("newsroom.api.urls")),
     # An index of paged sitemaps, one per kind of page (articles.sitemaps).
     path(
         "sitemap.xml",
-        sitemaps.index,
+        # Kept in the page cache until a story changes (newsroom.pagecache).
+        pagecache.tagged(sitemaps.index, "sitemap"),
         {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.index",
     ),
     path("sitemap-news.xml", news_sitemap, name="news_sitemap"),
     path(
         "sitemap-<section>.xml",
-        sitemaps.sitemap,
+        pagecache.tagged(sitemaps.sitemap, "sitemap"),
         {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),
     path("robots.txt", robots_txt, name="robots_txt"),
+    path("healthz/", healthz, name="healthz"),
     path("entities/", include("entities.urls")),
     path("", include("articles.urls")),
 ]

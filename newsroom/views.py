@@ -9,8 +9,10 @@ from django.core.paginator import Paginator
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
 from django.views import defaults
+from django.views.decorators.http import require_GET
 
 # What the database driver raises while the server is down, restarting or
 # unreachable (Django wraps psycopg's and sqlite3's errors in these).
@@ -64,6 +66,16 @@ class PublicPageMixin:
         if path is not None:
             context["canonical_url"] = self.request.build_absolute_uri(path)
         return context
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """ "ok" for load balancers, through the same middleware as every page and
+    without touching the database: it says the process answers, not that the
+    database does (`manage.py check --database default` says that)."""
+    response = HttpResponse("ok", content_type="text/plain")
+    patch_cache_control(response, no_store=True)
+    return response
 
 
 def service_unavailable(request: HttpRequest) -> HttpResponse:

@@ -9,3 +9,7 @@ class RelatedConfig(AppConfig):
 
     name = "related"
     verbose_name = "related stories"
+
+    def ready(self) -> None:
+        # Signal receivers that clear cached pages (related.caching).
+        from related import caching  # noqa: F401

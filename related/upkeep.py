@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from articles.models import Article
+from newsroom import pagecache
 from related.features import Features, story_features
 from related.models import (
     DocumentFrequency,
@@ -220,6 +221,8 @@ def refresh_related(article: Article) -> int:
 def _replace(article_id: int, suggestions: list[Suggestion]) -> None:
     RelatedScore.objects.filter(article_id=article_id).delete()
     RelatedScore.objects.bulk_create(_store(article_id, suggestions))
+    # The story's page shows its related list.
+    pagecache.bump({f"related:{article_id}"})
 
 
 def _update_neighbours(
@@ -268,4 +271,5 @@ def _update_neighbours(
         rows += _store(other, mine[:STORED_LIMIT])
     RelatedScore.objects.filter(article_id__in=affected).delete()
     RelatedScore.objects.bulk_create(rows, batch_size=1000)
+    pagecache.bump({f"related:{other}" for other in affected})
     return len(affected)

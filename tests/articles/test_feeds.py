@@ -101,7 +101,9 @@ def test_feed_query_count_is_constant(
     """A feed costs the same queries for 1 story or a full feed: the stories,
     their entities and tags (the section feed: and the section)."""
     stories(count)
-    with django_assert_max_num_queries(queries):
+    # + 1: the first page after the cache is cleared looks up the next go-live
+    # or expiry time (newsroom.pagecache.next_event).
+    with django_assert_max_num_queries(queries + 1):
         assert client.get(path).status_code == 200
 
 

@@ -319,6 +319,12 @@ class TestChangeForm:
 
 
 class TestExpiry:
+    @pytest.fixture(autouse=True)
+    def _clock_moved_by_update(self, settings):
+        # The clock "moves" by updates the page cache cannot see; that no cached
+        # page outlives an expiry is tested in tests/newsroom/test_page_cache.py.
+        settings.PAGE_CACHE_SECONDS = 0
+
     def test_expired_story_leaves_every_surface_without_a_write(self, partner_client):
         """A live story disappears by itself once its expiry time passes."""
         story = ArticleFactory(

@@ -161,7 +161,9 @@ def test_sitemap_query_count_is_constant(
             tags=[f"tag {n}"],
             thread=ThreadFactory(),
         )
-    with django_assert_max_num_queries(10 if path == "/sitemap.xml" else 6):
+    # + 1: the first page after the cache is cleared looks up the next go-live
+    # or expiry time (newsroom.pagecache.next_event).
+    with django_assert_max_num_queries((10 if path == "/sitemap.xml" else 6) + 1):
         assert client.get(path).status_code == 200
 
 

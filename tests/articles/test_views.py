@@ -309,9 +309,12 @@ def test_tag_page_lists_its_published_stories(client):
 
 # Query counts
 
-HOME_QUERIES = 4  # nav sections, count, stories, their entities
-SECTION_QUERIES = 5  # + the section
-TAG_QUERIES = 5  # + the tag
+# The first page after the cache is cleared also looks up the next go-live or
+# expiry time (newsroom.pagecache.next_event), once until then.
+SCHEDULE = 1
+HOME_QUERIES = 4 + SCHEDULE  # nav sections, count, stories, their entities
+SECTION_QUERIES = HOME_QUERIES + 1  # + the section
+TAG_QUERIES = HOME_QUERIES + 1  # + the tag
 # nav sections, story (with section and thread), entity links with entities, tags,
 # editor picks, stored related stories, thread neighbours (earlier and latest)
 ARTICLE_QUERIES = 8
@@ -343,8 +346,12 @@ def test_tag_query_count_is_constant(client, django_assert_max_num_queries, coun
 
 
 @pytest.mark.parametrize("count", [1, 30])
-def test_article_query_count_is_constant(client, django_assert_max_num_queries, count):
+def test_article_query_count_is_constant(
+    client, settings, django_assert_max_num_queries, count
+):
     """A story page costs the same few queries however many entities and related."""
+    # Rendering is measured: the second request would be a page-cache hit.
+    settings.PAGE_CACHE_SECONDS = 0
     story, *others = make_stories(count)
     for entity in EntityFactory.create_batch(count, kind=Entity.Kind.ORGANIZATION):
         ArticleEntityFactory(
