@@ -21,6 +21,7 @@ from articles.choices import Relevance
 from articles.cleaning import clean_text
 from articles.html import BODY_EXTENSIONS, sanitize_html, text_as_stored
 from articles.search import SearchVectorIndex, document, search_query
+from newsroom.reversing import cached_reverse
 
 EXPIRES_BEFORE_GO_LIVE = "A story must expire after its go-live time."
 
@@ -75,7 +76,7 @@ class Section(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:section", kwargs={"slug": self.slug})
+        return cached_reverse("articles:section", slug=self.slug)
 
 
 class ArticleEntity(TaggedItemBase):
@@ -577,14 +578,12 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         date = timezone.localdate(self.go_live_at or self.created_at or timezone.now())
-        return reverse(
+        return cached_reverse(
             "articles:detail",
-            kwargs={
-                "year": date.year,
-                "month": f"{date.month:02d}",
-                "day": f"{date.day:02d}",
-                "slug": self.slug,
-            },
+            year=date.year,
+            month=f"{date.month:02d}",
+            day=f"{date.day:02d}",
+            slug=self.slug,
         )
 
     def get_preview_url(self) -> str:
@@ -816,7 +815,7 @@ class Thread(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:thread", kwargs={"slug": self.slug})
+        return cached_reverse("articles:thread", slug=self.slug)
 
     def timeline(self) -> ArticleQuerySet:
         """The thread's published stories, oldest first."""

@@ -5,11 +5,11 @@ import re
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.urls import reverse
 from taggit.models import NaturalKeyManager, TagBase
 
 from articles.choices import Relevance
 from articles.models import Article
+from newsroom.reversing import cached_reverse
 
 # A Wikidata item ID: Q and a number without leading zeros, e.g. Q42. The one
 # spelling of it; the validator, the database constraint, the gazetteer loader
@@ -145,7 +145,7 @@ class Entity(TagBase):
         self.aliases.exclude(kind=self.kind).update(kind=self.kind)
 
     def get_absolute_url(self) -> str:
-        return reverse("entities:detail", kwargs={"slug": self.slug})
+        return cached_reverse("entities:detail", slug=self.slug)
 
     @property
     def wikidata_url(self) -> str:

@@ -1,7 +1,7 @@
 """Scoring related stories: pure functions over feature weights, no ORM.
 
 Automatic suggestions are scored by what two stories share, and stored
-(`RelatedScore`) so that serving a story's list is one indexed read whatever the
+(`RelatedScore`) so that serving a story's list is two indexed reads whatever the
 size of the archive:
 
 - every shared feature adds its inverse document frequency over published
