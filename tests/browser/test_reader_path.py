@@ -107,7 +107,7 @@ class Reader:
         self.advice: list[str] = []
         self.pages = 0
 
-    def arrive(self, name: str, url: str, heading: str) -> None:
+    def arrive(self, name: str, url: str | re.Pattern[str], heading: str) -> None:
         """Wait for `url`, then check the page and save its screenshot."""
         page = self.page
         page.wait_for_url(url)
@@ -143,6 +143,8 @@ def viewport(request) -> str:
 
 @pytest.fixture
 def reader(browser, live_server, viewport, scheme):
+    """A tab on a screen `viewport` pixels wide in the `scheme` colour scheme,
+    with axe-core in every page and an empty folder for its screenshots."""
     if not AXE.exists():
         pytest.skip("axe-core is not installed (make install runs npm ci)")
     shots = ARTIFACTS / "reader-path" / f"{viewport}-{scheme}"
