@@ -9,7 +9,6 @@ it the tests skip.
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -24,6 +23,7 @@ from articles import audit, revisions
 from entities.services import merge_entities, suggest_entities
 from partners.models import DailyUsage
 from related.services import refresh_related_later
+from tests.browser.axe import AXE, FAILING_IMPACTS, violations
 from tests.factories import (
     AliasFactory,
     ArticleFactory,
@@ -40,22 +40,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "correct horse battery staple"
-# What fails the test; axe's "moderate" and "minor" findings are advice.
-FAILING_IMPACTS = {"serious", "critical"}
-
-RUN_AXE = """
-async () => {
-  const results = await axe.run(document, {resultTypes: ["violations"]});
-  return results.violations.map((rule) => ({
-    id: rule.id,
-    impact: rule.impact,
-    help: rule.help,
-    targets: rule.nodes.map((node) => node.target.join(" ")),
-  }));
-}
-"""
 
 
 @pytest.fixture
@@ -83,13 +68,11 @@ class Audit:
     def check(self, label: str) -> None:
         self.page.wait_for_load_state("networkidle")
         self.visited.append(label)
-        for rule in self.page.evaluate(RUN_AXE):
-            if rule["impact"] in FAILING_IMPACTS:
-                for target in rule["targets"]:
-                    self.found.append(
-                        f"{label}: {rule['id']} ({rule['impact']}) at {target}"
-                        f" - {rule['help']}"
-                    )
+        self.found.extend(
+            found
+            for impact, found in violations(self.page, label)
+            if impact in FAILING_IMPACTS
+        )
 
     def visit(self, path: str) -> None:
         response = self.page.goto(self.base_url + path)
