@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -22,6 +22,7 @@ from articles import revisions, services
 from articles.caching import tag_list_page, tag_story_page
 from articles.forms import SearchForm
 from articles.models import (
+    LEAD_SLOT,
     Article,
     ArticleEntity,
     Correction,
@@ -44,17 +45,37 @@ SEARCH_ENTITY_MIN_CHARS = 3
 
 
 class HomeView(PublicPageMixin, ListView):
-    """The front page: the latest published stories."""
+    """The front page: the editor's lead and featured stories (`FrontPage`)
+    at the top of its first page, then the latest published stories without
+    them. With no live lead picked, the newest story leads."""
 
     template_name = "articles/article_list.html"
     paginate_by = PAGE_SIZE
 
+    def get(self, request, *args, **kwargs):
+        published = Article.objects.published().select_related("section")
+        self.picks = list(published.front_page_picks())
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
-        return Article.objects.published().for_listing().newest_first()
+        # The entities of the picks and of the page's stories in one query
+        # (get_context_data), rather than for_listing's one each.
+        stories = Article.objects.published().select_related("section")
+        return stories.exclude(pk__in=[story.pk for story in self.picks]).newest_first()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        tag_list_page(self.request, "home", stories=context["object_list"])
+        rest = list(context["object_list"])
+        top = []
+        if context["page_obj"].number == 1:
+            top = self.picks
+            if not top or top[0].front_page_slot != LEAD_SLOT:
+                top = rest[:1] + top
+                rest = rest[1:]
+        shown = [*top, *rest]
+        prefetch_related_objects(shown, "entities")
+        context.update(top_stories=top, stories=rest, shown=shown)
+        tag_list_page(self.request, "home", stories=shown)
         return context
 
 

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, FeaturedStory, FrontPage
 from articles.services import publish_article
 from tests.factories import (
     ArticleFactory,
@@ -60,7 +60,8 @@ SURFACES = {
 
 @pytest.fixture
 def newsroom(unpublished):
-    """A live story sharing section, entity, tag and editor picks with hidden ones.
+    """A live story sharing section, entity, tag and editor picks with hidden ones,
+    which are also the home page's lead and featured stories.
 
     The hidden stories also carry an entity, a tag and a correction that no live
     story has, and one of each state sits in a section and a thread that no live
@@ -79,6 +80,13 @@ def newsroom(unpublished):
     thread = ThreadFactory(title="Secret thread must not leak", slug="secret-thread")
     for state in unpublished:
         ArticleFactory(section=section, thread=thread, **{state: True})
+    front_page = FrontPage.load()
+    front_page.lead = unpublished["scheduled"]
+    front_page.save()
+    for position, story in enumerate(unpublished.values()):
+        FeaturedStory.objects.create(
+            front_page=front_page, article=story, position=position
+        )
     return SimpleNamespace(live=live, shared=shared, secret=secret, hidden=unpublished)
 
 
