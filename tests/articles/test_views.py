@@ -4,10 +4,11 @@ import datetime
 import re
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from articles.models import Article, ArticleEntity
+from articles.models import Article, ArticleEntity, Correction
 from articles.views import PAGE_SIZE
 from entities.models import Entity
 from newsroom.views import CappedPaginator
@@ -15,9 +16,11 @@ from related.rebuild import rebuild_related
 from tests.factories import (
     ArticleEntityFactory,
     ArticleFactory,
+    CorrectionFactory,
     EntityFactory,
     RelatedLinkFactory,
     SectionFactory,
+    ThreadFactory,
 )
 from tests.related.helpers import ARCHIVE_SIZE, archive_of
 
@@ -443,3 +446,41 @@ def test_front_page_counts_no_further_than_its_last_page(client, monkeypatch):
     assert response.context["paginator"].capped
     assert client.get("/?page=2").status_code == 200
     assert client.get("/?page=3").status_code == 404
+
+
+# Times with the time zone
+
+# 08:30 UTC in winter, and past: 09:30 CET in Berlin.
+WHEN = datetime.datetime(2025, 12, 1, 8, 30, tzinfo=datetime.UTC)
+
+
+def test_story_times_name_the_site_time_zone(client):
+    """A story page's times show hours with the zone's abbreviation, in
+    TIME_ZONE, and keep the machine-readable time in the datetime attribute."""
+    thread = ThreadFactory()
+    story = ArticleFactory(thread=thread, go_live_at=WHEN)
+    ArticleFactory(thread=thread, go_live_at=WHEN + datetime.timedelta(hours=1))
+    CorrectionFactory(article=story)
+    Correction.objects.update(published_at=WHEN + datetime.timedelta(days=1))
+
+    with override_settings(TIME_ZONE="Europe/Berlin"):
+        page = client.get(story.get_absolute_url()).text
+        corrections = client.get("/corrections/").text
+
+    assert (
+        '<time datetime="2025-12-01T09:30:00+0100">1 December 2025, 09:30 CET</time>'
+        in page
+    )
+    # The thread box's neighbour, and the correction, on the page and listed.
+    assert ">1 Dec 2025, 10:30 CET</time>" in page
+    assert ">2 December 2025, 09:30 CET</time>" in page
+    assert (
+        '<time datetime="2025-12-02T09:30:00+0100">2 December 2025, 09:30 CET</time>'
+        in corrections
+    )
+
+
+def test_story_times_in_utc_say_utc(client):
+    story = ArticleFactory(go_live_at=WHEN)
+    page = client.get(story.get_absolute_url()).text
+    assert ">1 December 2025, 08:30 UTC</time>" in page
