@@ -163,6 +163,19 @@ class ArticleQuerySet(models.QuerySet):
             status=Article.Status.PUBLISHED, expire_at__lte=now or timezone.now()
         )
 
+    def gone(self, now: datetime.datetime | None = None) -> ArticleQuerySet:
+        """Stories readers saw once and may see no more: withdrawn after they
+        went live, or expired. Their old address answers 410 rather than 404;
+        a draft, or a story withdrawn before its go-live time, is not among
+        them (its address must not say it exists). Live once is read as in
+        `changes`: published no later than its last change, and before now."""
+        now = now or timezone.now()
+        was_live = models.Q(first_published_at__lte=models.F("updated_at")) & (
+            models.Q(first_published_at__lte=now)
+        )
+        withdrawn = models.Q(status=Article.Status.WITHDRAWN) & was_live
+        return self.filter(withdrawn | self.expired_condition(now))
+
     def coming_up(
         self, *, days: int = 7, now: datetime.datetime | None = None
     ) -> ArticleQuerySet:

@@ -7,11 +7,12 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Prefetch, Q, prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.views.decorators.cache import never_cache
@@ -99,7 +100,12 @@ class ArticleDetailView(PublicPageMixin, DetailView):
         return with_page_relations(Article.objects.published())
 
     def get(self, request, *args, **kwargs):
-        self.object = self.get_object()
+        try:
+            self.object = self.get_object()
+        except Http404:
+            if gone := Article.objects.gone().filter(slug=kwargs["slug"]).first():
+                return gone_page(request, gone)
+            raise
         if request.path != self.object.get_absolute_url():
             return redirect(self.object, permanent=True)
         context = self.get_context_data(object=self.object)
@@ -126,6 +132,21 @@ class ArticleDetailView(PublicPageMixin, DetailView):
         context["related"] = related_articles(article, leave_out=shown)
         context["source_link"] = web_link(article.source_url)
         return context
+
+
+def gone_page(request: HttpRequest, article: Article) -> HttpResponse:
+    """410 for a story withdrawn or expired: a notice naming nothing of it.
+
+    Never cached, here or by a CDN or browser (the page cache stores only
+    200s): republished, the story is back at the same address at once."""
+    response = TemplateResponse(
+        request,
+        "articles/article_gone.html",
+        {"withdrawn": article.status == Article.Status.WITHDRAWN},
+        status=410,
+    )
+    add_never_cache_headers(response)
+    return response
 
 
 def private_page(response: HttpResponse) -> HttpResponse:

@@ -120,11 +120,26 @@ def test_hidden_story_is_on_no_public_surface(
     assert "Secret correction" not in text
 
 
-@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("state", ["draft", "withdrawn", "scheduled"])
 def test_hidden_story_page_is_404(client, newsroom, state):
-    """A hidden story's own address is not found."""
+    """A hidden story readers never saw has no page: its address is not found
+    (the factory's withdrawn story was never published)."""
     hidden = newsroom.hidden[state]
-    assert client.get(hidden.get_absolute_url()).status_code == 404
+    response = client.get(hidden.get_absolute_url())
+    assert response.status_code == 404
+    assert hidden.headline not in response.text
+
+
+def test_expired_story_page_is_gone_without_its_headline(client, newsroom):
+    """An expired story's address answers 410 with a notice that names nothing
+    of it."""
+    hidden = newsroom.hidden["expired"]
+    response = client.get(hidden.get_absolute_url())
+    assert response.status_code == 410
+    assert "This story is no longer available" in response.text
+    assert hidden.headline not in response.text
+    assert hidden.slug not in response.text
+    assert hidden.dek not in response.text
 
 
 @pytest.mark.parametrize("state", STATES)

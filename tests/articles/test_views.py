@@ -8,6 +8,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
+from articles import services
 from articles.models import Article, ArticleEntity, Correction
 from articles.views import PAGE_SIZE
 from entities.models import Entity
@@ -484,3 +485,72 @@ def test_story_times_in_utc_say_utc(client):
     story = ArticleFactory(go_live_at=WHEN)
     page = client.get(story.get_absolute_url()).text
     assert ">1 December 2025, 08:30 UTC</time>" in page
+
+
+# Withdrawn and expired stories: 410
+
+
+def test_withdrawn_story_answers_410_without_naming_it(client):
+    """A story withdrawn after it was live answers 410 at its old address with
+    a notice and a link home, and nothing of the story."""
+    story = ArticleFactory(headline="Libellous claim", dek="Defamatory summary")
+    url = story.get_absolute_url()
+    services.withdraw_article(article=story)
+
+    response = client.get(url)
+
+    assert response.status_code == 410
+    text = response.text
+    assert "This story has been withdrawn" in text
+    assert 'href="/"' in text
+    for secret in (story.headline, story.dek, story.slug, story.byline, "paragraph"):
+        assert secret not in text
+    assert "no-store" in response["Cache-Control"]
+    assert 'rel="canonical"' not in text
+
+
+def test_expired_story_answers_410(client):
+    story = ArticleFactory(expired=True)
+    response = client.get(story.get_absolute_url())
+    assert response.status_code == 410
+    assert "This story is no longer available" in response.text
+    assert story.headline not in response.text
+
+
+def test_drafts_and_never_live_stories_stay_404(client):
+    """A draft, a scheduled story, and a story withdrawn before it went live
+    are not found: their addresses must not say they exist."""
+    draft = ArticleFactory(draft=True)
+    scheduled = ArticleFactory(scheduled=True)
+    pulled = ArticleFactory(scheduled=True)
+    url = pulled.get_absolute_url()
+    services.withdraw_article(article=pulled)
+    unpublished = ArticleFactory(headline="Was live, now a draft")
+    unpublished_url = unpublished.get_absolute_url()
+    unpublished.status = Article.Status.DRAFT
+    unpublished.save()
+
+    for address in (draft.get_absolute_url(), scheduled.get_absolute_url(), url):
+        assert client.get(address).status_code == 404
+    assert client.get(unpublished_url).status_code == 404
+    assert client.get("/2025/12/04/no-such-story/").status_code == 404
+
+
+def test_gone_page_is_never_cached_past_a_republication(client):
+    """Cached while live, the story's page turns 410 when withdrawn, and is
+    back (not a stored 410) once published again."""
+    story = ArticleFactory(headline="Back again")
+    url = story.get_absolute_url()
+    client.get(url)
+    assert client.get(url).headers["X-Page-Cache"] == "hit"
+
+    services.withdraw_article(article=story)
+    for _ in range(2):
+        response = client.get(url)
+        assert response.status_code == 410
+        assert "X-Page-Cache" not in response.headers
+
+    services.publish_article(article=story)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Back again" in response.text
