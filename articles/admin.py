@@ -44,10 +44,13 @@ from articles.importers.jobs import (
     start_import_job,
 )
 from articles.models import (
+    FEATURED_SLOTS,
     Article,
     ArticleEntity,
     AuditEvent,
     Correction,
+    FeaturedStory,
+    FrontPage,
     ImportJob,
     Section,
     Thread,
@@ -1304,6 +1307,72 @@ class ThreadAdmin(CleanTextAdmin, admin.ModelAdmin):
             "admin/articles/thread/timeline.html",
             {"thread": thread, "stories": stories},
         )
+
+
+def reader_state(article: Article | None) -> str:
+    """Whether readers see `article` on the home page, for the front page's
+    form: live, scheduled (from when), or skipped and why."""
+    if article is None:
+        return "–"
+    if article.is_live:
+        return "Shown: live"
+    if article.is_scheduled:
+        return f"Shown from {format_time(article.go_live_at)} (scheduled)"
+    if article.is_expired:
+        return "Not shown: expired"
+    return f"Not shown: {article.get_status_display().lower()}"
+
+
+class FeaturedStoryInline(CleanTextAdmin, admin.TabularInline):
+    model = FeaturedStory
+    autocomplete_fields = ["article"]
+    fields = ["article", "position", "shown"]
+    readonly_fields = ["shown"]
+    max_num = FEATURED_SLOTS
+    extra = FEATURED_SLOTS
+    verbose_name = "featured story"
+    verbose_name_plural = (
+        f"featured stories (up to {FEATURED_SLOTS}, under the lead, lower "
+        "positions first)"
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[FeaturedStory]:
+        return super().get_queryset(request).select_related("article")
+
+    @admin.display(description="on the home page")
+    def shown(self, slot: FeaturedStory) -> str:
+        return reader_state(slot.article if slot.pk else None)
+
+
+@admin.register(FrontPage)
+class FrontPageAdmin(CleanTextAdmin, admin.ModelAdmin):
+    """One front page: its list is its change form."""
+
+    fields = ["lead", "lead_shown"]
+    readonly_fields = ["lead_shown"]
+    autocomplete_fields = ["lead"]
+    inlines = [FeaturedStoryInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        front_page = FrontPage.load()
+        return redirect("admin:articles_frontpage_change", front_page.pk)
+
+    @admin.display(description="on the home page")
+    def lead_shown(self, front_page: FrontPage) -> str:
+        if front_page.lead is None:
+            return "No lead picked: the newest story leads."
+        state = reader_state(front_page.lead)
+        if front_page.lead.is_live:
+            return state
+        return f"{state}; until then the newest story leads."
 
 
 @admin.register(ImportJob)

@@ -39,6 +39,8 @@ from articles.models import (
     Article,
     ArticleEntity,
     Correction,
+    FeaturedStory,
+    FrontPage,
     Section,
     TaggedArticle,
     Thread,
@@ -185,6 +187,19 @@ def _correction_changed(sender, instance: Correction, **kwargs) -> None:
     if tags:
         tags.add("corrections")
     pagecache.bump(tags)
+
+
+# The editor's picks for the home page. A pick's own changes (publishing,
+# withdrawing, editing) clear `home` through its story's tags, and its go-live
+# or expiry time caps the entries' lifetime as any published story's does.
+
+
+@receiver(post_save, sender=FrontPage)
+@receiver(post_delete, sender=FrontPage)
+@receiver(post_save, sender=FeaturedStory)
+@receiver(post_delete, sender=FeaturedStory)
+def _front_page_changed(sender, instance, **kwargs) -> None:
+    pagecache.bump({"home"})
 
 
 # Names shown on other pages.

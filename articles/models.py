@@ -24,6 +24,10 @@ from articles.search import SearchVectorIndex, document, search_query
 from newsroom.reversing import cached_reverse
 
 EXPIRES_BEFORE_GO_LIVE = "A story must expire after its go-live time."
+# The home page's featured stories, under its lead.
+FEATURED_SLOTS = 4
+# `front_page_slot` of the lead story: before every featured slot.
+LEAD_SLOT = -1
 
 
 def format_time(when: datetime.datetime) -> str:
@@ -159,6 +163,19 @@ class ArticleQuerySet(models.QuerySet):
         return models.Q(
             status=Article.Status.PUBLISHED, expire_at__lte=now or timezone.now()
         )
+
+    def gone(self, now: datetime.datetime | None = None) -> ArticleQuerySet:
+        """Stories readers saw once and may see no more: withdrawn after they
+        went live, or expired. Their old address answers 410 rather than 404;
+        a draft, or a story withdrawn before its go-live time, is not among
+        them (its address must not say it exists). Live once is read as in
+        `changes`: published no later than its last change, and before now."""
+        now = now or timezone.now()
+        was_live = models.Q(first_published_at__lte=models.F("updated_at")) & (
+            models.Q(first_published_at__lte=now)
+        )
+        withdrawn = models.Q(status=Article.Status.WITHDRAWN) & was_live
+        return self.filter(withdrawn | self.expired_condition(now))
 
     def coming_up(
         self, *, days: int = 7, now: datetime.datetime | None = None
@@ -319,6 +336,36 @@ class ArticleQuerySet(models.QuerySet):
         if not condition:
             return self.none()
         return self.filter(condition)
+
+    def front_page_picks(self) -> ArticleQuerySet:
+        """The stories an editor picked for the home page (`FrontPage`), lead
+        first, then the featured ones in their slots' order; each annotated with
+        `front_page_slot` (LEAD_SLOT for the lead). Call on `published()`: a
+        pick that is not live is left out. One query, by primary key."""
+        slots = FeaturedStory.objects.filter(article=models.OuterRef("pk")).order_by(
+            "position", "pk"
+        )
+        lead = models.Exists(FrontPage.objects.filter(lead=models.OuterRef("pk")))
+        # The picks' ids first: the database looks up a handful of stories by
+        # key rather than testing every published one.
+        picked = (
+            FeaturedStory.objects.order_by()
+            .values("article_id")
+            .union(FrontPage.objects.order_by().values("lead_id"))
+        )
+        return (
+            self.filter(pk__in=picked)
+            .annotate(
+                front_page_slot=models.Case(
+                    models.When(lead, then=models.Value(LEAD_SLOT)),
+                    default=models.Subquery(slots.values("position")[:1]),
+                    output_field=models.IntegerField(),
+                ),
+                featured_slot_id=models.Subquery(slots.values("pk")[:1]),
+            )
+            .filter(front_page_slot__isnull=False)
+            .order_by("front_page_slot", "featured_slot_id", "pk")
+        )
 
     def for_listing(self) -> ArticleQuerySet:
         """What a list of stories shows: section and entities loaded in bulk."""
@@ -825,6 +872,77 @@ class Thread(models.Model):
             .order_by("go_live_at", "pk")
             .select_related("section")
         )
+
+
+class FrontPage(models.Model):
+    """The home page's editor's choice: its lead story and the featured stories
+    under it. There is one front page; a pick readers cannot see (a draft, a
+    story scheduled for later, expired or withdrawn) is skipped until it is
+    live, and the newest stories fill the page."""
+
+    lead = models.ForeignKey(
+        Article,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="lead story",
+        help_text="The story at the top of the home page. When empty, or while "
+        "the story is not live, the newest story leads; a scheduled story "
+        "leads from its go-live time.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "front page"
+        verbose_name_plural = "front page"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="front_page_one")
+        ]
+
+    def __str__(self) -> str:
+        return "Front page"
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:home")
+
+    @classmethod
+    def load(cls) -> FrontPage:
+        """The front page, made empty the first time it is asked for."""
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class FeaturedStory(models.Model):
+    """A story featured on the home page under the lead, in its slot's order."""
+
+    front_page = models.ForeignKey(
+        FrontPage, on_delete=models.CASCADE, related_name="featured"
+    )
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="story",
+        help_text="Shown once live; until then the slot is skipped.",
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Lower numbers come first."
+    )
+
+    class Meta:
+        verbose_name = "featured story"
+        verbose_name_plural = "featured stories"
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["front_page", "article"],
+                name="featured_story_once",
+                violation_error_message="This story is already featured.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Featured: {self.article}"
 
 
 class ImportJob(models.Model):

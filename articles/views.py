@@ -6,12 +6,13 @@ from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.views.decorators.cache import never_cache
@@ -22,6 +23,7 @@ from articles import revisions, services
 from articles.caching import tag_list_page, tag_story_page
 from articles.forms import SearchForm
 from articles.models import (
+    LEAD_SLOT,
     Article,
     ArticleEntity,
     Correction,
@@ -44,17 +46,37 @@ SEARCH_ENTITY_MIN_CHARS = 3
 
 
 class HomeView(PublicPageMixin, ListView):
-    """The front page: the latest published stories."""
+    """The front page: the editor's lead and featured stories (`FrontPage`)
+    at the top of its first page, then the latest published stories without
+    them. With no live lead picked, the newest story leads."""
 
     template_name = "articles/article_list.html"
     paginate_by = PAGE_SIZE
 
+    def get(self, request, *args, **kwargs):
+        published = Article.objects.published().select_related("section")
+        self.picks = list(published.front_page_picks())
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
-        return Article.objects.published().for_listing().newest_first()
+        # The entities of the picks and of the page's stories in one query
+        # (get_context_data), rather than for_listing's one each.
+        stories = Article.objects.published().select_related("section")
+        return stories.exclude(pk__in=[story.pk for story in self.picks]).newest_first()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        tag_list_page(self.request, "home", stories=context["object_list"])
+        rest = list(context["object_list"])
+        top = []
+        if context["page_obj"].number == 1:
+            top = self.picks
+            if not top or top[0].front_page_slot != LEAD_SLOT:
+                top = rest[:1] + top
+                rest = rest[1:]
+        shown = [*top, *rest]
+        prefetch_related_objects(shown, "entities")
+        context.update(top_stories=top, stories=rest, shown=shown)
+        tag_list_page(self.request, "home", stories=shown)
         return context
 
 
@@ -78,7 +100,12 @@ class ArticleDetailView(PublicPageMixin, DetailView):
         return with_page_relations(Article.objects.published())
 
     def get(self, request, *args, **kwargs):
-        self.object = self.get_object()
+        try:
+            self.object = self.get_object()
+        except Http404:
+            if gone := Article.objects.gone().filter(slug=kwargs["slug"]).first():
+                return gone_page(request, gone)
+            raise
         if request.path != self.object.get_absolute_url():
             return redirect(self.object, permanent=True)
         context = self.get_context_data(object=self.object)
@@ -105,6 +132,21 @@ class ArticleDetailView(PublicPageMixin, DetailView):
         context["related"] = related_articles(article, leave_out=shown)
         context["source_link"] = web_link(article.source_url)
         return context
+
+
+def gone_page(request: HttpRequest, article: Article) -> HttpResponse:
+    """410 for a story withdrawn or expired: a notice naming nothing of it.
+
+    Never cached, here or by a CDN or browser (the page cache stores only
+    200s): republished, the story is back at the same address at once."""
+    response = TemplateResponse(
+        request,
+        "articles/article_gone.html",
+        {"withdrawn": article.status == Article.Status.WITHDRAWN},
+        status=410,
+    )
+    add_never_cache_headers(response)
+    return response
 
 
 def private_page(response: HttpResponse) -> HttpResponse:

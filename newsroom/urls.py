@@ -13,7 +13,7 @@ from articles.sitemaps import (
 from articles.views import news_sitemap, robots_txt
 from entities.sitemaps import EntitySitemap
 from newsroom import pagecache
-from newsroom.views import healthz
+from newsroom.views import favicon, healthz
 
 admin.site.site_header = "Newsroom"
 admin.site.site_title = "Newsroom admin"
@@ -52,6 +52,7 @@ urlpatterns = [
     ),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("healthz/", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("entities/", include("entities.urls")),
     path("", include("articles.urls")),
 ]

@@ -8,17 +8,21 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
 from django.views import defaults
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 # What the database driver raises while the server is down, restarting or
 # unreachable (Django wraps psycopg's and sqlite3's errors in these).
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 # Seconds a client is asked to wait after a 503.
 RETRY_AFTER_SECONDS = 10
+# Seconds browsers keep /favicon.ico's redirect.
+FAVICON_MAX_AGE = 24 * 60 * 60
 
 
 class CappedPaginator(Paginator):
@@ -75,6 +79,16 @@ def healthz(request: HttpRequest) -> HttpResponse:
     database does (`manage.py check --database default` says that)."""
     response = HttpResponse("ok", content_type="text/plain")
     patch_cache_control(response, no_store=True)
+    return response
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever a page links: the site's SVG
+    icon. A temporary redirect, kept a day, since the icon's static address
+    changes with its content."""
+    response = redirect(static("favicon.svg"))
+    patch_cache_control(response, public=True, max_age=FAVICON_MAX_AGE)
     return response
 
 

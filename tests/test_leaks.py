@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, FeaturedStory, FrontPage
 from articles.services import publish_article
 from tests.factories import (
     ArticleFactory,
@@ -60,7 +60,8 @@ SURFACES = {
 
 @pytest.fixture
 def newsroom(unpublished):
-    """A live story sharing section, entity, tag and editor picks with hidden ones.
+    """A live story sharing section, entity, tag and editor picks with hidden ones,
+    which are also the home page's lead and featured stories.
 
     The hidden stories also carry an entity, a tag and a correction that no live
     story has, and one of each state sits in a section and a thread that no live
@@ -79,6 +80,13 @@ def newsroom(unpublished):
     thread = ThreadFactory(title="Secret thread must not leak", slug="secret-thread")
     for state in unpublished:
         ArticleFactory(section=section, thread=thread, **{state: True})
+    front_page = FrontPage.load()
+    front_page.lead = unpublished["scheduled"]
+    front_page.save()
+    for position, story in enumerate(unpublished.values()):
+        FeaturedStory.objects.create(
+            front_page=front_page, article=story, position=position
+        )
     return SimpleNamespace(live=live, shared=shared, secret=secret, hidden=unpublished)
 
 
@@ -112,11 +120,26 @@ def test_hidden_story_is_on_no_public_surface(
     assert "Secret correction" not in text
 
 
-@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("state", ["draft", "withdrawn", "scheduled"])
 def test_hidden_story_page_is_404(client, newsroom, state):
-    """A hidden story's own address is not found."""
+    """A hidden story readers never saw has no page: its address is not found
+    (the factory's withdrawn story was never published)."""
     hidden = newsroom.hidden[state]
-    assert client.get(hidden.get_absolute_url()).status_code == 404
+    response = client.get(hidden.get_absolute_url())
+    assert response.status_code == 404
+    assert hidden.headline not in response.text
+
+
+def test_expired_story_page_is_gone_without_its_headline(client, newsroom):
+    """An expired story's address answers 410 with a notice that names nothing
+    of it."""
+    hidden = newsroom.hidden["expired"]
+    response = client.get(hidden.get_absolute_url())
+    assert response.status_code == 410
+    assert "This story is no longer available" in response.text
+    assert hidden.headline not in response.text
+    assert hidden.slug not in response.text
+    assert hidden.dek not in response.text
 
 
 @pytest.mark.parametrize("state", STATES)

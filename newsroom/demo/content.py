@@ -1,8 +1,8 @@
 """The demo newsroom's content, read from the TOML files in `data/`.
 
-One file per kind: sections.toml, entities.toml, stories.toml and threads.toml,
-each an array of tables named after its file (`[[stories]]`). Each file's header
-explains its fields.
+One file per kind: sections.toml, entities.toml, stories.toml, threads.toml and
+front_page.toml, each an array of tables named after its file (`[[stories]]`).
+Each file's header explains its fields.
 """
 
 from __future__ import annotations
@@ -74,11 +74,20 @@ class DemoThread:
 
 
 @dataclass(frozen=True)
+class DemoFrontPage:
+    """The home page's lead story and featured stories, by slug."""
+
+    lead: str
+    featured: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class DemoContent:
     sections: tuple[DemoSection, ...]
     entities: tuple[DemoEntity, ...]
     stories: tuple[DemoStory, ...]
     threads: tuple[DemoThread, ...]
+    front_page: tuple[DemoFrontPage, ...] = ()
 
 
 def read_demo(data: Traversable = DATA) -> DemoContent:
@@ -93,6 +102,7 @@ def read_demo(data: Traversable = DATA) -> DemoContent:
         entities=_read(data, "entities", _entity),
         stories=_read(data, "stories", _story),
         threads=_read(data, "threads", _thread),
+        front_page=_read(data, "front_page", _front_page),
     )
     _check_references(content)
     return content
@@ -148,6 +158,10 @@ def _thread(*, stories: Iterable[str], **fields: Any) -> DemoThread:
     return DemoThread(stories=tuple(stories), **fields)
 
 
+def _front_page(*, featured: Iterable[str] = (), **fields: Any) -> DemoFrontPage:
+    return DemoFrontPage(featured=tuple(featured), **fields)
+
+
 def _check_references(content: DemoContent) -> None:
     sections = {section.slug for section in content.sections}
     entities = {entity.name for entity in content.entities}
@@ -173,4 +187,12 @@ def _check_references(content: DemoContent) -> None:
         if missing := [slug for slug in thread.stories if slug not in stories]:
             raise DemoDataError(
                 f"threads.toml, {thread.title}: stories not in stories.toml: {missing}"
+            )
+    if len(content.front_page) > 1:
+        raise DemoDataError("front_page.toml: one [[front_page]] table at most")
+    for front_page in content.front_page:
+        picks = (front_page.lead, *front_page.featured)
+        if missing := [slug for slug in picks if slug not in stories]:
+            raise DemoDataError(
+                f"front_page.toml: stories not in stories.toml: {missing}"
             )

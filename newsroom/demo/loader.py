@@ -13,11 +13,18 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from articles.models import Article, ArticleEntity, Section, Thread
+from articles.models import (
+    Article,
+    ArticleEntity,
+    FeaturedStory,
+    FrontPage,
+    Section,
+    Thread,
+)
 from articles.services import EDITOR_ROLE, publish_article
 from entities.models import Alias, Entity
 from entities.services import suggest_entities
-from newsroom.demo.content import DemoEntity, DemoStory, read_demo
+from newsroom.demo.content import DemoEntity, DemoFrontPage, DemoStory, read_demo
 from partners.models import Partner
 from partners.services import create_partner
 from related.models import RelatedLink
@@ -105,6 +112,9 @@ def load_demo(*, stdout: TextIO | None = None) -> DemoResult:
             pk__in=[articles[slug].pk for slug in demo.stories], thread__isnull=True
         ).update(thread=thread)
 
+    for demo in demo_content.front_page:
+        _load_front_page(demo, articles)
+
     if created:
         # Show editors the matcher's suggestions, and readers related stories,
         # without waiting for the task worker.
@@ -152,6 +162,20 @@ def _load_entity(demo: DemoEntity) -> Entity:
                 kind=entity.kind, name=alias, defaults={"entity": entity}
             )
     return entity
+
+
+def _load_front_page(demo: DemoFrontPage, articles: dict[str, Article]) -> None:
+    """Pick the demo's lead and featured stories, unless an editor has picked
+    some."""
+    front_page = FrontPage.load()
+    if front_page.lead_id is not None or front_page.featured.exists():
+        return
+    front_page.lead = articles[demo.lead]
+    front_page.save()
+    FeaturedStory.objects.bulk_create(
+        FeaturedStory(front_page=front_page, article=articles[slug], position=position)
+        for position, slug in enumerate(demo.featured)
+    )
 
 
 def _fill_story(

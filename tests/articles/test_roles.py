@@ -128,13 +128,12 @@ class TestGroups:
         assert not Group.objects.filter(name__in=migration.ROLES).exists()
         migration.create_groups(state.apps, editor)
         # Later migrations grant the permissions of later models.
-        later = importlib.import_module("articles.migrations.0014_audit_permissions")
-        later.grant(
-            MigrationLoader(connection)
-            .project_state(("articles", "0014_audit_permissions"))
-            .apps,
-            editor,
-        )
+        for name in ("0014_audit_permissions", "0018_front_page"):
+            later = importlib.import_module(f"articles.migrations.{name}")
+            later.grant(
+                MigrationLoader(connection).project_state(("articles", name)).apps,
+                editor,
+            )
         assert snapshot() == before
 
 

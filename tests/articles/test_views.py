@@ -4,10 +4,12 @@ import datetime
 import re
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from articles.models import Article, ArticleEntity
+from articles import services
+from articles.models import Article, ArticleEntity, Correction
 from articles.views import PAGE_SIZE
 from entities.models import Entity
 from newsroom.views import CappedPaginator
@@ -15,9 +17,11 @@ from related.rebuild import rebuild_related
 from tests.factories import (
     ArticleEntityFactory,
     ArticleFactory,
+    CorrectionFactory,
     EntityFactory,
     RelatedLinkFactory,
     SectionFactory,
+    ThreadFactory,
 )
 from tests.related.helpers import ARCHIVE_SIZE, archive_of
 
@@ -312,9 +316,10 @@ def test_tag_page_lists_its_published_stories(client):
 # The first page after the cache is cleared also looks up the next go-live or
 # expiry time (newsroom.pagecache.next_event), once until then.
 SCHEDULE = 1
-HOME_QUERIES = 4 + SCHEDULE  # nav sections, count, stories, their entities
-SECTION_QUERIES = HOME_QUERIES + 1  # + the section
-TAG_QUERIES = HOME_QUERIES + 1  # + the tag
+LIST_QUERIES = 4 + SCHEDULE  # nav sections, count, stories, their entities
+HOME_QUERIES = LIST_QUERIES + 1  # + the editor's picks (articles.models.FrontPage)
+SECTION_QUERIES = LIST_QUERIES + 1  # + the section
+TAG_QUERIES = LIST_QUERIES + 1  # + the tag
 # nav sections, story (with section and thread), entity links with entities, tags,
 # editor picks, stored related stories, thread neighbours (earlier and latest)
 ARTICLE_QUERIES = 8
@@ -442,3 +447,110 @@ def test_front_page_counts_no_further_than_its_last_page(client, monkeypatch):
     assert response.context["paginator"].capped
     assert client.get("/?page=2").status_code == 200
     assert client.get("/?page=3").status_code == 404
+
+
+# Times with the time zone
+
+# 08:30 UTC in winter, and past: 09:30 CET in Berlin.
+WHEN = datetime.datetime(2025, 12, 1, 8, 30, tzinfo=datetime.UTC)
+
+
+def test_story_times_name_the_site_time_zone(client):
+    """A story page's times show hours with the zone's abbreviation, in
+    TIME_ZONE, and keep the machine-readable time in the datetime attribute."""
+    thread = ThreadFactory()
+    story = ArticleFactory(thread=thread, go_live_at=WHEN)
+    ArticleFactory(thread=thread, go_live_at=WHEN + datetime.timedelta(hours=1))
+    CorrectionFactory(article=story)
+    Correction.objects.update(published_at=WHEN + datetime.timedelta(days=1))
+
+    with override_settings(TIME_ZONE="Europe/Berlin"):
+        page = client.get(story.get_absolute_url()).text
+        corrections = client.get("/corrections/").text
+
+    assert (
+        '<time datetime="2025-12-01T09:30:00+0100">1 December 2025, 09:30 CET</time>'
+        in page
+    )
+    # The thread box's neighbour, and the correction, on the page and listed.
+    assert ">1 Dec 2025, 10:30 CET</time>" in page
+    assert ">2 December 2025, 09:30 CET</time>" in page
+    assert (
+        '<time datetime="2025-12-02T09:30:00+0100">2 December 2025, 09:30 CET</time>'
+        in corrections
+    )
+
+
+def test_story_times_in_utc_say_utc(client):
+    story = ArticleFactory(go_live_at=WHEN)
+    page = client.get(story.get_absolute_url()).text
+    assert ">1 December 2025, 08:30 UTC</time>" in page
+
+
+# Withdrawn and expired stories: 410
+
+
+def test_withdrawn_story_answers_410_without_naming_it(client):
+    """A story withdrawn after it was live answers 410 at its old address with
+    a notice and a link home, and nothing of the story."""
+    story = ArticleFactory(headline="Libellous claim", dek="Defamatory summary")
+    url = story.get_absolute_url()
+    services.withdraw_article(article=story)
+
+    response = client.get(url)
+
+    assert response.status_code == 410
+    text = response.text
+    assert "This story has been withdrawn" in text
+    assert 'href="/"' in text
+    for secret in (story.headline, story.dek, story.slug, story.byline, "paragraph"):
+        assert secret not in text
+    assert "no-store" in response["Cache-Control"]
+    assert 'rel="canonical"' not in text
+
+
+def test_expired_story_answers_410(client):
+    story = ArticleFactory(expired=True)
+    response = client.get(story.get_absolute_url())
+    assert response.status_code == 410
+    assert "This story is no longer available" in response.text
+    assert story.headline not in response.text
+
+
+def test_drafts_and_never_live_stories_stay_404(client):
+    """A draft, a scheduled story, and a story withdrawn before it went live
+    are not found: their addresses must not say they exist."""
+    draft = ArticleFactory(draft=True)
+    scheduled = ArticleFactory(scheduled=True)
+    pulled = ArticleFactory(scheduled=True)
+    url = pulled.get_absolute_url()
+    services.withdraw_article(article=pulled)
+    unpublished = ArticleFactory(headline="Was live, now a draft")
+    unpublished_url = unpublished.get_absolute_url()
+    unpublished.status = Article.Status.DRAFT
+    unpublished.save()
+
+    for address in (draft.get_absolute_url(), scheduled.get_absolute_url(), url):
+        assert client.get(address).status_code == 404
+    assert client.get(unpublished_url).status_code == 404
+    assert client.get("/2025/12/04/no-such-story/").status_code == 404
+
+
+def test_gone_page_is_never_cached_past_a_republication(client):
+    """Cached while live, the story's page turns 410 when withdrawn, and is
+    back (not a stored 410) once published again."""
+    story = ArticleFactory(headline="Back again")
+    url = story.get_absolute_url()
+    client.get(url)
+    assert client.get(url).headers["X-Page-Cache"] == "hit"
+
+    services.withdraw_article(article=story)
+    for _ in range(2):
+        response = client.get(url)
+        assert response.status_code == 410
+        assert "X-Page-Cache" not in response.headers
+
+    services.publish_article(article=story)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Back again" in response.text

@@ -20,6 +20,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from articles import audit, revisions
+from articles.models import FeaturedStory, FrontPage
 from entities.services import merge_entities, suggest_entities
 from partners.models import DailyUsage
 from related.services import refresh_related_later
@@ -98,8 +99,9 @@ def log_in(audit: Audit, username: str) -> None:
 @pytest.fixture
 def newsroom(db, database_tasks):
     """A desk with a row on every admin list: a live story with unpublished
-    changes and a few revisions, suggestions and candidates, merged entities,
-    partners with keys and usage, an import job and a queued task."""
+    changes and a few revisions, the front page leading with it, suggestions
+    and candidates, merged entities, partners with keys and usage, an import
+    job and a queued task."""
     desk = EditorFactory(username="desk", is_superuser=True)
     # A role for the groups' pages (an earlier transactional test may have
     # flushed the ones the migration made).
@@ -118,6 +120,10 @@ def newsroom(db, database_tasks):
     RelatedLinkFactory(article=story, target=other)
     ArticleFactory(scheduled=True, headline="Embargoed until tomorrow")
     CorrectionFactory(article=story)
+    front_page = FrontPage.load()
+    front_page.lead = story
+    front_page.save()
+    FeaturedStory.objects.create(front_page=front_page, article=other)
     revisions.record_revision(story, by=desk)
     revisions.stage_changes(
         story,

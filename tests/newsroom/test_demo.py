@@ -88,7 +88,7 @@ def test_every_entry_in_the_data_files_is_loaded():
 @pytest.fixture
 def data_copy(tmp_path):
     """A copy of the demo data files that a test may spoil."""
-    for kind in ("sections", "entities", "stories", "threads"):
+    for kind in ("sections", "entities", "stories", "threads", "front_page"):
         (tmp_path / f"{kind}.toml").write_text(
             (DATA / f"{kind}.toml").read_text(encoding="utf-8"), encoding="utf-8"
         )

@@ -15,7 +15,21 @@ def _stories(db):
     ArticleFactory(tags=["Budget"], entities=[EntityFactory(name="Ada Lovelace")])
 
 
-@pytest.mark.parametrize("url", ["/tag/%00/", "/entities/%00/", "/tag/budget%1B/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/tag/%00/",
+        "/entities/%00/",
+        "/tag/budget%1B/",
+        "/section/%00/",
+        "/thread/%00/",
+        "/tag/%00/feed/",
+        "/entities/%00/feed/atom/",
+        "/2026/12/04/%00/",
+        "/2026/12/04/a-story%00/",
+        "/2026/%00/04/a-story/",
+    ],
+)
 def test_a_path_with_control_characters_is_not_found(client, url):
     """A public address with NUL or ESC in its path names no page: 404."""
     response = client.get(url)

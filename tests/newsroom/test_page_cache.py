@@ -185,7 +185,8 @@ def test_withdrawing_clears_the_story_and_its_lists(client, world):
 
     services.withdraw_article(article=world["match"])
 
-    for gone in ("match", "sport", "sport_feed"):
+    assert client.get(pages.pop("match")).status_code == 410
+    for gone in ("sport", "sport_feed"):
         assert client.get(pages.pop(gone)).status_code == 404
     assert cleared(client, pages) == set(pages)
     assert "Sport" not in client.get("/").content.decode()
@@ -202,7 +203,7 @@ def test_withdrawing_one_of_several_keeps_other_sections(client, world):
 
     assert "sport" not in cleared(client, {"sport": pages["sport"]})
     assert "match" not in cleared(client, {"match": pages["match"]})
-    assert client.get(pages["story"]).status_code == 404
+    assert client.get(pages["story"]).status_code == 410
     assert client.get(pages["entity"]).status_code == 404
 
 
