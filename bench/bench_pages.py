@@ -9,8 +9,9 @@ Run from the repository root:
 It creates and migrates the database named, loads the demo newsroom, tops the
 archive up to --articles stories with `seed_corpus`, rebuilds the related lists,
 analyzes the tables, and serves the site with gunicorn (1 sync worker, DEBUG
-off, pinned to the first CPU with taskset where there is one) while wrk (1 thread, 2 connections, pinned to the
-second CPU) loads one address at a time: /healthz/ (the ceiling: a view that
+off, pinned to the first CPU with taskset where there is one) while wrk (1
+thread, 2 connections, pinned to the second CPU) loads one address at a time:
+/healthz/ (the ceiling: a view that
 returns "ok" through every middleware and touches no database), the story page
 with the most entity links, the home page, the busiest section and entity
 pages. Twice: cold (PAGE_CACHE_SECONDS=0, every page rendered) and warm (the
