@@ -335,9 +335,9 @@ class ArticleQuerySet(models.QuerySet):
 
         On PostgreSQL, through the stored, indexed `search_vector`: the newest
         `candidates` matches (by default `SEARCH_CANDIDATES`; README,
-        "Search"), each annotated with
-        `search_rank` (higher is better; headline words count most). Parsing
-        the query costs one query now. Elsewhere, stories whose headline,
+        "Search"), each annotated with `search_rank` (higher is better;
+        headline words count most). Runs two queries now: one parses `text`,
+        one picks the candidates. Elsewhere, stories whose headline,
         standfirst or body contain `text` (any case), without a rank.
 
         Call on `published()`, after any other filter: a filter applied to
@@ -356,13 +356,13 @@ class ArticleQuerySet(models.QuerySet):
         if parsed is None:
             return self.none()
         query = ParsedQuery(parsed)
-        newest = (
+        # Chosen once, here: the count and the page then read them by key
+        # rather than each finding them again.
+        newest = list(
             self.filter(search_vector=query)
             .order_by(*self.NEWEST_FIRST)
-            .values("pk")[: candidates or SEARCH_CANDIDATES]
+            .values_list("pk", flat=True)[: candidates or SEARCH_CANDIDATES]
         )
-        # The filters are repeated on the few candidates only: the planner
-        # reads them by primary key.
         return self.filter(pk__in=newest).annotate(
             search_rank=SearchRank(models.F("search_vector"), query)
         )

@@ -73,6 +73,8 @@ from django.test.utils import (  # noqa: E402
     teardown_test_environment,
 )
 
+from articles import models as article_models  # noqa: E402
+from articles import views as article_views  # noqa: E402
 from articles.forms import SearchForm  # noqa: E402
 from articles.models import Article  # noqa: E402
 from articles.search import search_query  # noqa: E402
@@ -193,6 +195,11 @@ def main() -> int:
         default=10,
         help="How many queries of each kind to time with every match ranked.",
     )
+    parser.add_argument(
+        "--candidates",
+        type=int,
+        help="Rank this many newest matches instead of SEARCH_CANDIDATES.",
+    )
     parser.add_argument("--batch-size", type=int, default=20_000)
     parser.add_argument(
         "--keep", action="store_true", help="Keep the scratch database for reruns."
@@ -206,6 +213,10 @@ def main() -> int:
         out("bench_search needs PostgreSQL: set DATABASE_URL.\n")
         return 2
     stories = 1_000_000 if args.million else args.stories
+    if args.candidates:
+        # What the search and its paginator read at call time.
+        article_models.SEARCH_CANDIDATES = args.candidates
+        article_views.SEARCH_CANDIDATES = args.candidates
 
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, keepdb=args.keep)
@@ -262,6 +273,7 @@ def main() -> int:
     out(line("all", every))
     out(line("search*", searched_sample))
     out("(all: every match ranked; search*: the search row on the same queries)\n")
+    out(f"candidates ranked: {article_models.SEARCH_CANDIDATES}\n")
     out(f"search counts shown: {counts(searched)}\n")
     out(f"all-ranked counts:   {counts(every)}\n")
     p95 = percentile(searched["all"], 0.95)

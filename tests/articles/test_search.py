@@ -30,8 +30,9 @@ pytestmark = pytest.mark.django_db
 
 URL = "/search/"
 PAGE_SIZE = 20
-# Session, sections for the navigation and the form, the count, the page,
-# its sections and entities, the entities named like the query, snippets.
+# Session, sections for the navigation and the form, parsing the query and
+# picking its candidates (PostgreSQL), the count, the page, its sections and
+# entities, the entities named like the query, snippets.
 SEARCH_QUERIES = 12
 API_SEARCH_QUERIES = 12
 
