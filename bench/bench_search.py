@@ -219,7 +219,9 @@ def main() -> int:
         article_views.SEARCH_CANDIDATES = args.candidates
 
     setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, keepdb=args.keep)
+    old_name = connection.creation.create_test_db(
+        verbosity=0, keepdb=args.keep, serialize=False
+    )
     try:
         loaded = search_archive.load(stories, batch=args.batch_size, progress=out)
         with connection.cursor() as cursor:
