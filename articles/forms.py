@@ -555,7 +555,8 @@ class SearchForm(forms.Form):
         PostgreSQL (newest first among equals), newest first elsewhere; none
         without a query."""
         data = self.cleaned_data
-        stories = Article.objects.published().search(data["q"])
+        # Filters first: the search ranks the newest matches of what they leave.
+        stories = Article.objects.published()
         if data["section"]:
             stories = stories.filter(section=data["section"])
         if data["entity"]:
@@ -569,6 +570,7 @@ class SearchForm(forms.Form):
             stories = stories.filter(
                 go_live_at__lt=datetime.datetime.combine(end, datetime.time(), tz)
             )
+        stories = stories.search(data["q"])
         if "search_rank" in stories.query.annotations:
             return stories.newest_first("-search_rank")
         return stories.newest_first()

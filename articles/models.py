@@ -20,7 +20,13 @@ from taggit.models import Tag, TaggedItemBase
 from articles.choices import Relevance
 from articles.cleaning import clean_text
 from articles.html import BODY_EXTENSIONS, sanitize_html, text_as_stored
-from articles.search import SearchVectorIndex, document, search_query
+from articles.search import (
+    SEARCH_CANDIDATES,
+    ParsedQuery,
+    SearchVectorIndex,
+    document,
+    parse_query,
+)
 from newsroom.reversing import cached_reverse
 
 EXPIRES_BEFORE_GO_LIVE = "A story must expire after its go-live time."
@@ -371,14 +377,19 @@ class ArticleQuerySet(models.QuerySet):
         """What a list of stories shows: section and entities loaded in bulk."""
         return self.select_related("section").prefetch_related("entities")
 
-    def search(self, text: str) -> ArticleQuerySet:
-        """Stories matching `text`, a reader's query in web search syntax.
+    def search(self, text: str, *, candidates: int | None = None) -> ArticleQuerySet:
+        """Stories of this queryset matching `text`, a reader's query in web
+        search syntax.
 
-        On PostgreSQL, through the stored, indexed `search_vector`, each story
-        annotated with `search_rank` (higher is better; headline words count
-        most). Elsewhere, stories whose headline, standfirst or body contain
-        `text` (any case), without a rank. Call on `published()`: this only
-        matches.
+        On PostgreSQL, through the stored, indexed `search_vector`: the newest
+        `candidates` matches (by default `SEARCH_CANDIDATES`; README,
+        "Search"), each annotated with `search_rank` (higher is better;
+        headline words count most). Runs two queries now: one parses `text`,
+        one picks the candidates. Elsewhere, stories whose headline,
+        standfirst or body contain `text` (any case), without a rank.
+
+        Call on `published()`, after any other filter: a filter applied to
+        the result narrows the candidates rather than the archive.
         """
         text = text.strip()
         if not text:
@@ -389,8 +400,18 @@ class ArticleQuerySet(models.QuerySet):
                 | models.Q(dek__icontains=text)
                 | models.Q(body__icontains=text_as_stored(text))
             )
-        query = search_query(text)
-        return self.filter(search_vector=query).annotate(
+        parsed = parse_query(text, self.db)
+        if parsed is None:
+            return self.none()
+        query = ParsedQuery(parsed)
+        # Chosen once, here: the count and the page then read them by key
+        # rather than each finding them again.
+        newest = list(
+            self.filter(search_vector=query)
+            .order_by(*self.NEWEST_FIRST)
+            .values_list("pk", flat=True)[: candidates or SEARCH_CANDIDATES]
+        )
+        return self.filter(pk__in=newest).annotate(
             search_rank=SearchRank(models.F("search_vector"), query)
         )
 

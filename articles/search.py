@@ -27,7 +27,7 @@ from django.contrib.postgres.search import (
     SearchVector,
     SearchVectorField,
 )
-from django.db import models
+from django.db import connections, models
 from django.db.models.functions import Concat, Left
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -160,6 +160,25 @@ class SearchVectorIndex(GinIndex):
         return super().create_sql(model, schema_editor, using=using, **kwargs)
 
 
+# How many matches a search ranks: the newest this many (found through the GIN
+# index, or by walking the newest stories; README, "Search"). Ranking reads
+# each match's whole vector, so ranking every match of two common words (40% of
+# a 1M-story archive) takes seconds; ranking the newest 300 takes milliseconds
+# and keeps results recent.
+SEARCH_CANDIDATES = 300
+
+
+def _any_language_sql(text_sql: str) -> str:
+    # The configurations are this module's constants, not input.
+    configs = ", ".join(f"'{config}'" for config in CONFIGS)
+    return (
+        "SELECT string_agg(DISTINCT '(' || query::text || ')', ' | ')::tsquery"
+        f" FROM unnest(ARRAY[{configs}]::regconfig[]) AS config,"
+        f" websearch_to_tsquery(config, {text_sql}) AS query"
+        " WHERE numnode(query) > 0"
+    )
+
+
 class AnyLanguageQuery(SearchQuery):
     """`text` as web search syntax (`election -local "prime minister"`), parsed
     in every configuration a story may be stored in and joined with OR, each
@@ -167,10 +186,10 @@ class AnyLanguageQuery(SearchQuery):
 
     websearch_to_tsquery accepts any input: unbalanced quotes and stray
     operators are words. The parses are made and deduplicated in a scalar
-    subquery, evaluated once per query (an InitPlan), which the GIN index can
-    use; most configurations parse most words alike, so this keeps the query
-    a few terms long rather than one per configuration. NULL, matching
-    nothing, when no configuration finds a word (only stop words).
+    subquery, evaluated once per query (an InitPlan); most configurations parse
+    most words alike, so this keeps the query a few terms long rather than one
+    per configuration. NULL, matching nothing, when no configuration finds a
+    word (only stop words).
     """
 
     def __init__(self, text: str) -> None:
@@ -179,19 +198,34 @@ class AnyLanguageQuery(SearchQuery):
     def as_sql(self, compiler, connection, function=None, template=None):
         (text,) = self.get_source_expressions()
         text_sql, params = compiler.compile(text)
-        # The configurations are this module's constants, not input.
-        configs = ", ".join(f"'{config}'" for config in CONFIGS)
-        sql = (
-            "(SELECT string_agg(DISTINCT '(' || query::text || ')', ' | ')::tsquery"
-            f" FROM unnest(ARRAY[{configs}]::regconfig[]) AS config,"
-            f" websearch_to_tsquery(config, {text_sql}) AS query"
-            " WHERE numnode(query) > 0)"
-        )
-        return sql, params
+        return f"({_any_language_sql(text_sql)})", params
+
+
+class ParsedQuery(SearchQuery):
+    """A tsquery already parsed (`parse_query`), as a constant: PostgreSQL's
+    planner then knows from the column's statistics how many stories its words
+    match, and so whether to walk the newest stories or the GIN index."""
+
+    def __init__(self, tsquery: str) -> None:
+        super().__init__(tsquery, search_type="raw")
+
+    def as_sql(self, compiler, connection, function=None, template=None):
+        (value,) = self.get_source_expressions()
+        value_sql, params = compiler.compile(value)
+        return f"{value_sql}::tsquery", params
+
+
+def parse_query(text: str, using: str) -> str | None:
+    """`text` parsed as `AnyLanguageQuery` parses it, as tsquery text; None
+    when it holds no word to search for. One query, reading no table."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT ({_any_language_sql('%s')})::text", [text])
+        (parsed,) = cursor.fetchone()
+    return parsed
 
 
 def search_query(text: str) -> AnyLanguageQuery:
-    """The query for `text` that `ArticleQuerySet.search` and snippets use."""
+    """The query for `text` that snippets use."""
     return AnyLanguageQuery(text)
 
 

@@ -31,7 +31,12 @@ from articles.models import (
     Section,
     Thread,
 )
-from articles.search import highlight, search_query, snippet_expression
+from articles.search import (
+    SEARCH_CANDIDATES,
+    highlight,
+    search_query,
+    snippet_expression,
+)
 from articles.sitemaps import news_stories
 from entities.models import KIND_PLURALS, Entity
 from newsroom.views import CappedPaginator, PublicPageMixin
@@ -348,12 +353,19 @@ class CorrectionListView(PublicPageMixin, ListView):
 
 class SearchPaginator(CappedPaginator):
     """Counts matches without ranking them: how many there are (up to the
-    cap) does not depend on their order."""
+    cap) does not depend on their order. On PostgreSQL a search holds at most
+    `SEARCH_CANDIDATES` stories (`ArticleQuerySet.search`), its own cap."""
 
     @cached_property
     def count(self) -> int:
         matches = self.object_list.order_by().values("pk")
         return matches[: self.per_page * self.max_pages].count()
+
+    @property
+    def capped(self) -> bool:
+        return super().capped or (
+            connection.vendor == "postgresql" and self.count == SEARCH_CANDIDATES
+        )
 
 
 class SearchView(PublicPageMixin, ListView):

@@ -30,8 +30,9 @@ pytestmark = pytest.mark.django_db
 
 URL = "/search/"
 PAGE_SIZE = 20
-# Session, sections for the navigation and the form, the count, the page,
-# its sections and entities, the entities named like the query, snippets.
+# Session, sections for the navigation and the form, parsing the query and
+# picking its candidates (PostgreSQL), the count, the page, its sections and
+# entities, the entities named like the query, snippets.
 SEARCH_QUERIES = 12
 API_SEARCH_QUERIES = 12
 
@@ -363,6 +364,79 @@ def test_a_headline_match_ranks_above_a_body_match(client):
     response = search(client, "lighthouse keeper")
 
     assert found(response) == [by_headline.pk, by_dek.pk, by_body.pk]
+
+
+@pytest.fixture
+def two_candidates(monkeypatch):
+    """A search ranks only the newest two matches."""
+    monkeypatch.setattr("articles.models.SEARCH_CANDIDATES", 2)
+    monkeypatch.setattr("articles.views.SEARCH_CANDIDATES", 2)
+
+
+@on_postgresql
+def test_only_the_newest_matches_are_ranked(client, two_candidates):
+    """Of many matches, the newest few are ranked, best first: an older,
+    better match is not shown, and the count says more stories match."""
+    ArticleFactory(headline="Lighthouse keeper retires", go_live_at=days_ago(9))
+    newer = ArticleFactory(
+        body="<p>The lighthouse keeper retired.</p>", go_live_at=days_ago(1)
+    )
+    newest = ArticleFactory(
+        dek="A lighthouse keeper looks back.", go_live_at=days_ago(0.1)
+    )
+
+    response = search(client, "lighthouse keeper")
+
+    assert found(response) == [newest.pk, newer.pk]
+    assert "More than 2 stories match" in response.text
+
+
+@on_postgresql
+def test_filters_apply_before_the_newest_matches_are_chosen(client, two_candidates):
+    """A section or date filter reaches matches older than the newest few."""
+    archive = SectionFactory(name="Archive", slug="archive")
+    old = ArticleFactory(
+        headline="Harbour treaty", section=archive, go_live_at=days_ago(40)
+    )
+    for n in range(3):
+        ArticleFactory(headline=f"Harbour regatta {n}", go_live_at=days_ago(n))
+    end = timezone.localdate(days_ago(30)).isoformat()
+
+    assert found(search(client, "harbour", section="archive")) == [old.pk]
+    assert found(search(client, "harbour", end=end)) == [old.pk]
+
+
+@on_postgresql
+def test_api_search_filters_apply_before_the_newest_matches_are_chosen(
+    partner_client, two_candidates
+):
+    """The API's other filters narrow the archive before q= picks the newest
+    matches."""
+    archive = SectionFactory(name="Archive", slug="archive")
+    old = ArticleFactory(
+        headline="Harbour treaty", section=archive, go_live_at=days_ago(40)
+    )
+    for n in range(3):
+        ArticleFactory(headline=f"Harbour regatta {n}", go_live_at=days_ago(n))
+
+    response = partner_client.get(
+        "/api/v1/articles/", {"q": "harbour", "section": "archive"}
+    )
+
+    assert [story["id"] for story in response.json()["results"]] == [old.pk]
+    everything = partner_client.get("/api/v1/articles/", {"q": "harbour"})
+    assert len(everything.json()["results"]) == 2
+
+
+@on_postgresql
+def test_a_query_of_stop_words_only_finds_nothing(client):
+    """A query PostgreSQL finds no word in answers an empty result page."""
+    ArticleFactory(headline="The end of it")
+
+    response = search(client, "the of")
+
+    assert response.status_code == 200
+    assert found(response) == []
 
 
 @on_postgresql
