@@ -195,8 +195,8 @@ def test_detail_query_count(partner_client, django_assert_max_num_queries, story
     """A ninjs story with its associations costs a fixed handful of queries."""
     rebuild_related()
 
-    # key, usage, story, links, tags, picks, suggestions
-    with django_assert_max_num_queries(7):
+    # key, usage, story, links, tags, picks, the related lists, their stories
+    with django_assert_max_num_queries(8):
         response = partner_client.get(f"{LIST_URL}{story.pk}/", {"format": "ninjs"})
 
     assert response.status_code == 200
