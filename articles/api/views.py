@@ -31,7 +31,7 @@ from articles.api.serializers import (
 )
 from articles.models import Article, ArticleQuerySet, Section, Thread
 from newsroom.api.filters import DateTimeFilter, StrictFilterSet
-from newsroom.api.mixins import ConditionalGetMixin
+from newsroom.api.mixins import ConditionalGetMixin, StrictParametersMixin
 from newsroom.api.queries import count_of
 from newsroom.api.renderers import FORMAT_PARAMETER, NinjsRenderer
 from related.serving import related_articles
@@ -49,13 +49,14 @@ from related.serving import related_articles
         summary="Retrieve a published story",
         description="The whole story, body included. In ninjs, its related "
         "stories come as associations.",
-        parameters=[ID_PARAMETER, FIELDS_PARAMETER, FORMAT_PARAMETER],
+        parameters=[ID_PARAMETER, FIELDS_PARAMETER, EXPAND_PARAMETER, FORMAT_PARAMETER],
         responses=article_responses(many=False),
     ),
 )
 class ArticleViewSet(
     StoryLookupMixin,
     ArticleFieldsMixin,
+    StrictParametersMixin,
     ConditionalGetMixin,
     viewsets.ReadOnlyModelViewSet,
 ):
@@ -116,7 +117,10 @@ class ChangeFilter(StrictFilterSet):
     )
 )
 class ChangeViewSet(
-    ConditionalGetMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+    StrictParametersMixin,
+    ConditionalGetMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
 ):
     """The change feed that lets a partner mirror exactly what readers see."""
 
@@ -137,7 +141,9 @@ class ChangeViewSet(
     list=extend_schema(summary="List sections"),
     retrieve=extend_schema(summary="Retrieve a section"),
 )
-class SectionViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+class SectionViewSet(
+    StrictParametersMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet
+):
     """The parts of the paper, in the order of the site navigation."""
 
     serializer_class = SectionSerializer
@@ -156,7 +162,9 @@ class SectionViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     ),
     retrieve=extend_schema(summary="Retrieve a topic tag"),
 )
-class TagViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+class TagViewSet(
+    StrictParametersMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet
+):
     """Topic tags that at least one published story carries.
 
     A tag only drafts carry stays hidden: it could give an embargoed story away.
@@ -186,7 +194,9 @@ class TagViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
         description="The thread with its published stories, oldest first.",
     ),
 )
-class ThreadViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+class ThreadViewSet(
+    StrictParametersMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet
+):
     """Developing stories: threads that at least one published story belongs to.
 
     A thread of drafts only stays hidden, as it is on the site.

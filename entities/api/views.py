@@ -16,7 +16,7 @@ from articles.models import Article, ArticleEntity
 from entities.api.serializers import EntitySerializer
 from entities.models import Entity
 from newsroom.api.filters import StrictFilterSet
-from newsroom.api.mixins import ConditionalGetMixin
+from newsroom.api.mixins import ConditionalGetMixin, StrictParametersMixin
 from newsroom.api.queries import count_of
 from newsroom.api.renderers import NinjsRenderer
 
@@ -41,7 +41,10 @@ class EntityFilter(StrictFilterSet):
     ),
 )
 class EntityViewSet(
-    ArticleFieldsMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet
+    ArticleFieldsMixin,
+    StrictParametersMixin,
+    ConditionalGetMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     """Entities that at least one published story is tagged with.
 
@@ -54,6 +57,7 @@ class EntityViewSet(
     lookup_value_regex = "[^/]+"
     filterset_class = EntityFilter
     article_actions = frozenset({"articles"})
+    paginated_actions = frozenset({"list", "articles"})
 
     def get_queryset(self) -> QuerySet[Entity]:
         links = Article.objects.published().links_per_entity()
