@@ -1,4 +1,4 @@
-"""Every endpoint refuses a query parameter it does not take (newsroom/api/mixins.py)."""
+"""Every endpoint refuses a query parameter it does not take."""
 
 from __future__ import annotations
 
