@@ -121,6 +121,10 @@ class Entity(TagBase):
         verbose_name = "entity"
         verbose_name_plural = "entities"
         ordering = ["name"]
+        indexes = [
+            # The API's entity list pages through entities in this order.
+            models.Index(fields=["name", "id"], name="entity_name_order"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["kind", "name"], name="entity_unique_name"),
             models.UniqueConstraint(

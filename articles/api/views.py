@@ -19,7 +19,11 @@ from articles.api.mixins import (
     StoryLookupMixin,
     article_responses,
 )
-from articles.api.pagination import ArticleCursorPagination, ChangeCursorPagination
+from articles.api.pagination import (
+    ArticleCursorPagination,
+    ChangeCursorPagination,
+    TagCursorPagination,
+)
 from articles.api.serializers import (
     ArticleSerializer,
     ChangeSerializer,
@@ -158,7 +162,8 @@ class SectionViewSet(
 @extend_schema_view(
     list=extend_schema(
         summary="List topic tags with published stories",
-        description="In alphabetical order, each with its number of published stories.",
+        description="In alphabetical order, each with its number of published "
+        "stories, paged with a cursor.",
     ),
     retrieve=extend_schema(summary="Retrieve a topic tag"),
 )
@@ -173,13 +178,12 @@ class TagViewSet(
     serializer_class = TagSerializer
     lookup_field = "slug"
     lookup_value_regex = "[^/]+"
+    pagination_class = TagCursorPagination
 
     def get_queryset(self) -> QuerySet[Tag]:
         published = Article.objects.published()
-        return (
-            published.tags()
-            .annotate(article_count=count_of(published.links_per_tag()))
-            .order_by("name", "pk")
+        return published.tags().annotate(
+            article_count=count_of(published.links_per_tag())
         )
 
 
