@@ -87,6 +87,11 @@ class Entity(TagBase):
     """A person, organisation, place, event or other thing that stories are about."""
 
     class Kind(models.TextChoices):
+        """What an entity is: the value is the word the API, data files and
+        imports use (`organization`), the label what the site and the admin
+        show ("Organisation"). docs/partners.md lists both (a test keeps it in
+        step); never rename a value, it is stored and partners filter by it."""
+
         PERSON = "person", "Person"
         ORGANIZATION = "organization", "Organisation"
         PLACE = "place", "Place"

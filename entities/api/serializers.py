@@ -16,6 +16,11 @@ class EntitySerializer(serializers.ModelSerializer):
     article_count = serializers.IntegerField(
         read_only=True, help_text="How many published stories are tagged with it."
     )
+    kind_label = serializers.CharField(
+        source="get_kind_display",
+        read_only=True,
+        help_text="The kind as the site names it: " + ", ".join(Entity.Kind.labels),
+    )
     articles_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -25,6 +30,7 @@ class EntitySerializer(serializers.ModelSerializer):
             "name",
             "slug",
             "kind",
+            "kind_label",
             "description",
             "aliases",
             "wikidata_id",

@@ -24,7 +24,13 @@ from newsroom.api.renderers import NinjsRenderer
 
 class EntityFilter(StrictFilterSet):
     kind = filters.ChoiceFilter(
-        choices=Entity.Kind.choices, help_text="Only entities of this kind."
+        choices=Entity.Kind.choices,
+        help_text="Only entities of this kind.",
+        error_messages={
+            "invalid_choice": "“%(value)s” is not a kind; choose one of "
+            + ", ".join(Entity.Kind.values)
+            + "."
+        },
     )
 
     class Meta:

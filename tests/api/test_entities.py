@@ -3,18 +3,22 @@ from __future__ import annotations
 import base64
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from articles.models import ArticleEntity
-from entities.models import Entity
+from articles.ninjs import entity_key
+from entities.models import KIND_PLURALS, Entity
 from tests.factories import (
     AliasFactory,
     ArticleEntityFactory,
     ArticleFactory,
     EntityFactory,
 )
+
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +49,7 @@ def test_list_shape(partner_client):
             "name": "Ada Lovelace",
             "slug": entity.slug,
             "kind": "person",
+            "kind_label": "Person",
             "description": "Mathematician.",
             "aliases": ["Ada King", "Countess of Lovelace"],
             "wikidata_id": "Q7259",
@@ -349,3 +354,50 @@ class TestEntityArticles:
             )
 
         assert len(response.json()["results"]) == stories
+
+
+def test_kind_label_is_the_sites(partner_client):
+    """An organisation is `organization` to the API and labelled as the site
+    labels it."""
+    ArticleFactory(entities=[EntityFactory(kind=Entity.Kind.ORGANIZATION)])
+
+    [item] = partner_client.get(LIST_URL).json()["results"]
+
+    assert (item["kind"], item["kind_label"]) == ("organization", "Organisation")
+
+
+def test_british_spelling_of_a_kind_is_400_listing_the_kinds(partner_client):
+    """`kind=organisation` (the label's spelling) is refused with the values."""
+    response = partner_client.get(LIST_URL, {"kind": "organisation"})
+
+    assert response.status_code == 400
+    assert response.json()["kind"] == [
+        "“organisation” is not a kind; choose one of person, organization, place, "
+        "event, other."
+    ]
+
+
+def test_partner_guide_lists_every_kind_as_defined():
+    """docs/partners.md's table of kinds is Entity.Kind: values, labels, the
+    site's headings and the ninjs properties, in order."""
+    guide = (REPO / "docs" / "partners.md").read_text()
+    table = guide.split("## Entity kinds", 1)[1].split("\n\n| `kind`", 1)[1]
+    rows = [
+        [cell.strip().strip("`") for cell in line.strip("|").split("|")]
+        for line in table.split("\n\n", 1)[0].splitlines()[2:]
+    ]
+
+    assert rows == [
+        [kind.value, kind.label, KIND_PLURALS[kind], entity_key(kind)]
+        for kind in Entity.Kind
+    ]
+
+
+def test_schema_describes_each_kind_with_its_label(client):
+    """The OpenAPI enum of kinds gives each value with the site's label."""
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+
+    enum = schema["components"]["schemas"]["EntityKindEnum"]
+    assert enum["enum"] == Entity.Kind.values
+    for kind in Entity.Kind:
+        assert f"`{kind.value}` - {kind.label}" in enum["description"]
