@@ -127,8 +127,11 @@ class Entity(TagBase):
         verbose_name_plural = "entities"
         ordering = ["name"]
         indexes = [
-            # The API's entity list pages through entities in this order.
+            # The API's entity list pages through entities in this order, and
+            # its Last-Modified is the newest edit: both read from index ends
+            # rather than every entity.
             models.Index(fields=["name", "id"], name="entity_name_order"),
+            models.Index(fields=["updated_at"], name="entity_updated_at"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["kind", "name"], name="entity_unique_name"),
