@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, EntityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +160,16 @@ def test_etag_gives_304(partner_client):
     )
 
     assert again.status_code == 304
+
+
+@pytest.mark.parametrize("url", [LIST_URL, "/api/v1/entities/"])
+def test_lists_count_no_rows(partner_client, url):
+    """The tag and entity lists never count their rows: at a million stories
+    that count took seconds."""
+    ArticleFactory(tags=["Elections"], entities=[EntityFactory()])
+
+    with CaptureQueriesContext(connection) as queries:
+        response = partner_client.get(url)
+
+    assert response.status_code == 200
+    assert not [q["sql"] for q in queries if q["sql"].startswith("SELECT COUNT(")]
