@@ -38,6 +38,8 @@ import statistics
 import sys
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -321,6 +323,39 @@ def seed(stories: int, entity_count: int = 400, tag_count: int = 200) -> str:
     return key
 
 
+@contextmanager
+def scratch_database() -> Iterator[None]:
+    """Django's test database next to the configured one, with this module's
+    addresses; dropped afterwards."""
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, keepdb=False)
+    try:
+        with override_settings(ROOT_URLCONF=__name__):
+            yield
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
+
+
+def seeded(args, *, entity_count: int, tag_count: int) -> str:
+    """Seed, say what was seeded, and freeze the garbage collector's view of
+    start-up objects unless asked not to; return the partner key."""
+    started = time.perf_counter()
+    key = seed(args.stories, entity_count, tag_count)
+    sys.stdout.write(
+        f"seeded {args.stories} stories, {entity_count} entities, "
+        f"{ArticleEntity.objects.count()} entity links, "
+        f"{TaggedArticle.objects.count()} tag links on "
+        f"{connection.vendor} in {time.perf_counter() - started:.1f}s\n"
+    )
+    if not args.no_gc_freeze:
+        # What a tuned server does once the app is loaded: a full collection
+        # then no longer walks Django's own objects.
+        gc.collect()
+        gc.freeze()
+    return key
+
+
 def measure(client: Client, url: str, requests: int, **headers) -> dict:
     for _ in range(10):
         response = client.get(url, **headers)
@@ -373,34 +408,16 @@ def main() -> int:
         return lists(args)
     out = sys.stdout.write
 
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, keepdb=False)
-    try:
-        with override_settings(ROOT_URLCONF=__name__):
-            started = time.perf_counter()
-            key = seed(args.stories)
-            out(
-                f"seeded {args.stories} stories, "
-                f"{ArticleEntity.objects.count()} entity links, "
-                f"{TaggedArticle.objects.count()} tags on "
-                f"{connection.vendor} in {time.perf_counter() - started:.1f}s\n"
-            )
-            client = Client()
-            if not args.no_gc_freeze:
-                # What a tuned server does once the app is loaded: a full
-                # collection then no longer walks Django's own objects.
-                gc.collect()
-                gc.freeze()
-            api = measure(
-                client,
-                f"/api/v1/articles/?page_size={PAGE}",
-                args.requests,
-                HTTP_AUTHORIZATION=f"Api-Key {key}",
-            )
-            plain = measure(client, "/bench/plain/", args.requests)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
+    with scratch_database():
+        key = seeded(args, entity_count=400, tag_count=200)
+        client = Client()
+        api = measure(
+            client,
+            f"/api/v1/articles/?page_size={PAGE}",
+            args.requests,
+            HTTP_AUTHORIZATION=f"Api-Key {key}",
+        )
+        plain = measure(client, "/bench/plain/", args.requests)
 
     for name, result in (("api", api), ("plain", plain)):
         out(
@@ -422,32 +439,17 @@ def lists(args) -> int:
     """Every list endpoint's first page, and the numbered pages of before."""
     out = sys.stdout.write
     entity_count = args.entities or max(400, args.stories // 4)
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, keepdb=False)
     results = {}
-    try:
-        with override_settings(ROOT_URLCONF=__name__):
-            started = time.perf_counter()
-            # Seeded stories use each entity a few times at most, as a large
-            # archive does for most of its entities.
-            key = seed(args.stories, entity_count, max(200, args.stories // 20))
-            out(
-                f"seeded {args.stories} stories, {entity_count} entities, "
-                f"{ArticleEntity.objects.count()} entity links, "
-                f"{TaggedArticle.objects.count()} tag links on "
-                f"{connection.vendor} in {time.perf_counter() - started:.1f}s\n"
+    with scratch_database():
+        # Each entity is on a few stories at most, as most are in a large archive.
+        key = seeded(
+            args, entity_count=entity_count, tag_count=max(200, args.stories // 20)
+        )
+        client = Client()
+        for name, url in LISTS:
+            results[name] = measure(
+                client, url, args.requests, HTTP_AUTHORIZATION=f"Api-Key {key}"
             )
-            client = Client()
-            if not args.no_gc_freeze:
-                gc.collect()
-                gc.freeze()
-            for name, url in LISTS:
-                results[name] = measure(
-                    client, url, args.requests, HTTP_AUTHORIZATION=f"Api-Key {key}"
-                )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
 
     for name, result in results.items():
         out(
