@@ -11,11 +11,16 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 
 from articles.choices import Relevance
+from entities.models import Entity
 
 SCHEMA = "https://schema.org"
 # Google shows at most 110 characters of a headline.
 HEADLINE_LENGTH = 110
-KIND_TYPES = {"person": "Person", "organization": "Organization", "place": "Place"}
+KIND_TYPES = {
+    Entity.Kind.PERSON: "Person",
+    Entity.Kind.ORGANIZATION: "Organization",
+    Entity.Kind.PLACE: "Place",
+}
 
 Absolute = Callable[[str], str]
 

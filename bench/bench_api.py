@@ -16,6 +16,16 @@ and tags by bulk_create, then times requests through django.test.Client:
          in a plain Django view: the floor a framework-free view would reach.
 
 Target: the API within 2x of the plain view.
+
+With --lists it times every list endpoint instead (first page, default page
+size, partner key), on an archive of --stories stories and --entities entities
+(a quarter as many by default, as at a million stories), and, side by side in
+the same run, the entity and tag lists as they were before (numbered pages
+with a total count, mounted under /bench/): the baseline the cursor replaced.
+
+    .venv/bin/python bench/bench_api.py --lists --stories 100000
+
+Target: every list p95 < 50 ms.
 """
 
 from __future__ import annotations
@@ -28,6 +38,8 @@ import statistics
 import sys
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,13 +69,17 @@ from django.urls import include, path  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from taggit.models import Tag  # noqa: E402
 
+from articles.api.views import TagViewSet  # noqa: E402
 from articles.models import (  # noqa: E402
     Article,
     ArticleEntity,
     Section,
     TaggedArticle,
+    Thread,
 )
+from entities.api.views import EntityViewSet  # noqa: E402
 from entities.models import Entity  # noqa: E402
+from newsroom.api.pagination import PageNumberPagination  # noqa: E402
 from partners.models import Partner  # noqa: E402
 from partners.services import issue_key  # noqa: E402
 
@@ -192,13 +208,46 @@ def plain_articles(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"next": None, "previous": None, "results": results})
 
 
+class PagedEntityViewSet(EntityViewSet):
+    """The entity list before the cursor: numbered pages with a total."""
+
+    pagination_class = PageNumberPagination
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("name", "pk")
+
+
+class PagedTagViewSet(TagViewSet):
+    """The tag list before the cursor: numbered pages with a total."""
+
+    pagination_class = PageNumberPagination
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("name", "pk")
+
+
 urlpatterns = [
     path("bench/plain/", plain_articles),
+    path("bench/entities-paged/", PagedEntityViewSet.as_view({"get": "list"})),
+    path("bench/tags-paged/", PagedTagViewSet.as_view({"get": "list"})),
     path("", include("newsroom.urls")),
 ]
 
+LISTS = [
+    ("articles", "/api/v1/articles/"),
+    ("changes", "/api/v1/changes/"),
+    ("entities", "/api/v1/entities/"),
+    ("entities, before", "/bench/entities-paged/"),
+    ("entities?kind=place", "/api/v1/entities/?kind=place"),
+    ("tags", "/api/v1/tags/"),
+    ("tags, before", "/bench/tags-paged/"),
+    ("sections", "/api/v1/sections/"),
+    ("threads", "/api/v1/threads/"),
+]
+LIST_TARGET_MS = 50.0
 
-def seed(stories: int) -> str:
+
+def seed(stories: int, entity_count: int = 400, tag_count: int = 200) -> str:
     """Fill the scratch database; return a partner key."""
     rng = random.Random(5)
     sections = Section.objects.bulk_create(
@@ -212,10 +261,14 @@ def seed(stories: int) -> str:
             kind=KINDS[n % len(KINDS)],
             wikidata_id=f"Q{1000 + n}" if n % 2 else "",
         )
-        for n in range(400)
+        for n in range(entity_count)
     )
     tags = Tag.objects.bulk_create(
-        Tag(name=f"Topic {n}", slug=f"topic-{n}") for n in range(200)
+        Tag(name=f"Topic {n}", slug=f"topic-{n}") for n in range(tag_count)
+    )
+    threads = Thread.objects.bulk_create(
+        Thread(title=f"Developing story {n}", slug=f"developing-{n}")
+        for n in range(max(1, stories // 200))
     )
     now = timezone.now()
     articles = []
@@ -235,6 +288,7 @@ def seed(stories: int) -> str:
                 byline="A. Reporter",
                 dateline="PORT ALDEN",
                 section=rng.choice(sections),
+                thread=rng.choice(threads) if n % 10 == 0 else None,
                 status=Article.Status.PUBLISHED,
                 go_live_at=when,
                 first_published_at=when,
@@ -244,6 +298,10 @@ def seed(stories: int) -> str:
     articles = Article.objects.bulk_create(articles, batch_size=500)
     links, tagged = [], []
     for article in articles:
+        if len(links) > 50_000:
+            ArticleEntity.objects.bulk_create(links, batch_size=5000)
+            TaggedArticle.objects.bulk_create(tagged, batch_size=5000)
+            links, tagged = [], []
         for m, entity in enumerate(rng.sample(entities, rng.randint(3, 6))):
             relevance = (
                 ArticleEntity.Relevance.ABOUT
@@ -262,6 +320,39 @@ def seed(stories: int) -> str:
             cursor.execute("ANALYZE")
     partner = Partner.objects.create(name="Bench", throttle_rate="10000000/hour")
     _, key = issue_key(partner=partner)
+    return key
+
+
+@contextmanager
+def scratch_database() -> Iterator[None]:
+    """Django's test database next to the configured one, with this module's
+    addresses; dropped afterwards."""
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, keepdb=False)
+    try:
+        with override_settings(ROOT_URLCONF=__name__):
+            yield
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
+
+
+def seeded(args, *, entity_count: int, tag_count: int) -> str:
+    """Seed, say what was seeded, and freeze the garbage collector's view of
+    start-up objects unless asked not to; return the partner key."""
+    started = time.perf_counter()
+    key = seed(args.stories, entity_count, tag_count)
+    sys.stdout.write(
+        f"seeded {args.stories} stories, {entity_count} entities, "
+        f"{ArticleEntity.objects.count()} entity links, "
+        f"{TaggedArticle.objects.count()} tag links on "
+        f"{connection.vendor} in {time.perf_counter() - started:.1f}s\n"
+    )
+    if not args.no_gc_freeze:
+        # What a tuned server does once the app is loaded: a full collection
+        # then no longer walks Django's own objects.
+        gc.collect()
+        gc.freeze()
     return key
 
 
@@ -301,37 +392,32 @@ def main() -> int:
         help="Leave the objects loaded at start-up in the garbage collector's "
         "sight, as a server without gc.freeze() after loading the app does.",
     )
+    parser.add_argument(
+        "--lists",
+        action="store_true",
+        help="Time every list endpoint, and the entity and tag lists with "
+        "numbered pages as before, instead of the story list against a plain view.",
+    )
+    parser.add_argument(
+        "--entities",
+        type=int,
+        help="Entities to seed (default: 400, or a quarter of --stories with --lists).",
+    )
     args = parser.parse_args()
+    if args.lists:
+        return lists(args)
     out = sys.stdout.write
 
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, keepdb=False)
-    try:
-        with override_settings(ROOT_URLCONF=__name__):
-            started = time.perf_counter()
-            key = seed(args.stories)
-            out(
-                f"seeded {args.stories} stories, "
-                f"{ArticleEntity.objects.count()} entity links, "
-                f"{TaggedArticle.objects.count()} tags on "
-                f"{connection.vendor} in {time.perf_counter() - started:.1f}s\n"
-            )
-            client = Client()
-            if not args.no_gc_freeze:
-                # What a tuned server does once the app is loaded: a full
-                # collection then no longer walks Django's own objects.
-                gc.collect()
-                gc.freeze()
-            api = measure(
-                client,
-                f"/api/v1/articles/?page_size={PAGE}",
-                args.requests,
-                HTTP_AUTHORIZATION=f"Api-Key {key}",
-            )
-            plain = measure(client, "/bench/plain/", args.requests)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
+    with scratch_database():
+        key = seeded(args, entity_count=400, tag_count=200)
+        client = Client()
+        api = measure(
+            client,
+            f"/api/v1/articles/?page_size={PAGE}",
+            args.requests,
+            HTTP_AUTHORIZATION=f"Api-Key {key}",
+        )
+        plain = measure(client, "/bench/plain/", args.requests)
 
     for name, result in (("api", api), ("plain", plain)):
         out(
@@ -347,6 +433,41 @@ def main() -> int:
         f"DEBUG={settings.DEBUG}, gc.freeze: {not args.no_gc_freeze}\n"
     )
     return 0 if ratio <= TARGET_RATIO else 1
+
+
+def lists(args) -> int:
+    """Every list endpoint's first page, and the numbered pages of before."""
+    out = sys.stdout.write
+    entity_count = args.entities or max(400, args.stories // 4)
+    results = {}
+    with scratch_database():
+        # Each entity is on a few stories at most, as most are in a large archive.
+        key = seeded(
+            args, entity_count=entity_count, tag_count=max(200, args.stories // 20)
+        )
+        client = Client()
+        for name, url in LISTS:
+            results[name] = measure(
+                client, url, args.requests, HTTP_AUTHORIZATION=f"Api-Key {key}"
+            )
+
+    for name, result in results.items():
+        out(
+            f"{name:20}  p50 {result['p50']:7.1f} ms  p95 {result['p95']:7.1f} ms  "
+            f"{result['queries']} queries\n"
+        )
+    missed = [
+        name
+        for name, result in results.items()
+        if result["p95"] >= LIST_TARGET_MS and "before" not in name
+    ]
+    out(
+        f"target p95 < {LIST_TARGET_MS:.0f} ms: "
+        f"{'MISSED by ' + ', '.join(missed) if missed else 'met'}\n"
+        f"python {sys.version.split()[0]}, Django {django.get_version()}, "
+        f"{args.requests} requests each, gc.freeze: {not args.no_gc_freeze}\n"
+    )
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":

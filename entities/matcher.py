@@ -483,7 +483,7 @@ def find_candidates(
                     counts[name] = [kind, 1, words[0][1]]
                 else:
                     entry[1] += 1
-                    if entry[0] == "other":
+                    if entry[0] == Entity.Kind.OTHER:
                         entry[0] = kind
     candidates = [
         Candidate(name, kind, count, offset)
@@ -573,7 +573,7 @@ def _names(words: list[Word]) -> Iterable[tuple[list[Word], str]]:
         yield from _names(words[:first])
         person = words[last + 1 :]
         if 2 <= len(person) <= 3 and not any(w in CONNECTORS for w, _, _ in person):
-            yield person, "person"
+            yield person, Entity.Kind.PERSON
         elif person and person[0][0] not in CONNECTORS:
             yield from _names(person)
         return
@@ -581,8 +581,8 @@ def _names(words: list[Word]) -> Iterable[tuple[list[Word], str]]:
         return
     last_word = words[-1][0]
     if last_word in PLACE_WORDS:
-        yield words, "place"
+        yield words, Entity.Kind.PLACE
     elif last_word in ORGANIZATION_WORDS:
-        yield words, "organization"
+        yield words, Entity.Kind.ORGANIZATION
     else:
-        yield words, "other"
+        yield words, Entity.Kind.OTHER

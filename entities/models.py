@@ -87,6 +87,11 @@ class Entity(TagBase):
     """A person, organisation, place, event or other thing that stories are about."""
 
     class Kind(models.TextChoices):
+        """What an entity is: the value is the word the API, data files and
+        imports use (`organization`), the label what the site and the admin
+        show ("Organisation"). docs/partners.md lists both (a test keeps it in
+        step); never rename a value, it is stored and partners filter by it."""
+
         PERSON = "person", "Person"
         ORGANIZATION = "organization", "Organisation"
         PLACE = "place", "Place"
@@ -121,6 +126,13 @@ class Entity(TagBase):
         verbose_name = "entity"
         verbose_name_plural = "entities"
         ordering = ["name"]
+        indexes = [
+            # The API's entity list pages through entities in this order, and
+            # its Last-Modified is the newest edit: both read from index ends
+            # rather than every entity.
+            models.Index(fields=["name", "id"], name="entity_name_order"),
+            models.Index(fields=["updated_at"], name="entity_updated_at"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["kind", "name"], name="entity_unique_name"),
             models.UniqueConstraint(

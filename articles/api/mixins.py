@@ -26,7 +26,8 @@ from newsroom.api.renderers import FORMAT_PARAMETER, NinjsRenderer
 
 class ArticleFieldsMixin:
     """`fields=`, `expand=` and the ninjs format for the `article_actions`
-    that serve stories. Put it before the view set's other bases."""
+    that serve stories. Put it before the view set's other bases, and
+    StrictParametersMixin among them."""
 
     article_actions = frozenset({"list", "retrieve"})
 
@@ -39,6 +40,12 @@ class ArticleFieldsMixin:
             self.article_fields = chosen_fields(
                 request, detail=self.action == "retrieve"
             )
+
+    def extra_query_parameters(self) -> set[str]:
+        parameters = super().extra_query_parameters()
+        if self.action in self.article_actions:
+            parameters |= {"fields", "expand"}
+        return parameters
 
     def article_queryset(self) -> ArticleQuerySet:
         """Published stories newest first, with what the serializers show of

@@ -1,4 +1,4 @@
-"""The story list's and the change feed's cursors."""
+"""The story list's, the change feed's and the tag list's cursors."""
 
 from __future__ import annotations
 
@@ -41,3 +41,12 @@ class ChangeCursorPagination(CursorPagination):
 
     orderings = {"time": ("changed_at", "pk")}
     default_ordering = "time"
+
+
+class TagCursorPagination(CursorPagination):
+    """Tags alphabetically, page after page with no total: counting every tag
+    with a published story would cost more than the page."""
+
+    orderings = {"name": ("name", "pk")}
+    default_ordering = "name"
+    text_positions = frozenset({"name"})

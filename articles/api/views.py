@@ -19,7 +19,11 @@ from articles.api.mixins import (
     StoryLookupMixin,
     article_responses,
 )
-from articles.api.pagination import ArticleCursorPagination, ChangeCursorPagination
+from articles.api.pagination import (
+    ArticleCursorPagination,
+    ChangeCursorPagination,
+    TagCursorPagination,
+)
 from articles.api.serializers import (
     ArticleSerializer,
     ChangeSerializer,
@@ -31,7 +35,7 @@ from articles.api.serializers import (
 )
 from articles.models import Article, ArticleQuerySet, Section, Thread
 from newsroom.api.filters import DateTimeFilter, StrictFilterSet
-from newsroom.api.mixins import ConditionalGetMixin
+from newsroom.api.mixins import ConditionalGetMixin, StrictParametersMixin
 from newsroom.api.queries import count_of
 from newsroom.api.renderers import FORMAT_PARAMETER, NinjsRenderer
 from related.serving import related_articles
@@ -49,13 +53,14 @@ from related.serving import related_articles
         summary="Retrieve a published story",
         description="The whole story, body included. In ninjs, its related "
         "stories come as associations.",
-        parameters=[ID_PARAMETER, FIELDS_PARAMETER, FORMAT_PARAMETER],
+        parameters=[ID_PARAMETER, FIELDS_PARAMETER, EXPAND_PARAMETER, FORMAT_PARAMETER],
         responses=article_responses(many=False),
     ),
 )
 class ArticleViewSet(
     StoryLookupMixin,
     ArticleFieldsMixin,
+    StrictParametersMixin,
     ConditionalGetMixin,
     viewsets.ReadOnlyModelViewSet,
 ):
@@ -116,7 +121,10 @@ class ChangeFilter(StrictFilterSet):
     )
 )
 class ChangeViewSet(
-    ConditionalGetMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+    StrictParametersMixin,
+    ConditionalGetMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
 ):
     """The change feed that lets a partner mirror exactly what readers see."""
 
@@ -137,7 +145,9 @@ class ChangeViewSet(
     list=extend_schema(summary="List sections"),
     retrieve=extend_schema(summary="Retrieve a section"),
 )
-class SectionViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+class SectionViewSet(
+    StrictParametersMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet
+):
     """The parts of the paper, in the order of the site navigation."""
 
     serializer_class = SectionSerializer
@@ -152,11 +162,14 @@ class SectionViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="List topic tags with published stories",
-        description="In alphabetical order, each with its number of published stories.",
+        description="In alphabetical order, each with its number of published "
+        "stories, paged with a cursor.",
     ),
     retrieve=extend_schema(summary="Retrieve a topic tag"),
 )
-class TagViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+class TagViewSet(
+    StrictParametersMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet
+):
     """Topic tags that at least one published story carries.
 
     A tag only drafts carry stays hidden: it could give an embargoed story away.
@@ -165,13 +178,12 @@ class TagViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = TagSerializer
     lookup_field = "slug"
     lookup_value_regex = "[^/]+"
+    pagination_class = TagCursorPagination
 
     def get_queryset(self) -> QuerySet[Tag]:
         published = Article.objects.published()
-        return (
-            published.tags()
-            .annotate(article_count=count_of(published.links_per_tag()))
-            .order_by("name", "pk")
+        return published.tags().annotate(
+            article_count=count_of(published.links_per_tag())
         )
 
 
@@ -186,7 +198,9 @@ class TagViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
         description="The thread with its published stories, oldest first.",
     ),
 )
-class ThreadViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+class ThreadViewSet(
+    StrictParametersMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet
+):
     """Developing stories: threads that at least one published story belongs to.
 
     A thread of drafts only stays hidden, as it is on the site.

@@ -5,16 +5,19 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from entities.models import Entity
-from newsroom.api.fields import filtered_list_link
+from newsroom.api.fields import LinkField, filtered_list_link
 
 
 class EntitySerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(
-        view_name="api:entity-detail", lookup_field="slug"
-    )
+    url = LinkField("api:entity-detail", lookup_field="slug")
     aliases = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
     article_count = serializers.IntegerField(
         read_only=True, help_text="How many published stories are tagged with it."
+    )
+    kind_label = serializers.CharField(
+        source="get_kind_display",
+        read_only=True,
+        help_text="The kind as the site names it: " + ", ".join(Entity.Kind.labels),
     )
     articles_url = serializers.SerializerMethodField()
 
@@ -25,6 +28,7 @@ class EntitySerializer(serializers.ModelSerializer):
             "name",
             "slug",
             "kind",
+            "kind_label",
             "description",
             "aliases",
             "wikidata_id",

@@ -37,7 +37,8 @@ def page_size_parameter(name: str, description: str) -> dict:
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
-    """Numbered pages with a total count, for entities and sections."""
+    """Numbered pages with a total count, for short lists (sections, threads,
+    an entity's stories): counting a long one would cost more than its page."""
 
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
@@ -77,8 +78,10 @@ class CursorPagination(pagination.CursorPagination):
     ordering_param = "ordering"
     orderings: dict[str, tuple[str, ...]] = {}
     default_ordering = ""
-    # Positions that are whole numbers rather than times.
+    # Positions that are whole numbers or text (names) rather than times.
     integer_positions: frozenset[str] = frozenset()
+    text_positions: frozenset[str] = frozenset()
+    max_text_position = 200
 
     def get_page_size(self, request: Request) -> int:
         return requested_page_size(request, self.page_size_query_param, self.page_size)
@@ -110,8 +113,12 @@ class CursorPagination(pagination.CursorPagination):
     def valid_position(self, position: str | None) -> bool:
         if position is None:
             return True
-        if self.ordering[0].lstrip("-") in self.integer_positions:
+        field = self.ordering[0].lstrip("-")
+        if field in self.integer_positions:
             return position.lstrip("-").isascii() and position.lstrip("-").isdigit()
+        if field in self.text_positions:
+            # A name as the database stores it: no NUL, which PostgreSQL refuses.
+            return len(position) <= self.max_text_position and "\x00" not in position
         try:
             return parse_datetime(position) is not None
         except ValueError:

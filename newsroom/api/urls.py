@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.routers import DefaultRouter
+from rest_framework import routers
 
 from articles.api.views import (
     ArticleViewSet,
@@ -14,7 +14,17 @@ from articles.api.views import (
     ThreadViewSet,
 )
 from entities.api.views import EntityViewSet
+from newsroom.api.mixins import StrictParametersMixin
 from related.api.views import RelatedArticleViewSet
+
+
+class APIRootView(StrictParametersMixin, routers.APIRootView):
+    """The list of endpoints at /api/v1/."""
+
+
+class DefaultRouter(routers.DefaultRouter):
+    APIRootView = APIRootView
+
 
 router = DefaultRouter()
 router.register("articles", ArticleViewSet, basename="article")

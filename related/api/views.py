@@ -15,7 +15,7 @@ from articles.api.mixins import (
 )
 from articles.api.serializers import load_relations
 from articles.models import ArticleQuerySet
-from newsroom.api.mixins import ConditionalGetMixin
+from newsroom.api.mixins import ConditionalGetMixin, StrictParametersMixin
 from related.api.serializers import RelatedArticleSerializer
 from related.serving import related_entries
 
@@ -36,6 +36,7 @@ from related.serving import related_entries
 class RelatedArticleViewSet(
     StoryLookupMixin,
     ArticleFieldsMixin,
+    StrictParametersMixin,
     ConditionalGetMixin,
     mixins.ListModelMixin,
     viewsets.GenericViewSet,

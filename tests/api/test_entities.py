@@ -1,19 +1,24 @@
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from articles.models import ArticleEntity
-from entities.models import Entity
+from articles.ninjs import entity_key
+from entities.models import KIND_PLURALS, Entity
 from tests.factories import (
     AliasFactory,
     ArticleEntityFactory,
     ArticleFactory,
     EntityFactory,
 )
+
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.django_db
 
@@ -36,13 +41,15 @@ def test_list_shape(partner_client):
 
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 1
+    assert "count" not in body
+    assert body["next"] is None
     assert body["results"] == [
         {
             "url": f"http://testserver/api/v1/entities/{entity.slug}/",
             "name": "Ada Lovelace",
             "slug": entity.slug,
             "kind": "person",
+            "kind_label": "Person",
             "description": "Mathematician.",
             "aliases": ["Ada King", "Countess of Lovelace"],
             "wikidata_id": "Q7259",
@@ -138,14 +145,73 @@ def test_same_name_in_two_kinds(partner_client):
 
 
 def test_pagination(partner_client):
-    """Entities come in pages with the total and a link to the next page."""
+    """Entities come alphabetically in cursor pages with no total, and
+    following `next` gives each once."""
     ArticleFactory(entities=EntityFactory.create_batch(21))
 
-    body = partner_client.get(LIST_URL).json()
+    first = partner_client.get(LIST_URL).json()
+    second = partner_client.get(first["next"]).json()
 
-    assert body["count"] == 21
-    assert len(body["results"]) == 20
-    assert body["next"] == "http://testserver/api/v1/entities/?page=2"
+    assert "count" not in first
+    assert len(first["results"]) == 20
+    assert "cursor=" in first["next"]
+    assert second["next"] is None
+    names = [item["name"] for item in first["results"] + second["results"]]
+    assert names == sorted(Entity.objects.values_list("name", flat=True))
+
+
+def test_cursor_keeps_entities_of_one_name_apart(partner_client):
+    """Two entities sharing a name (Georgia the place, Georgia the person) both
+    come once, even across a page boundary."""
+    georgias = [
+        EntityFactory(name="Georgia", kind=Entity.Kind.PLACE),
+        EntityFactory(name="Georgia", kind=Entity.Kind.PERSON),
+        EntityFactory(name="Georgia", kind=Entity.Kind.OTHER),
+    ]
+    ArticleFactory(entities=[*georgias, EntityFactory(name="Zanzibar")])
+
+    seen, url = [], LIST_URL + "?page_size=1"
+    while url:
+        body = partner_client.get(url).json()
+        seen.extend(item["slug"] for item in body["results"])
+        url = body["next"]
+
+    assert len(seen) == 4
+    assert set(seen) == set(Entity.objects.values_list("slug", flat=True))
+
+
+def test_cursor_goes_back_with_previous(partner_client):
+    """The previous link of the second page gives the first page again."""
+    ArticleFactory(entities=EntityFactory.create_batch(5))
+    first = partner_client.get(LIST_URL, {"page_size": 2}).json()
+
+    second = partner_client.get(first["next"]).json()
+    back = partner_client.get(second["previous"]).json()
+
+    assert back["results"] == first["results"]
+
+
+@pytest.mark.parametrize("position", [b"p=a\x00b", b"p=" + b"x" * 201, b"o=-1&p=Ada"])
+def test_forged_cursor_is_400(partner_client, position):
+    """A cursor that no link gave (a NUL, an over-long name) is a 400."""
+    ArticleFactory(entities=[EntityFactory()])
+
+    response = partner_client.get(
+        LIST_URL, {"cursor": base64.b64encode(position).decode()}
+    )
+
+    assert response.status_code == 400
+    assert "cursor" in response.json()
+
+
+def test_page_numbers_are_refused(partner_client):
+    """The numbered pages of before are a 400 that points to the cursor."""
+    ArticleFactory(entities=[EntityFactory()])
+
+    response = partner_client.get(LIST_URL, {"page": "2"})
+
+    assert response.status_code == 400
+    assert "It takes: cursor, format, kind, page_size." in response.json()["page"][0]
 
 
 @pytest.mark.parametrize("entities", [1, 50])
@@ -158,8 +224,8 @@ def test_list_query_count_is_constant(
         AliasFactory.create_batch(2, entity=entity)
     ArticleFactory.create_batch(2, entities=batch)
 
-    # key, usage, count, entities with story counts, aliases, Last-Modified (2)
-    with django_assert_max_num_queries(7):
+    # key, usage, entities with story counts, aliases, Last-Modified (2)
+    with django_assert_max_num_queries(6):
         response = partner_client.get(LIST_URL)
 
     assert response.status_code == 200
@@ -189,22 +255,13 @@ def test_bad_kind_is_400(partner_client, params):
     assert "kind" in response.json()
 
 
-@pytest.mark.parametrize(
-    "params", [{"page": "0"}, {"page": "two"}, {"page_size": "1000"}]
-)
-def test_bad_page_is_400(partner_client, params):
-    """A malformed page or page size is a 400, not a silent default."""
+@pytest.mark.parametrize("params", [{"page_size": "1000"}, {"page_size": "0"}])
+def test_bad_page_size_is_400(partner_client, params):
+    """A malformed page size is a 400, not a silent default."""
     response = partner_client.get(LIST_URL, params)
 
     assert response.status_code == 400
     assert set(response.json()) == set(params)
-
-
-def test_page_past_the_end_is_404(partner_client):
-    """A page after the last one is not found."""
-    ArticleFactory(entities=[EntityFactory()])
-
-    assert partner_client.get(LIST_URL, {"page": "9"}).status_code == 404
 
 
 def test_slug_with_nul_is_404(partner_client):
@@ -297,3 +354,50 @@ class TestEntityArticles:
             )
 
         assert len(response.json()["results"]) == stories
+
+
+def test_kind_label_is_the_sites(partner_client):
+    """An organisation is `organization` to the API and labelled as the site
+    labels it."""
+    ArticleFactory(entities=[EntityFactory(kind=Entity.Kind.ORGANIZATION)])
+
+    [item] = partner_client.get(LIST_URL).json()["results"]
+
+    assert (item["kind"], item["kind_label"]) == ("organization", "Organisation")
+
+
+def test_british_spelling_of_a_kind_is_400_listing_the_kinds(partner_client):
+    """`kind=organisation` (the label's spelling) is refused with the values."""
+    response = partner_client.get(LIST_URL, {"kind": "organisation"})
+
+    assert response.status_code == 400
+    assert response.json()["kind"] == [
+        "“organisation” is not a kind; choose one of person, organization, place, "
+        "event, other."
+    ]
+
+
+def test_partner_guide_lists_every_kind_as_defined():
+    """docs/partners.md's table of kinds is Entity.Kind: values, labels, the
+    site's headings and the ninjs properties, in order."""
+    guide = (REPO / "docs" / "partners.md").read_text()
+    table = guide.split("## Entity kinds", 1)[1].split("\n\n| `kind`", 1)[1]
+    rows = [
+        [cell.strip().strip("`") for cell in line.strip("|").split("|")]
+        for line in table.split("\n\n", 1)[0].splitlines()[2:]
+    ]
+
+    assert rows == [
+        [kind.value, kind.label, KIND_PLURALS[kind], entity_key(kind)]
+        for kind in Entity.Kind
+    ]
+
+
+def test_schema_describes_each_kind_with_its_label(client):
+    """The OpenAPI enum of kinds gives each value with the site's label."""
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+
+    enum = schema["components"]["schemas"]["EntityKindEnum"]
+    assert enum["enum"] == Entity.Kind.values
+    for kind in Entity.Kind:
+        assert f"`{kind.value}` - {kind.label}" in enum["description"]

@@ -52,8 +52,8 @@ def test_schema_is_public(client, schema_stats):
     }
     entities = schema["paths"]["/api/v1/entities/"]["get"]
     assert {param["name"] for param in entities["parameters"]} == {
+        "cursor",
         "kind",
-        "page",
         "page_size",
     }
     changes = schema["paths"]["/api/v1/changes/"]["get"]

@@ -194,6 +194,27 @@ def test_pages_answer_while_redis_is_stopped(client, cached, site, caplog):
     assert "answers again" in outage_logs(caplog)[-1]
 
 
+def test_rate_limit_headers_count_in_redis_and_stop_while_it_is_down(
+    client, cached, site
+):
+    """Against Redis, RateLimit-Remaining counts down request by request; while
+    Redis is stopped limits are not enforced, and the headers are left out
+    rather than made up."""
+    answers = [client.get(API, HTTP_AUTHORIZATION=site["key"]) for _ in range(3)]
+    limit = int(answers[0]["RateLimit-Limit"])
+    assert [int(a["RateLimit-Remaining"]) for a in answers] == [
+        limit - 1,
+        limit - 2,
+        limit - 3,
+    ]
+
+    cached.stop()
+    response = client.get(API, HTTP_AUTHORIZATION=site["key"])
+
+    assert response.status_code == 200
+    assert "RateLimit-Remaining" not in response
+
+
 def test_pages_answer_while_redis_hangs(client, cached, site):
     """A Redis that accepts connections but never answers costs a socket
     timeout, not a hung worker: every page answers while it is still hung."""
