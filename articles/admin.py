@@ -1059,9 +1059,14 @@ class ArticleAdmin(
                 request, f"Submitted {stories(count)} for review.", messages.SUCCESS
             )
 
+    def has_add_author_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perms(
+            ["articles.add_author", "articles.add_articleauthor"]
+        )
+
     @admin.action(
         description="Create authors from bylines (stories with no author)",
-        permissions=["change"],
+        permissions=["change", "add_author"],
     )
     def credit_byline_authors(
         self, request: HttpRequest, queryset: QuerySet[Article]
@@ -1354,6 +1359,8 @@ class AuthorAdmin(CleanTextAdmin, admin.ModelAdmin):
 
     list_display = ["name", "role", "user", "story_count"]
     search_fields = ["name", "role"]
+    # Explicit: the story count's GROUP BY would leave the default unordered.
+    ordering = ["name", "pk"]
     list_select_related = ["user"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["user"]

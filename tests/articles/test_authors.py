@@ -9,7 +9,12 @@ from django.core.exceptions import ValidationError
 from articles import revisions, services
 from articles.models import Article, ArticleAuthor, Author, AuthorLink
 from tests.admin_forms import change_url, form_data
-from tests.factories import ArticleFactory, AuthorFactory, AuthorLinkFactory
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    AuthorLinkFactory,
+    RoleUserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +230,26 @@ def test_the_admin_action_creates_authors_from_bylines(editor_client):
     assert credited(credited_already) == ["Nadia Hollis"]
     assert not Author.objects.filter(name="Someone Else").exists()
     assert "Credited 1 story" in response.text
+
+
+def test_reporters_credit_authors_but_do_not_create_them(client):
+    """A reporter chooses authors on a story but has no "Create authors from
+    bylines" action and cannot add an author."""
+    reporter = RoleUserFactory(role="Reporter")
+    client.force_login(reporter)
+    AuthorFactory(name="Nadia Hollis")
+
+    listing = client.get("/admin/articles/article/")
+    assert listing.status_code == 200
+    assert "credit_byline_authors" not in listing.text
+    assert client.get(f"{AUTHORS}add/").status_code == 403
+    found = client.get(
+        "/admin/autocomplete/",
+        {
+            "term": "Nadia",
+            "app_label": "articles",
+            "model_name": "articleauthor",
+            "field_name": "author",
+        },
+    )
+    assert [item["text"] for item in found.json()["results"]] == ["Nadia Hollis"]
