@@ -59,6 +59,7 @@ from articles.models import (
     Thread,
     format_time,
 )
+from articles.structured_data import byline_names
 from newsroom.admin import RichTextAdminMixin
 
 
@@ -231,12 +232,22 @@ class ArticleAdmin(
         "preview_link",
         "review",
         "preview_links",
+        "byline_authors",
     ]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "dek", "body"]}),
         (
             "Credits",
-            {"fields": ["byline", "dateline", "section", "language", "tags"]},
+            {
+                "fields": [
+                    "byline",
+                    "byline_authors",
+                    "dateline",
+                    "section",
+                    "language",
+                    "tags",
+                ]
+            },
         ),
         ("Related stories", {"fields": ["thread"]}),
         (
@@ -457,6 +468,10 @@ class ArticleAdmin(
             "revoke-preview-link": PanelAction(
                 self._revoke_preview_link, allowed=services.may_share_preview
             ),
+            "credit-byline": PanelAction(
+                lambda request, article, _: self._credit_byline(request, article),
+                ("articles.add_author", "articles.add_articleauthor"),
+            ),
             # Handled in change_view: it saves nothing of the form.
             "discard-changes": PanelAction(None),
         }
@@ -502,6 +517,47 @@ class ArticleAdmin(
         self.message_user(request, f"Saved “{obj}”.", messages.SUCCESS)
         self.panel_actions()[verb].run(request, obj, int(number) if number else None)
         return redirect("admin:articles_article_change", obj.pk)
+
+    @admin.display(description="byline's authors")
+    def byline_authors(self, article: Article) -> str:
+        """Who the byline names, and a button crediting them as authors."""
+        if article.pk is None:
+            return render_to_string("admin/articles/article/byline_authors.html")
+        credited = [
+            link.author.name for link in article.author_links.select_related("author")
+        ]
+        names = []
+        if not credited and article.byline:
+            known = {
+                author.name.casefold(): author
+                for author in Author.objects.named_in(article.byline)
+            }
+            names = [
+                (name, known.get(name.casefold()))
+                for name in byline_names(article.byline)
+            ]
+        return render_to_string(
+            "admin/articles/article/byline_authors.html",
+            {
+                "names": names,
+                "new": any(author is None for _, author in names),
+                "credited": credited,
+                "allowed": set(getattr(article, "panel_actions_allowed", ())),
+            },
+        )
+
+    def _credit_byline(self, request: HttpRequest, article: Article) -> None:
+        authors = services.credit_byline_authors(article=article, create=True)
+        if authors:
+            self.message_user(
+                request,
+                f"Credited {', '.join(author.name for author in authors)}.",
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request, "No author credited: the story has authors already."
+            )
 
     def _revoke_preview_link(self, request, article: Article, link_id) -> None:
         link = get_object_or_404(article.preview_links, pk=link_id)

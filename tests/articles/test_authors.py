@@ -253,3 +253,41 @@ def test_reporters_credit_authors_but_do_not_create_them(client):
         },
     )
     assert [item["text"] for item in found.json()["results"]] == ["Nadia Hollis"]
+
+
+def test_the_story_form_offers_to_credit_its_byline(editor_client):
+    """A story with a byline and no author shows the names it holds, known or
+    not, and one click credits them, creating the new ones."""
+    AuthorFactory(name="Nadia Hollis")
+    article = ArticleFactory(draft=True, byline="Nadia Hollis and Ben Ode")
+
+    opened = editor_client.get(change_url(article))
+    assert "no author yet" in opened.text
+    assert 'value="credit-byline:"' in opened.text
+
+    response = editor_client.post(
+        change_url(article), {**form_data(opened), "_action": "credit-byline:"}
+    )
+
+    assert response.status_code == 302
+    assert credited(article) == ["Nadia Hollis", "Ben Ode"]
+    assert (
+        "Credited: Nadia Hollis, Ben Ode" in editor_client.get(change_url(article)).text
+    )
+
+
+def test_a_reporter_gets_no_button_to_create_authors(client):
+    reporter = RoleUserFactory(role="Reporter")
+    client.force_login(reporter)
+    article = ArticleFactory(draft=True, byline="Ben Ode", created_by=reporter)
+
+    opened = client.get(change_url(article))
+
+    assert opened.status_code == 200
+    assert "no author yet" in opened.text
+    assert "credit-byline" not in opened.text
+    refused = client.post(
+        change_url(article), {**form_data(opened), "_action": "credit-byline:"}
+    )
+    assert refused.status_code == 403
+    assert not Author.objects.exists()
