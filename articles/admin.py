@@ -27,6 +27,7 @@ from taggit.models import Tag
 
 from articles import audit, revisions, services
 from articles.autosave import WorkingCopyAdminMixin
+from articles.bylines import byline_names
 from articles.cleaning import unwanted_in
 from articles.diffs import side_by_side
 from articles.forms import (
@@ -46,8 +47,11 @@ from articles.importers.jobs import (
 from articles.models import (
     FEATURED_SLOTS,
     Article,
+    ArticleAuthor,
     ArticleEntity,
     AuditEvent,
+    Author,
+    AuthorLink,
     Correction,
     FeaturedStory,
     FrontPage,
@@ -135,6 +139,18 @@ class ArticleEntityInline(CleanTextAdmin, admin.TabularInline):
     verbose_name_plural = "entities"
 
 
+class ArticleAuthorInline(CleanTextAdmin, admin.TabularInline):
+    """The story's authors, in byline order (lowest position first). Saved
+    with the form, like the entities: not staged on a live story."""
+
+    model = ArticleAuthor
+    autocomplete_fields = ["author"]
+    fields = ["author", "position"]
+    extra = 1
+    verbose_name = "author"
+    verbose_name_plural = "authors (the free-text byline shows when there are none)"
+
+
 class SubmittedFilter(admin.SimpleListFilter):
     """Drafts their reporters have submitted for review, oldest first in line."""
 
@@ -207,7 +223,7 @@ class ArticleAdmin(
     autocomplete_fields = ["section", "thread"]
     # Topic tags are the `tags` text field (comma-separated): typing a new
     # one creates it.
-    inlines = [ArticleEntityInline, CorrectionInline]
+    inlines = [ArticleAuthorInline, ArticleEntityInline, CorrectionInline]
     readonly_fields = [
         "first_published_at",
         "last_published_at",
@@ -216,12 +232,22 @@ class ArticleAdmin(
         "preview_link",
         "review",
         "preview_links",
+        "byline_authors",
     ]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "dek", "body"]}),
         (
             "Credits",
-            {"fields": ["byline", "dateline", "section", "language", "tags"]},
+            {
+                "fields": [
+                    "byline",
+                    "byline_authors",
+                    "dateline",
+                    "section",
+                    "language",
+                    "tags",
+                ]
+            },
         ),
         ("Related stories", {"fields": ["thread"]}),
         (
@@ -246,7 +272,7 @@ class ArticleAdmin(
             },
         ),
     ]
-    actions = ["publish", "withdraw", "submit_for_review"]
+    actions = ["publish", "withdraw", "submit_for_review", "credit_byline_authors"]
     save_on_top = True
     change_form_template = "admin/articles/article/change_form.html"
     change_list_template = "admin/articles/article/change_list.html"
@@ -442,6 +468,10 @@ class ArticleAdmin(
             "revoke-preview-link": PanelAction(
                 self._revoke_preview_link, allowed=services.may_share_preview
             ),
+            "credit-byline": PanelAction(
+                lambda request, article, _: self._credit_byline(request, article),
+                ("articles.add_author", "articles.add_articleauthor"),
+            ),
             # Handled in change_view: it saves nothing of the form.
             "discard-changes": PanelAction(None),
         }
@@ -487,6 +517,47 @@ class ArticleAdmin(
         self.message_user(request, f"Saved “{obj}”.", messages.SUCCESS)
         self.panel_actions()[verb].run(request, obj, int(number) if number else None)
         return redirect("admin:articles_article_change", obj.pk)
+
+    @admin.display(description="byline's authors")
+    def byline_authors(self, article: Article) -> str:
+        """Who the byline names, and a button crediting them as authors."""
+        if article.pk is None:
+            return render_to_string("admin/articles/article/byline_authors.html")
+        credited = [
+            link.author.name for link in article.author_links.select_related("author")
+        ]
+        names = []
+        if not credited and article.byline:
+            known = {
+                author.name.casefold(): author
+                for author in Author.objects.named_in(article.byline)
+            }
+            names = [
+                (name, known.get(name.casefold()))
+                for name in byline_names(article.byline)
+            ]
+        return render_to_string(
+            "admin/articles/article/byline_authors.html",
+            {
+                "names": names,
+                "new": any(author is None for _, author in names),
+                "credited": credited,
+                "allowed": set(getattr(article, "panel_actions_allowed", ())),
+            },
+        )
+
+    def _credit_byline(self, request: HttpRequest, article: Article) -> None:
+        authors = services.credit_byline_authors(article=article, create=True)
+        if authors:
+            self.message_user(
+                request,
+                f"Credited {', '.join(author.name for author in authors)}.",
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request, "No author credited: the story has authors already."
+            )
 
     def _revoke_preview_link(self, request, article: Article, link_id) -> None:
         link = get_object_or_404(article.preview_links, pk=link_id)
@@ -1044,6 +1115,42 @@ class ArticleAdmin(
                 request, f"Submitted {stories(count)} for review.", messages.SUCCESS
             )
 
+    def has_add_author_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perms(
+            ["articles.add_author", "articles.add_articleauthor"]
+        )
+
+    @admin.action(
+        description="Create authors from bylines (stories with no author)",
+        permissions=["change", "add_author"],
+    )
+    def credit_byline_authors(
+        self, request: HttpRequest, queryset: QuerySet[Article]
+    ) -> None:
+        """Credit each selected story that has a byline but no author with the
+        people its byline names, creating the authors not known yet."""
+        credited, names = 0, set()
+        for article in queryset.filter(author_links__isnull=True).exclude(byline=""):
+            if not services.may_change_article(request.user, article):
+                continue
+            authors = services.credit_byline_authors(article=article, create=True)
+            credited += bool(authors)
+            names |= {author.name for author in authors}
+        if not credited:
+            self.message_user(
+                request,
+                "No story was credited: the selected stories have authors "
+                "already, or no byline.",
+                messages.WARNING,
+            )
+            return
+        self.message_user(
+            request,
+            f"Credited {stories(credited)} with their authors: "
+            f"{', '.join(sorted(names))}.",
+            messages.SUCCESS,
+        )
+
     @admin.action(description="Withdraw selected stories", permissions=["publish"])
     def withdraw(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         count = 0
@@ -1063,6 +1170,7 @@ def revision_labels() -> dict[str, str]:
         **labels,
         "tags": "topic tags",
         "entities": "entities",
+        "authors": "authors",
         "related": "related stories",
     }
 
@@ -1091,6 +1199,15 @@ def compare(old: dict, new: dict) -> dict:
     for field in fields:
         field["old"] = names.get(field["label"], {}).get(field["old"], field["old"])
         field["new"] = names.get(field["label"], {}).get(field["new"], field["new"])
+    # Authors in their order: a new order is a change too.
+    authors = [
+        ", ".join(name for _, name in content.get("authors", []))
+        for content in (old, new)
+    ]
+    if authors[0] != authors[1]:
+        fields.append(
+            {"label": labels["authors"], "old": authors[0], "new": authors[1]}
+        )
 
     def added_removed(before, after):
         before, after = set(before), set(after)
@@ -1282,6 +1399,40 @@ class TopicTagAdmin(CleanTextAdmin, TagAdmin):
     @admin.display(description="stories", ordering="story_count")
     def story_count(self, tag: Tag) -> int:
         return tag.story_count
+
+
+class AuthorLinkInline(CleanTextAdmin, admin.TabularInline):
+    model = AuthorLink
+    fields = ["label", "url", "position"]
+    extra = 1
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(Author)
+class AuthorAdmin(CleanTextAdmin, admin.ModelAdmin):
+    """The people who write for the newsroom; each has a public page once a
+    published story credits them."""
+
+    list_display = ["name", "role", "user", "story_count"]
+    search_fields = ["name", "role"]
+    # Explicit: the story count's GROUP BY would leave the default unordered.
+    ordering = ["name", "pk"]
+    list_select_related = ["user"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["user"]
+    fields = ["name", "slug", "role", "bio", "user"]
+    inlines = [AuthorLinkInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Author]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(story_count=Count("article_links", distinct=True))
+        )
+
+    @admin.display(description="stories", ordering="story_count")
+    def story_count(self, author: Author) -> int:
+        return author.story_count
 
 
 @admin.register(Thread)

@@ -3,11 +3,12 @@ correction clears (newsroom.pagecache), and the tags the public pages of this
 app depend on.
 
 Tags: `story:<id>` (its page), `home`, `section:<id>`, `thread:<id>`,
-`entity:<id>`, `tag:<id>` (the lists of those pages), `feeds`, `sitemap`,
-`corrections`; and for names shown on other pages, `nav` (the sections in every
-page's navigation), `entity-name:<id>`, `tag-name:<id>`, `thread-name:<id>`;
-`entity-names` (entities named on list pages); `related:<id>` for a story's
-related list.
+`entity:<id>`, `tag:<id>`, `author:<id>` (the lists of those pages), `feeds`,
+`sitemap`, `corrections`; and for names shown on other pages, `nav` (the
+sections in every page's navigation), `entity-name:<id>`, `tag-name:<id>`,
+`thread-name:<id>`, `author-name:<id>` (a story page's byline);
+`entity-names` and `author-names` (entities and bylines named on list pages);
+`related:<id>` for a story's related list.
 
 The receivers are model signals, not calls in the services, on purpose: what
 readers see changes through more paths than publish_article, withdraw_article,
@@ -37,7 +38,10 @@ from taggit.models import Tag
 
 from articles.models import (
     Article,
+    ArticleAuthor,
     ArticleEntity,
+    Author,
+    AuthorLink,
     Correction,
     FeaturedStory,
     FrontPage,
@@ -55,7 +59,7 @@ def next_schedule_change() -> datetime.datetime | None:
 
 def story_tags(article_id: int) -> set[str]:
     """The tags of every page showing story `article_id` as stored now: none
-    unless readers can see it. Three queries; one for a story not public."""
+    unless readers can see it. Four queries; one for a story not public."""
     row = (
         Article.objects.published()
         .filter(pk=article_id)
@@ -76,6 +80,8 @@ def story_tags(article_id: int) -> set[str]:
     tags |= {f"entity:{pk}" for pk in entity_ids.values_list("tag_id", flat=True)}
     tag_ids = TaggedArticle.objects.filter(content_object_id=article_id)
     tags |= {f"tag:{pk}" for pk in tag_ids.values_list("tag_id", flat=True)}
+    author_ids = ArticleAuthor.objects.filter(article_id=article_id)
+    tags |= {f"author:{pk}" for pk in author_ids.values_list("author_id", flat=True)}
     return tags
 
 
@@ -104,18 +110,23 @@ def tag_story_page(request: HttpRequest, article: Article, shown: list) -> None:
         tags |= {f"thread:{article.thread_id}", f"thread-name:{article.thread_id}"}
     tags |= {f"entity-name:{link.tag_id}" for link in article.entity_links.all()}
     tags |= {f"tag-name:{tag.pk}" for tag in article.tags.all()}
+    tags |= {f"author-name:{link.author_id}" for link in article.author_links.all()}
     tags |= {f"story:{story.pk}" for story in shown}
     pagecache.add_tags(request, *tags)
 
 
 def tag_list_page(request: HttpRequest, *tags: str, stories=()) -> None:
     """A list page depends on its own list, the navigation, and, when its
-    stories show entities (prefetched by `for_listing`), `entity-names`: any
-    entity's rename clears every list showing entities. One tag rather than
-    one per entity shown keeps a cache hit cheap (a front page shows ~50), and
-    renames are rare next to readers' requests."""
+    stories show entities or authors (prefetched by `for_listing`),
+    `entity-names` or `author-names`: any entity's (author's) rename clears
+    every list showing entities (authors). One tag rather than one per name
+    shown keeps a cache hit cheap (a front page shows ~50), and renames are
+    rare next to readers' requests."""
+    stories = list(stories)
     if any(story.entities.all() for story in stories):
         tags = (*tags, "entity-names")
+    if any(story.author_links.all() for story in stories):
+        tags = (*tags, "author-names")
     pagecache.add_tags(request, "nav", *tags)
 
 
@@ -180,6 +191,15 @@ m2m_changed.connect(_links_changed, sender=ArticleEntity)
 m2m_changed.connect(_links_changed, sender=TaggedArticle)
 
 
+@receiver(post_save, sender=ArticleAuthor)
+@receiver(post_delete, sender=ArticleAuthor)
+def _story_author_changed(sender, instance: ArticleAuthor, **kwargs) -> None:
+    tags = story_tags(instance.article_id)
+    if tags:
+        tags.add(f"author:{instance.author_id}")
+    pagecache.bump(tags)
+
+
 @receiver(post_save, sender=Correction)
 @receiver(post_delete, sender=Correction)
 def _correction_changed(sender, instance: Correction, **kwargs) -> None:
@@ -224,3 +244,37 @@ def _tag_changed(sender, instance: Tag, created: bool = False, **kwargs) -> None
     if not created:
         pk = instance.pk
         pagecache.bump({f"tag:{pk}", f"tag-name:{pk}", "feeds", "sitemap"})
+
+
+# What author pages, story bylines, feeds and the sitemap show of an author.
+AUTHOR_SHOWN = ("name", "slug", "role", "bio")
+
+
+@receiver(pre_save, sender=Author)
+def _remember_author(sender, instance: Author, **kwargs) -> None:
+    if instance.pk is not None:
+        instance._page_shown_before = (
+            Author.objects.filter(pk=instance.pk).values_list(*AUTHOR_SHOWN).first()
+        )
+
+
+@receiver(post_save, sender=Author)
+@receiver(post_delete, sender=Author)
+def _author_changed(sender, instance: Author, **kwargs) -> None:
+    if kwargs.get("created"):
+        return
+    before = instance.__dict__.pop("_page_shown_before", None)
+    shown = tuple(getattr(instance, name) for name in AUTHOR_SHOWN)
+    if kwargs["signal"] is post_save and before == shown:
+        return
+    pk = instance.pk
+    pagecache.bump(
+        {f"author:{pk}", f"author-name:{pk}", "author-names", "feeds", "sitemap"}
+    )
+
+
+@receiver(post_save, sender=AuthorLink)
+@receiver(post_delete, sender=AuthorLink)
+def _author_link_changed(sender, instance: AuthorLink, **kwargs) -> None:
+    # Links are shown on the author's own page only.
+    pagecache.bump({f"author:{instance.author_id}"})

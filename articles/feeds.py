@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import copy
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch, prefetch_related_objects
@@ -10,8 +12,17 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from taggit.models import Tag
 
+from articles.bylines import byline_of
 from articles.cleaning import clean_text
-from articles.models import Article, ArticleEntity, Correction, Section, Thread
+from articles.models import (
+    AUTHORS_PREFETCH,
+    Article,
+    ArticleEntity,
+    Author,
+    Correction,
+    Section,
+    Thread,
+)
 from newsroom import pagecache
 
 FEED_SIZE = 30
@@ -70,6 +81,13 @@ class LatestStoriesFeed(CachedFeed):
     description = "The latest published stories."
     feed_type = RssFeed
 
+    def __call__(self, request, *args, **kwargs):
+        # A copy per request, which knows the site's address for the links
+        # Django leaves relative (the authors'): the instance is shared.
+        feed = copy.copy(self)
+        feed.absolute = request.build_absolute_uri
+        return super(LatestStoriesFeed, feed).__call__(request, *args, **kwargs)
+
     def title(self, obj=None) -> str:
         return f"{settings.SITE_NAME}: latest stories"
 
@@ -83,6 +101,7 @@ class LatestStoriesFeed(CachedFeed):
             stories,
             Prefetch("entity_links", ArticleEntity.objects.select_related("tag")),
             "tags",
+            AUTHORS_PREFETCH,
         )
         # Only corrected stories have corrections to load: a feed without any
         # costs no query for them.
@@ -116,7 +135,14 @@ class LatestStoriesFeed(CachedFeed):
         return item.revised_at or item.go_live_at
 
     def item_author_name(self, item: Article) -> str:
-        return item.byline
+        """Its authors' names ("A and B"), else its free-text byline."""
+        names = [link.author.name for link in item.author_links.all()]
+        return byline_of(names) or item.byline
+
+    def item_author_link(self, item: Article) -> str | None:
+        """The page of its first author, when it has one."""
+        links = item.author_links.all()
+        return self.absolute(links[0].author.get_absolute_url()) if links else None
 
     def item_categories(self, item: Article) -> list[str]:
         """The section, then the entities the story is about or mentions, then
@@ -195,6 +221,26 @@ class TagFeed(LatestStoriesFeed):
         return super().stories().filter(tag_links__tag=obj)
 
 
+class AuthorFeed(LatestStoriesFeed):
+    """An author's latest published stories as RSS."""
+
+    def get_object(self, request, slug: str) -> Author:
+        # An author with no published story has no page, nor feed.
+        return get_object_or_404(Author.objects.with_published_stories(), slug=slug)
+
+    def title(self, obj: Author) -> str:
+        return f"{settings.SITE_NAME}: {obj.name}"
+
+    def link(self, obj: Author) -> str:
+        return obj.get_absolute_url()
+
+    def description(self, obj: Author) -> str:
+        return f"The latest published stories by {obj.name}."
+
+    def stories(self, obj: Author):
+        return super().stories().filter(author_links__author=obj)
+
+
 class SectionAtomFeed(AtomVariant, SectionFeed):
     pass
 
@@ -204,6 +250,10 @@ class ThreadAtomFeed(AtomVariant, ThreadFeed):
 
 
 class TagAtomFeed(AtomVariant, TagFeed):
+    pass
+
+
+class AuthorAtomFeed(AtomVariant, AuthorFeed):
     pass
 
 

@@ -21,7 +21,14 @@ from articles.cleaning import clean_text
 from articles.html import html_to_text
 from articles.importers import IMPORT_SUFFIXES
 from articles.importers.base import file_size, too_large
-from articles.models import Article, ArticleQuerySet, Section, Thread, format_time
+from articles.models import (
+    Article,
+    ArticleQuerySet,
+    Author,
+    Section,
+    Thread,
+    format_time,
+)
 from articles.revisions import overlay
 from articles.search import MAX_QUERY_LENGTH
 from entities.models import Entity
@@ -507,6 +514,7 @@ class SearchForm(forms.Form):
         error_messages={"invalid_choice": "There is no such section."},
     )
     entity = forms.CharField(required=False, widget=forms.HiddenInput())
+    author = forms.CharField(required=False, widget=forms.HiddenInput())
     start = forms.DateField(
         label="From",
         required=False,
@@ -521,7 +529,7 @@ class SearchForm(forms.Form):
     def __init__(self, data: QueryDict | None = None, **kwargs) -> None:
         if data is not None:
             data = data.copy()
-            for name in ("q", "entity"):
+            for name in ("q", "entity", "author"):
                 if name in data:
                     data[name] = clean_text(data[name])
         super().__init__(data, **kwargs)
@@ -543,6 +551,16 @@ class SearchForm(forms.Form):
             raise ValidationError("No published story is about that.")
         return entity
 
+    def clean_author(self) -> Author | None:
+        slug = self.cleaned_data["author"].strip()
+        if not slug:
+            return None
+        # An author only hidden stories credit is as unknown as a missing one.
+        author = Author.objects.with_published_stories().filter(slug=slug).first()
+        if author is None:
+            raise ValidationError("No published story is by that author.")
+        return author
+
     def clean(self) -> dict:
         data = super().clean()
         start, end = data.get("start"), data.get("end")
@@ -561,6 +579,8 @@ class SearchForm(forms.Form):
             stories = stories.filter(section=data["section"])
         if data["entity"]:
             stories = stories.filter(entity_links__tag=data["entity"])
+        if data["author"]:
+            stories = stories.filter(author_links__author=data["author"])
         tz = timezone.get_current_timezone()
         if data["start"]:
             start = datetime.datetime.combine(data["start"], datetime.time(), tz)

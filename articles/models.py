@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.postgres.search import SearchRank, SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import connections, models
 from django.db.models.functions import Greatest
 from django.urls import reverse
@@ -17,6 +18,7 @@ from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
+from articles.bylines import byline_names
 from articles.choices import Relevance
 from articles.cleaning import clean_text
 from articles.html import BODY_EXTENSIONS, sanitize_html, text_as_stored
@@ -135,6 +137,148 @@ class TaggedArticle(TaggedItemBase):
                 fields=["content_object", "tag"], name="article_tag_unique"
             )
         ]
+
+
+WEB_LINK = URLValidator(
+    schemes=["http", "https"],
+    message="Enter a web address starting http:// or https://.",
+)
+
+
+class AuthorQuerySet(models.QuerySet):
+    def with_published_stories(self) -> AuthorQuerySet:
+        """Authors credited on at least one published story: an author known
+        only from drafts has no public page, feed or API entry yet. One EXISTS
+        per author."""
+        return self.filter(
+            models.Exists(
+                ArticleAuthor.objects.filter(
+                    author=models.OuterRef("pk"),
+                    article__in=Article.objects.published(),
+                )
+            )
+        )
+
+    def named_in(self, byline: str) -> list[Author]:
+        """The authors a byline names ("By Nadia Hollis and Owen Pryce"), in
+        its order: each name, split on "and" and commas, matched to an author's
+        whole name in any case. Names no author has are left out. One query."""
+        names = byline_names(byline)
+        if not names:
+            return []
+        condition = models.Q()
+        for name in names:
+            condition |= models.Q(name__iexact=name)
+        by_name = {author.name.casefold(): author for author in self.filter(condition)}
+        found = [by_name.get(name.casefold()) for name in names]
+        return list(dict.fromkeys(author for author in found if author is not None))
+
+
+class Author(models.Model):
+    """A person who writes for the newsroom: credited on stories, with a page
+    of their own listing their published stories. (Their photo comes with the
+    image library.)"""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        blank=True,
+        help_text="Their page's address, /author/<slug>/; made from the name when "
+        "left empty.",
+    )
+    role = models.CharField(
+        max_length=200, blank=True, help_text="Such as “Political correspondent”."
+    )
+    bio = models.TextField(
+        "short bio", blank=True, help_text="Plain text, shown on their page."
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="author",
+        verbose_name="user account",
+        help_text="Optional: their login, if they write in the admin.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AuthorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            length = Author._meta.get_field("slug").max_length
+            self.slug = slugify(self.name)[:length].strip("-") or "author"
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return cached_reverse("articles:author", slug=self.slug)
+
+    def stories(self) -> ArticleQuerySet:
+        """The author's published stories, newest first."""
+        return (
+            Article.objects.published().filter(author_links__author=self).newest_first()
+        )
+
+
+class AuthorLink(models.Model):
+    """A page about an author elsewhere: their own site, a social profile."""
+
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="links")
+    label = models.CharField(
+        max_length=100, help_text="What readers see, such as “Mastodon”."
+    )
+    url = models.URLField("address", max_length=500, validators=[WEB_LINK])
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Lower numbers come first."
+    )
+
+    class Meta:
+        verbose_name = "link"
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ArticleAuthor(models.Model):
+    """An author credited on a story, in the byline's order."""
+
+    article = models.ForeignKey(
+        "articles.Article",
+        on_delete=models.CASCADE,
+        related_name="author_links",
+        verbose_name="story",
+    )
+    author = models.ForeignKey(
+        Author, on_delete=models.CASCADE, related_name="article_links"
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Lower numbers come first."
+    )
+
+    class Meta:
+        verbose_name = "author"
+        verbose_name_plural = "authors"
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "author"],
+                name="article_author_once",
+                violation_error_message="This author is already credited.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.article}"
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -374,8 +518,11 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_listing(self) -> ArticleQuerySet:
-        """What a list of stories shows: section and entities loaded in bulk."""
-        return self.select_related("section").prefetch_related("entities")
+        """What a list of stories shows: section, entities and authors loaded
+        in bulk."""
+        return self.select_related("section").prefetch_related(
+            "entities", AUTHORS_PREFETCH
+        )
 
     def search(self, text: str, *, candidates: int | None = None) -> ArticleQuerySet:
         """Stories of this queryset matching `text`, a reader's query in web
@@ -414,6 +561,13 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(pk__in=newest).annotate(
             search_rank=SearchRank(models.F("search_vector"), query)
         )
+
+
+# A story's authors in byline order, with the authors: `author_links.all()`.
+AUTHORS_PREFETCH = models.Prefetch(
+    "author_links",
+    queryset=ArticleAuthor.objects.select_related("author").order_by("position", "pk"),
+)
 
 
 def _changed_while_live() -> Greatest:

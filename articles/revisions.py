@@ -10,8 +10,12 @@ editor publishes it, at once or at a scheduled time. Every public surface
 reads the story's own row, which only `publish_revision` (and the publishing
 paths of `articles.services`) write, so staged text cannot leak.
 
-Entity links, related-story picks and corrections are not staged: each takes
-effect when made, and is recorded in the audit trail (`articles.audit`).
+Entity links, authors, related-story picks and corrections are not staged:
+each takes effect when made (authors with the story form's save, as the
+entities inline does), is snapshotted in every revision so the history shows
+its changes, and is not brought back by a restore. Entity links and
+corrections are also recorded in the audit trail (`articles.audit`). The
+free-text byline, a field of the story, is staged like the text.
 
 Why a revision model of our own rather than django-reversion: reversion
 records what was saved to the row, while staging needs a version that is
@@ -68,7 +72,7 @@ _FOREIGN_KEYS = {"section": Section, "thread": Thread}
 def content_of(article: Article) -> dict:
     """What a revision of `article` keeps: its staged fields as they are on the
     instance (foreign keys as ids), its tags, and snapshots of its entity
-    links and related-story picks as stored."""
+    links, authors (in order) and related-story picks as stored."""
     content = {
         name: getattr(article, Article._meta.get_field(name).attname)
         for name in STAGED_FIELDS
@@ -80,6 +84,12 @@ def content_of(article: Article) -> dict:
     content["entities"] = [
         [link.tag_id, link.tag.name, link.relevance]
         for link in article.entity_links.select_related("tag").order_by("tag__name")
+    ]
+    content["authors"] = [
+        [link.author_id, link.author.name]
+        for link in article.author_links.select_related("author").order_by(
+            "position", "pk"
+        )
     ]
     content["related"] = related_picks(article)
     return content
@@ -118,7 +128,7 @@ def staged_copy(article: Article, revision: Revision | None = None) -> Article:
 
 def changed_between(old: dict, new: dict) -> list[str]:
     """The names whose values differ between two revisions' content."""
-    names = (*STAGED_FIELDS, "tags", "entities", "related")
+    names = (*STAGED_FIELDS, "tags", "entities", "authors", "related")
     return [name for name in names if old.get(name) != new.get(name)]
 
 

@@ -1,5 +1,6 @@
 """Writes that touch several rows or need a permission check: publish, withdraw,
-delete, submit for review, preview links; and who may change which story.
+delete, submit for review, preview links, crediting authors; and who may
+change which story.
 
 Importing a story is `articles.importers.run.import_story`, which publishes
 through `publish_article`.
@@ -13,9 +14,11 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from articles import audit
-from articles.models import Article, PreviewLink, format_time
+from articles.bylines import byline_names
+from articles.models import Article, ArticleAuthor, Author, PreviewLink, format_time
 from related.services import refresh_related_later
 
 PUBLISH_PERMISSION = "articles.publish_article"
@@ -225,3 +228,41 @@ def revoke_preview_link(*, link: PreviewLink, by=None) -> PreviewLink:
         link.save(update_fields=["revoked_at"])
         audit.record(audit.Action.REVOKED_PREVIEW, article=link.article, by=by)
     return link
+
+
+@transaction.atomic
+def credit_byline_authors(*, article: Article, create: bool = False) -> list[Author]:
+    """Credit `article` with the authors its free-text byline names, in the
+    byline's order (`Author.objects.named_in`); with `create`, each name no
+    author has becomes a new author first (the admin's "Create authors from
+    bylines"). A story already credited with authors is left as it is: an
+    editor's choice stands. The byline itself is kept. Returns the authors
+    credited now."""
+    if article.author_links.exists():
+        return []
+    authors = {
+        author.name.casefold(): author
+        for author in Author.objects.named_in(article.byline)
+    }
+    credited = []
+    for name in byline_names(article.byline):
+        author = authors.get(name.casefold())
+        if author is None and create:
+            author = authors[name.casefold()] = Author.objects.create(
+                name=name, slug=_free_author_slug(name)
+            )
+        if author is not None and author not in credited:
+            credited.append(author)
+    for position, author in enumerate(credited):
+        ArticleAuthor.objects.create(article=article, author=author, position=position)
+    return credited
+
+
+def _free_author_slug(name: str) -> str:
+    length = Author._meta.get_field("slug").max_length
+    base = slugify(name)[: length - 4].strip("-") or "author"
+    slug, number = base, 1
+    while Author.objects.filter(slug=slug).exists():
+        number += 1
+        slug = f"{base}-{number}"
+    return slug

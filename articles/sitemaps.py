@@ -13,7 +13,7 @@ from django.db import models
 from django.urls import reverse
 from taggit.models import Tag
 
-from articles.models import Article, Section, Thread
+from articles.models import Article, Author, Section, Thread
 
 # Google reads at most 1,000 stories from a news sitemap, of the last 2 days.
 NEWS_SITEMAP_SIZE = 1000
@@ -94,6 +94,20 @@ class ThreadSitemap(StoryPagesSitemap):
         return (
             Thread.objects.with_published_stories()
             .annotate(latest_story=latest_story(thread=models.OuterRef("pk")))
+            .order_by("pk")
+        )
+
+
+class AuthorSitemap(StoryPagesSitemap):
+    changefreq = "daily"
+
+    def items(self):
+        # An author with no published story has no page.
+        return (
+            Author.objects.with_published_stories()
+            .annotate(
+                latest_story=latest_story(author_links__author=models.OuterRef("pk"))
+            )
             .order_by("pk")
         )
 

@@ -26,6 +26,13 @@ urlpatterns = [
         feeds.ThreadAtomFeed(),
         name="thread_atom_feed",
     ),
+    path("author/<slug:slug>/", views.AuthorDetailView.as_view(), name="author"),
+    path("author/<slug:slug>/feed/", feeds.AuthorFeed(), name="author_feed"),
+    path(
+        "author/<slug:slug>/feed/atom/",
+        feeds.AuthorAtomFeed(),
+        name="author_atom_feed",
+    ),
     path("search/", views.SearchView.as_view(), name="search"),
     path("corrections/", views.CorrectionListView.as_view(), name="corrections"),
     path("corrections/feed/", feeds.CorrectionsFeed(), name="corrections_feed"),

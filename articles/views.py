@@ -23,9 +23,11 @@ from articles import revisions, services
 from articles.caching import tag_list_page, tag_story_page
 from articles.forms import SearchForm
 from articles.models import (
+    AUTHORS_PREFETCH,
     LEAD_SLOT,
     Article,
     ArticleEntity,
+    Author,
     Correction,
     PreviewLink,
     Section,
@@ -79,7 +81,7 @@ class HomeView(PublicPageMixin, ListView):
                 top = rest[:1] + top
                 rest = rest[1:]
         shown = [*top, *rest]
-        prefetch_related_objects(shown, "entities")
+        prefetch_related_objects(shown, "entities", AUTHORS_PREFETCH)
         context.update(top_stories=top, stories=rest, shown=shown)
         tag_list_page(self.request, "home", stories=shown)
         return context
@@ -95,6 +97,7 @@ def with_page_relations(queryset):
             ),
         ),
         "tags",
+        AUTHORS_PREFETCH,
     )
 
 
@@ -313,6 +316,28 @@ class TagDetailView(PublicPageMixin, ListView):
         return context
 
 
+class AuthorDetailView(PublicPageMixin, ListView):
+    """An author's page: who they are, and their published stories, newest
+    first. An author with none has no page yet."""
+
+    template_name = "articles/author_detail.html"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        self.author = get_object_or_404(
+            Author.objects.with_published_stories().prefetch_related("links"),
+            slug=self.kwargs["slug"],
+        )
+        return self.author.stories().for_listing()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(author=self.author, **kwargs)
+        tag_list_page(
+            self.request, f"author:{self.author.pk}", stories=context["object_list"]
+        )
+        return context
+
+
 class ThreadDetailView(PublicPageMixin, ListView):
     """A developing story's timeline: its published stories, oldest first."""
 
@@ -323,7 +348,7 @@ class ThreadDetailView(PublicPageMixin, ListView):
         self.thread = get_object_or_404(
             Thread.objects.with_published_stories(), slug=self.kwargs["slug"]
         )
-        return self.thread.timeline().prefetch_related("entities")
+        return self.thread.timeline().prefetch_related("entities", AUTHORS_PREFETCH)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(thread=self.thread, **kwargs)

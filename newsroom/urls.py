@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from articles.sitemaps import (
     ArticleSitemap,
+    AuthorSitemap,
     SectionSitemap,
     TagSitemap,
     ThreadSitemap,
@@ -25,6 +26,7 @@ SITEMAPS = {
     "entities": EntitySitemap,
     "tags": TagSitemap,
     "threads": ThreadSitemap,
+    "authors": AuthorSitemap,
 }
 
 # JSON under /api/, and a 503 while the database is unreachable (newsroom.views).

@@ -10,7 +10,10 @@ from factory.django import DjangoModelFactory
 
 from articles.models import (
     Article,
+    ArticleAuthor,
     ArticleEntity,
+    Author,
+    AuthorLink,
     Correction,
     ImportJob,
     PreviewLink,
@@ -145,6 +148,15 @@ class ArticleFactory(DjangoModelFactory):
         if create and extracted:
             self.tags.add(*extracted)
 
+    @factory.post_generation
+    def authors(self, create, extracted, **kwargs):
+        """`authors=[...]`: credited in that order."""
+        if create and extracted:
+            for position, author in enumerate(extracted):
+                ArticleAuthor.objects.create(
+                    article=self, author=author, position=position
+                )
+
 
 class ArticleEntityFactory(DjangoModelFactory):
     class Meta:
@@ -200,6 +212,24 @@ class PartnerAPIKeyFactory(DjangoModelFactory):
         api_key, key = model_class.objects.create_key(**kwargs)
         api_key.key = key
         return api_key
+
+
+class AuthorFactory(DjangoModelFactory):
+    class Meta:
+        model = Author
+
+    name = factory.Sequence(lambda n: f"Author Number{n}")
+    role = "Political correspondent"
+    bio = "Covers politics and the city hall."
+
+
+class AuthorLinkFactory(DjangoModelFactory):
+    class Meta:
+        model = AuthorLink
+
+    author = factory.SubFactory(AuthorFactory)
+    label = "Website"
+    url = "https://example.org/"
 
 
 class ThreadFactory(DjangoModelFactory):

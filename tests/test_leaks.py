@@ -8,10 +8,11 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from articles.models import Article, FeaturedStory, FrontPage
+from articles.models import Article, ArticleAuthor, FeaturedStory, FrontPage
 from articles.services import publish_article
 from tests.factories import (
     ArticleFactory,
+    AuthorFactory,
     CorrectionFactory,
     EntityFactory,
     RelatedLinkFactory,
@@ -46,6 +47,11 @@ SURFACES = {
     "tag feed": ("/tag/shared/feed/", "Live story"),
     "entity feed": ("/entities/shared-entity/feed/", "Live story"),
     "entity Atom feed": ("/entities/shared-entity/feed/atom/", "Live story"),
+    "author page": ("/author/shared-author/", "Live story"),
+    "author feed": ("/author/shared-author/feed/", "Live story"),
+    "author Atom feed": ("/author/shared-author/feed/atom/", "Live story"),
+    "author sitemap": ("/sitemap-authors.xml", "/author/shared-author/"),
+    "search page, by author": ("/search/?q=story&author=shared-author", "Live story"),
     "corrections page": ("/corrections/", "Live story"),
     "corrections feed": ("/corrections/feed/", "Live story"),
     "API article list": ("/api/v1/articles/", "Live story"),
@@ -55,26 +61,37 @@ SURFACES = {
     "API search": ("/api/v1/articles/?q=story", "Live story"),
     "API entity list": ("/api/v1/entities/", "Shared entity"),
     "API section list": ("/api/v1/sections/", "World"),
+    "API author list": ("/api/v1/authors/", "Shared author"),
 }
 
 
 @pytest.fixture
 def newsroom(unpublished):
-    """A live story sharing section, entity, tag and editor picks with hidden ones,
-    which are also the home page's lead and featured stories.
+    """A live story sharing section, entity, tag, author and editor picks with
+    hidden ones, which are also the home page's lead and featured stories.
 
-    The hidden stories also carry an entity, a tag and a correction that no live
-    story has, and one of each state sits in a section and a thread that no live
-    story uses.
+    The hidden stories also carry an entity, a tag, an author and a correction
+    that no live story has, and one of each state sits in a section and a
+    thread that no live story uses.
     """
     shared = EntityFactory(name="Shared entity", slug="shared-entity")
     secret = EntityFactory(name="Secret entity must not leak", slug="secret-entity")
-    live = ArticleFactory(headline="Live story", entities=[shared], tags=["shared"])
+    author = AuthorFactory(name="Shared author", slug="shared-author")
+    secret_author = AuthorFactory(
+        name="Secret author must not leak", slug="secret-author"
+    )
+    live = ArticleFactory(
+        headline="Live story", entities=[shared], tags=["shared"], authors=[author]
+    )
     CorrectionFactory(article=live, text="Live correction")
     for story in unpublished.values():
         CorrectionFactory(article=story, text="Secret correction must not leak")
         story.entities.add(shared, secret)
         story.tags.add("shared", "secret tag")
+        for position, credited in enumerate([author, secret_author]):
+            ArticleAuthor.objects.create(
+                article=story, author=credited, position=position
+            )
         RelatedLinkFactory(article=live, target=story)
     section = SectionFactory(name="Secret section must not leak", slug="secret-section")
     thread = ThreadFactory(title="Secret thread must not leak", slug="secret-thread")
@@ -118,6 +135,8 @@ def test_hidden_story_is_on_no_public_surface(
     assert "secret-section" not in text
     assert "Secret thread" not in text
     assert "Secret correction" not in text
+    assert "Secret author" not in text
+    assert "secret-author" not in text
 
 
 @pytest.mark.parametrize("state", ["draft", "withdrawn", "scheduled"])

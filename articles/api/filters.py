@@ -11,7 +11,15 @@ from django_filters import rest_framework as filters
 from rest_framework.exceptions import ValidationError
 
 from articles.cleaning import clean_text
-from articles.models import Article, ArticleEntity, Section, TaggedArticle, Thread
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    ArticleEntity,
+    Author,
+    Section,
+    TaggedArticle,
+    Thread,
+)
 from articles.search import MAX_QUERY_LENGTH
 from entities.models import Entity
 from newsroom.api.filters import DateTimeFilter, SlugsFilter, StrictFilterSet
@@ -44,6 +52,11 @@ class ArticleFilter(StrictFilterSet):
         method="filter_thread",
         help_text="Only stories in the developing story (thread) with this slug. "
         "A thread with no published story is a 400.",
+    )
+    author = filters.CharFilter(
+        method="filter_author",
+        help_text="Only stories by the author with this slug. An author with no "
+        "published story is a 400.",
     )
     published_after = DateTimeFilter(
         field_name="go_live_at",
@@ -90,6 +103,16 @@ class ArticleFilter(StrictFilterSet):
             )
         return queryset.filter(
             pk__in=TaggedArticle.objects.filter(tag=tag).values("content_object")
+        )
+
+    def filter_author(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        author = Author.objects.with_published_stories().filter(slug=value).first()
+        if author is None:
+            raise ValidationError(
+                {name: [f"No published story is by the author “{value}”."]}
+            )
+        return queryset.filter(
+            pk__in=ArticleAuthor.objects.filter(author=author).values("article")
         )
 
     def filter_thread(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

@@ -17,9 +17,11 @@ from rest_framework.request import Request
 from rest_framework.reverse import reverse
 from taggit.models import Tag
 
+from articles.bylines import byline_of
 from articles.html import html_to_text
 from articles.models import (
     Article,
+    ArticleAuthor,
     ArticleEntity,
     Correction,
     Section,
@@ -107,6 +109,14 @@ class TagLink(NamedTuple):
     slug: str
 
 
+class AuthorCredit(NamedTuple):
+    """An author as credited on a story, read as a plain row."""
+
+    name: str
+    slug: str
+    role: str
+
+
 class CorrectionNote(NamedTuple):
     """A correction as shown on its story, read as a plain row."""
 
@@ -116,15 +126,16 @@ class CorrectionNote(NamedTuple):
 
 
 def load_relations(articles: Iterable[Article]) -> None:
-    """Give each story of a page its `entity_list`, `tag_list` and
-    `correction_list`: two queries for the whole page, read as plain rows,
-    because building model instances for a page's links would cost more than
-    the rest of the page, and a third when a story of the page has
+    """Give each story of a page its `entity_list`, `tag_list`, `author_list`
+    and `correction_list`: three queries for the whole page, read as plain
+    rows, because building model instances for a page's links would cost more
+    than the rest of the page, and a fourth when a story of the page has
     corrections."""
     by_id = {article.pk: article for article in articles}
     corrected = []
     for article in by_id.values():
         article.entity_list, article.tag_list, article.correction_list = [], [], []
+        article.author_list = []
         if "corrected_at" in article.get_deferred_fields() or article.corrected_at:
             corrected.append(article.pk)
     if corrected:
@@ -157,6 +168,13 @@ def load_relations(articles: Iterable[Article]) -> None:
     )
     for article_id, *tag in tags:
         by_id[article_id].tag_list.append(TagLink(*tag))
+    authors = (
+        ArticleAuthor.objects.filter(article_id__in=by_id)
+        .order_by("position", "pk")
+        .values_list("article_id", "author__name", "author__slug", "author__role")
+    )
+    for article_id, *author in authors:
+        by_id[article_id].author_list.append(AuthorCredit(*author))
 
 
 class SectionSerializer(serializers.ModelSerializer):
@@ -262,6 +280,41 @@ class CorrectionSerializer(serializers.ModelSerializer):
         }
 
 
+class ArticleAuthorSerializer(serializers.ModelSerializer):
+    """An author credited on a story, in the byline's order."""
+
+    name = serializers.CharField(source="author.name", read_only=True)
+    slug = serializers.CharField(source="author.slug", read_only=True)
+    role = serializers.CharField(source="author.role", read_only=True)
+    url = serializers.SerializerMethodField()
+    web_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ArticleAuthor
+        fields = ["name", "slug", "role", "url", "web_url"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, author: AuthorCredit) -> str:
+        return api_link(self.root.context, "api:author-detail", author.slug, "slug")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_web_url(self, author: AuthorCredit) -> str:
+        path = django_reverse("articles:author", kwargs={"slug": author.slug})
+        request = self.root.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def to_representation(self, author: AuthorCredit) -> dict:
+        # Written out like SectionSerializer's: several per story of a page.
+        return {
+            "name": author.name,
+            "slug": author.slug,
+            "role": author.role,
+            "url": self.get_url(author),
+            "web_url": self.get_web_url(author),
+        }
+
+
 class ArticleSerializer(serializers.ModelSerializer):
     """A published story. Which fields are present depends on `fields=` and
     `expand=`; `id` always is."""
@@ -271,6 +324,13 @@ class ArticleSerializer(serializers.ModelSerializer):
     web_url = serializers.SerializerMethodField()
     section = SectionSerializer(read_only=True, allow_null=True)
     entities = ArticleEntitySerializer(source="entity_list", many=True, read_only=True)
+    authors = ArticleAuthorSerializer(
+        source="author_list",
+        many=True,
+        read_only=True,
+        help_text="Its authors in the byline's order; empty for agency copy, "
+        "whose `byline` is free text.",
+    )
     tags = serializers.SerializerMethodField()
     thread = ThreadLinkSerializer(
         read_only=True,
@@ -307,6 +367,7 @@ class ArticleSerializer(serializers.ModelSerializer):
             "dek",
             "body",
             "byline",
+            "authors",
             "dateline",
             "language",
             "section",
@@ -384,6 +445,7 @@ _FAST_FIELDS = {
     "dek": lambda field, article: article.dek,
     "body": lambda field, article: article.body,
     "byline": lambda field, article: article.byline,
+    "authors": lambda field, article: field.to_representation(article.author_list),
     "dateline": lambda field, article: article.dateline,
     "language": lambda field, article: article.language,
     "section": lambda field, article: _nullable(field, article.section),
@@ -563,7 +625,9 @@ class NinjsSerializer(serializers.BaseSerializer):
                 | counts,
                 {"role": "main", "contenttype": "text/plain", "value": text} | counts,
             ]
-        if article.byline:
+        if by := byline_of(author.name for author in article.author_list):
+            item["by"] = by
+        elif article.byline:
             item["by"] = article.byline
         if article.dateline:
             item["located"] = article.dateline

@@ -41,6 +41,7 @@ from articles.importers.plaintext import parse as parse_plaintext
 from articles.models import Article, Section, Thread
 from articles.services import (
     check_publish_permission,
+    credit_byline_authors,
     may_change_article,
     publish_article,
 )
@@ -271,11 +272,13 @@ def import_story(
     story is published through `publish_article` at `published_at`, else at the
     source's own publication time, else now; a draft import never unpublishes a
     story that was published since. The slug, tags and entities an editor added
-    are kept. Entities the matcher finds become suggestions, confirmed at once
-    with `confirm_entities`. Raises ValidationError when the story does not fit
-    the model, and PermissionDenied when `by` may not publish, or may not
-    change the story imported before (a reporter, someone else's story or one
-    already published). A new story is `by`'s (`created_by`).
+    are kept. The byline's names that match authors are credited, unless the
+    story has authors already. Entities the matcher finds become suggestions,
+    confirmed at once with `confirm_entities`. Raises ValidationError when the
+    story does not fit the model, and PermissionDenied when `by` may not
+    publish, or may not change the story imported before (a reporter, someone
+    else's story or one already published). A new story is `by`'s
+    (`created_by`).
     """
     publish = status == Article.Status.PUBLISHED
     if publish:
@@ -317,6 +320,9 @@ def import_story(
         )
     article.save()
     article.tags.add(*story.tags)
+    # Names in the byline that are known authors are credited; the rest stay
+    # free text. A story already credited keeps its authors.
+    credit_byline_authors(article=article)
     for ref in story.entities:
         article.entities.add(
             _entity_for(ref), through_defaults={"relevance": ref.relevance}

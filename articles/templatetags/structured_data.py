@@ -89,3 +89,9 @@ def entity_json_ld(context, entity, stories) -> str:
             ]
         ),
     )
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, path: str) -> str:
+    """`path` as an absolute URL on this site (for Open Graph properties)."""
+    return _absolute(context)(path)

@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import routers
 
+from articles.api.authors import AuthorViewSet
 from articles.api.views import (
     ArticleViewSet,
     ChangeViewSet,
@@ -33,6 +34,7 @@ router.register("articles", ArticleViewSet, basename="article")
 router.register(
     r"articles/(?P<pk>[^/]+)/related", RelatedArticleViewSet, basename="article-related"
 )
+router.register("authors", AuthorViewSet, basename="author")
 router.register("changes", ChangeViewSet, basename="change")
 router.register("entities", EntityViewSet, basename="entity")
 router.register("sections", SectionViewSet, basename="section")

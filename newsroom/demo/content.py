@@ -1,7 +1,8 @@
 """The demo newsroom's content, read from the TOML files in `data/`.
 
-One file per kind: sections.toml, entities.toml, stories.toml, threads.toml and
-front_page.toml, each an array of tables named after its file (`[[stories]]`).
+One file per kind: sections.toml, entities.toml, authors.toml, stories.toml,
+threads.toml and front_page.toml, each an array of tables named after its file
+(`[[stories]]`).
 Each file's header explains its fields.
 """
 
@@ -39,6 +40,17 @@ class DemoEntity:
     kind: Entity.Kind
     description: str
     aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DemoAuthor:
+    """Someone who writes for the demo newsroom; `links` are (label, URL)."""
+
+    name: str
+    slug: str
+    role: str = ""
+    bio: str = ""
+    links: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,7 @@ class DemoContent:
     stories: tuple[DemoStory, ...]
     threads: tuple[DemoThread, ...]
     front_page: tuple[DemoFrontPage, ...] = ()
+    authors: tuple[DemoAuthor, ...] = ()
 
 
 def read_demo(data: Traversable = DATA) -> DemoContent:
@@ -103,6 +116,7 @@ def read_demo(data: Traversable = DATA) -> DemoContent:
         stories=_read(data, "stories", _story),
         threads=_read(data, "threads", _thread),
         front_page=_read(data, "front_page", _front_page),
+        authors=_read(data, "authors", _author),
     )
     _check_references(content)
     return content
@@ -151,6 +165,12 @@ def _story(
         tags=tuple(tags),
         related=tuple(related),
         **fields,
+    )
+
+
+def _author(*, links: Iterable[dict[str, str]] = (), **fields: Any) -> DemoAuthor:
+    return DemoAuthor(
+        links=tuple((link["label"], link["url"]) for link in links), **fields
     )
 
 

@@ -16,15 +16,23 @@ from django.utils import timezone
 from articles.models import (
     Article,
     ArticleEntity,
+    Author,
+    AuthorLink,
     FeaturedStory,
     FrontPage,
     Section,
     Thread,
 )
-from articles.services import EDITOR_ROLE, publish_article
+from articles.services import EDITOR_ROLE, credit_byline_authors, publish_article
 from entities.models import Alias, Entity
 from entities.services import suggest_entities
-from newsroom.demo.content import DemoEntity, DemoFrontPage, DemoStory, read_demo
+from newsroom.demo.content import (
+    DemoAuthor,
+    DemoEntity,
+    DemoFrontPage,
+    DemoStory,
+    read_demo,
+)
 from partners.models import Partner
 from partners.services import create_partner
 from related.models import RelatedLink
@@ -72,6 +80,8 @@ def load_demo(*, stdout: TextIO | None = None) -> DemoResult:
         for position, demo in enumerate(demo_content.sections)
     }
     entities = {demo.name: _load_entity(demo) for demo in demo_content.entities}
+    for demo in demo_content.authors:
+        _load_author(demo)
 
     articles, created = {}, []
     for demo in demo_content.stories:
@@ -164,6 +174,19 @@ def _load_entity(demo: DemoEntity) -> Entity:
     return entity
 
 
+def _load_author(demo: DemoAuthor) -> Author:
+    author, created = Author.objects.get_or_create(
+        slug=demo.slug,
+        defaults={"name": demo.name, "role": demo.role, "bio": demo.bio},
+    )
+    if created:
+        AuthorLink.objects.bulk_create(
+            AuthorLink(author=author, label=label, url=url, position=position)
+            for position, (label, url) in enumerate(demo.links)
+        )
+    return author
+
+
 def _load_front_page(demo: DemoFrontPage, articles: dict[str, Article]) -> None:
     """Pick the demo's lead and featured stories, unless an editor has picked
     some."""
@@ -196,6 +219,8 @@ def _fill_story(
             for name in names
         ]
     )
+    # The byline's names that are demo authors are credited, as on import.
+    credit_byline_authors(article=article)
     if demo.go_live is not None:
         publish_article(article=article, at=now + demo.go_live)
 

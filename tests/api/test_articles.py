@@ -13,6 +13,7 @@ from entities.models import Entity
 from tests.factories import (
     ArticleEntityFactory,
     ArticleFactory,
+    AuthorFactory,
     EntityFactory,
     SectionFactory,
 )
@@ -30,6 +31,7 @@ LIST_FIELDS = [
     "slug",
     "dek",
     "byline",
+    "authors",
     "dateline",
     "language",
     "section",
@@ -56,8 +58,13 @@ def ids(response) -> list[int]:
 
 
 def story_with_entities_and_tags(n: int, **kwargs):
-    """A story with three entities (one only mentioned) and two topic tags."""
-    article = ArticleFactory(tags=[f"Topic {n}", "Elections"], **kwargs)
+    """A story with three entities (one only mentioned), two topic tags and two
+    authors."""
+    article = ArticleFactory(
+        tags=[f"Topic {n}", "Elections"],
+        authors=AuthorFactory.create_batch(2),
+        **kwargs,
+    )
     for entity in EntityFactory.create_batch(2):
         ArticleEntityFactory(content_object=article, tag=entity)
     ArticleEntityFactory(
@@ -620,8 +627,9 @@ class TestQueryCounts:
         for n in range(stories):
             story_with_entities_and_tags(n)
 
-        # key, usage, Last-Modified, stories with sections, entity links, tags
-        with django_assert_max_num_queries(6):
+        # key, usage, Last-Modified, stories with sections, entity links, tags,
+        # authors
+        with django_assert_max_num_queries(7):
             response = partner_client.get(LIST_URL, {"page_size": 100})
 
         assert response.status_code == 200
@@ -629,6 +637,7 @@ class TestQueryCounts:
         assert len(results) == stories
         assert all(len(item["entities"]) == 3 for item in results)
         assert all(len(item["tags"]) == 2 for item in results)
+        assert all(len(item["authors"]) == 2 for item in results)
 
     def test_filtered_list(self, partner_client, django_assert_max_num_queries):
         """Filters add one query each to look the slug up, never one per story."""
@@ -638,8 +647,8 @@ class TestQueryCounts:
                 content_object=story_with_entities_and_tags(n), tag=entity
             )
 
-        # the six above, plus the entity, section and tag look-ups
-        with django_assert_max_num_queries(9):
+        # the seven above, plus the entity, section and tag look-ups
+        with django_assert_max_num_queries(10):
             response = partner_client.get(
                 LIST_URL,
                 {"entity": entity.slug, "section": "world", "tag": "elections"},
@@ -651,7 +660,7 @@ class TestQueryCounts:
         """A story costs the same few queries as a page of them."""
         article = story_with_entities_and_tags(1)
 
-        with django_assert_max_num_queries(5):
+        with django_assert_max_num_queries(6):
             response = partner_client.get(detail_url(article))
 
         assert response.status_code == 200

@@ -346,9 +346,9 @@ class TestEntityArticles:
         for _ in range(stories):
             ArticleFactory(entities=[entity, EntityFactory()], tags=["Transport"])
 
-        # key, usage, entity, aliases, count, stories, links, tags,
+        # key, usage, entity, aliases, count, stories, links, tags, authors,
         # Last-Modified (2)
-        with django_assert_max_num_queries(10):
+        with django_assert_max_num_queries(11):
             response = partner_client.get(
                 f"{LIST_URL}{entity.slug}/articles/", {"page_size": 100}
             )

@@ -185,7 +185,7 @@ def test_list_query_count(
     for _ in range(stories):
         ArticleEntityFactory(content_object=ArticleFactory(tags=["Transport"]))
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # with the stories' authors
         response = partner_client.get(LIST_URL, {"format": "ninjs", "page_size": 100})
 
     assert len(response.json()["results"]) == stories + 2
@@ -195,8 +195,9 @@ def test_detail_query_count(partner_client, django_assert_max_num_queries, story
     """A ninjs story with its associations costs a fixed handful of queries."""
     rebuild_related()
 
-    # key, usage, story, links, tags, picks, the related lists, their stories
-    with django_assert_max_num_queries(8):
+    # key, usage, story, links, tags, authors, picks, the related lists, their
+    # stories, their authors
+    with django_assert_max_num_queries(10):
         response = partner_client.get(f"{LIST_URL}{story.pk}/", {"format": "ninjs"})
 
     assert response.status_code == 200

@@ -34,6 +34,7 @@ def test_schema_is_public(client, schema_stats):
     schema = response.json()
     operation = schema["paths"]["/api/v1/articles/"]["get"]
     assert {param["name"] for param in operation["parameters"]} == {
+        "author",
         "cursor",
         "entity",
         "entity_match",

@@ -219,8 +219,9 @@ class TestQueryCounts:
         thread = ThreadFactory()
         ArticleFactory.create_batch(stories, thread=thread, tags=["Transport"])
 
-        # key, usage, Last-Modified, thread look-up, stories, entity links, tags
-        with django_assert_max_num_queries(7):
+        # key, usage, Last-Modified, thread look-up, stories, entity links, tags,
+        # authors
+        with django_assert_max_num_queries(8):
             response = partner_client.get(
                 ARTICLES_URL, {"thread": thread.slug, "page_size": 100}
             )
@@ -263,8 +264,9 @@ def test_related_stories_name_their_thread(
         pick = ArticleFactory(thread=thread)
         RelatedLinkFactory(article=article, target=pick)
 
-    # key, usage, story + links + tags, related, their links, tags, threads
-    with django_assert_max_num_queries(9):
+    # key, usage, story + links + tags + authors, related, their links, tags,
+    # authors, threads
+    with django_assert_max_num_queries(11):
         response = partner_client.get(f"{ARTICLES_URL}{article.pk}/related/")
 
     assert [story["thread"]["slug"] for story in response.json()] == [

@@ -71,6 +71,7 @@ def story_form(**fields: str) -> dict[str, str]:
         "go_live_at_1": "",
         "source_name": "",
         "source_url": "",
+        **management_form("author_links"),
         **management_form("entity_links"),
         **management_form("corrections"),
         **management_form("related_links"),
@@ -162,6 +163,7 @@ def test_add_page_renders(editor_client):
 
     assert response.status_code == 200
     assert inline_prefixes(response) == [
+        "author_links",
         "entity_links",
         "corrections",
         "related_links",
@@ -180,6 +182,7 @@ def test_change_page_renders(editor_client):
 
     assert response.status_code == 200
     assert inline_prefixes(response) == [
+        "author_links",
         "entity_links",
         "corrections",
         "related_links",
@@ -190,6 +193,7 @@ def test_change_page_renders(editor_client):
         for inline in response.context["inline_admin_formsets"]
     }
     assert initial == {
+        "author_links": 0,
         "entity_links": 1,
         "corrections": 0,
         "related_links": 1,

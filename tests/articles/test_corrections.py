@@ -286,9 +286,9 @@ class TestFeeds:
         """A feed of corrected stories costs the same queries for 1 or 30."""
         for article in ArticleFactory.create_batch(count):
             CorrectionFactory.create_batch(2, article=article)
-        # Stories, their entities, their tags, their corrections; + 1, the
+        # Stories, their entities, tags, authors and corrections; + 1, the
         # schedule lookup of the first page after the cache is cleared.
-        with django_assert_max_num_queries(4 + 1):
+        with django_assert_max_num_queries(5 + 1):
             assert client.get("/feed/").status_code == 200
 
 
@@ -329,8 +329,8 @@ class TestAPI:
             CorrectionFactory.create_batch(2, article=article)
 
         # key, usage, Last-Modified, stories with sections, entity links, tags,
-        # corrections
-        with django_assert_max_num_queries(7):
+        # authors, corrections
+        with django_assert_max_num_queries(8):
             response = partner_client.get("/api/v1/articles/", {"page_size": 100})
         assert len(response.json()["results"]) == count
 

@@ -9,9 +9,14 @@ import pytest
 from django.utils import timezone
 
 from articles.importers import Outcome, import_files, parse_file
-from articles.models import Article, ArticleEntity
+from articles.models import Article, ArticleAuthor, ArticleEntity
 from entities.models import Entity
-from tests.factories import EntityFactory, SectionFactory, UserFactory
+from tests.factories import (
+    AuthorFactory,
+    EntityFactory,
+    SectionFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -644,3 +649,54 @@ def test_a_story_that_fails_to_save_for_any_reason_is_reported(monkeypatch):
         "“Boom”: cannot be saved: UnicodeEncodeError"
     )
     assert report.outcomes[1].result == Outcome.CREATED
+
+
+def credited_names(article: Article) -> list[str]:
+    return [link.author.name for link in article.author_links.order_by("position")]
+
+
+def test_ninjs_by_is_matched_to_authors_by_name():
+    """ninjs `by` names known authors (whole name, any case, split on "and" and
+    commas) credited in order; unknown names stay only in the byline."""
+    AuthorFactory(name="Nadia Hollis")
+    AuthorFactory(name="Owen Pryce")
+
+    import_files([ninjs(by="owen pryce, Nadia Hollis and Reuters")])
+
+    article = only_article()
+    assert credited_names(article) == ["Owen Pryce", "Nadia Hollis"]
+    assert article.byline == "owen pryce, Nadia Hollis and Reuters"
+
+
+def test_a_byline_naming_no_author_stays_free_text():
+    AuthorFactory(name="Nadia Hollis")
+
+    import_files([ninjs(by="Staff and agencies")])
+
+    article = only_article()
+    assert credited_names(article) == []
+    assert article.byline == "Staff and agencies"
+
+
+def test_a_plain_text_import_byline_is_matched_to_authors():
+    """The byline given to plain-text files (`--byline`, the admin's field) is
+    matched the same way."""
+    AuthorFactory(name="Nadia Hollis")
+    data = b"Harbour reopens after storm\n\nBoats are back.\n"
+
+    import_files([("harbour.txt", data)], byline="By Nadia Hollis")
+
+    assert credited_names(only_article()) == ["Nadia Hollis"]
+
+
+def test_reimport_keeps_the_authors_an_editor_chose():
+    AuthorFactory(name="Nadia Hollis")
+    owen = AuthorFactory(name="Owen Pryce")
+    import_files([ninjs(by="Nadia Hollis")])
+    article = only_article()
+    article.author_links.all().delete()
+    ArticleAuthor.objects.create(article=article, author=owen)
+
+    import_files([ninjs(by="Nadia Hollis")])
+
+    assert credited_names(only_article()) == ["Owen Pryce"]

@@ -103,6 +103,12 @@ class TestGroups:
         for perm in ["auth.change_user", "partners.add_partner", "auth.change_group"]:
             assert not editor.has_perm(perm)
             assert admin.has_perm(perm)
+        # Reporters credit authors on their stories; editors manage authors.
+        assert reporter.has_perms(
+            ["articles.view_author", "articles.add_articleauthor"]
+        )
+        assert not reporter.has_perm("articles.add_author")
+        assert editor.has_perms(["articles.add_author", "articles.change_authorlink"])
 
     def test_migration_is_idempotent_and_reversible(self):
         """Running the data migration again changes nothing; reversing it
@@ -128,7 +134,7 @@ class TestGroups:
         assert not Group.objects.filter(name__in=migration.ROLES).exists()
         migration.create_groups(state.apps, editor)
         # Later migrations grant the permissions of later models.
-        for name in ("0014_audit_permissions", "0018_front_page"):
+        for name in ("0014_audit_permissions", "0018_front_page", "0019_authors"):
             later = importlib.import_module(f"articles.migrations.{name}")
             later.grant(
                 MigrationLoader(connection).project_state(("articles", name)).apps,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from articles.sitemaps import ArticleSitemap
 from tests.factories import (
     ArticleFactory,
+    AuthorFactory,
     EntityFactory,
     SectionFactory,
     ThreadFactory,
@@ -55,6 +56,7 @@ def test_the_index_lists_a_sitemap_per_kind_of_page(client):
         "/sitemap-entities.xml",
         "/sitemap-tags.xml",
         "/sitemap-threads.xml",
+        "/sitemap-authors.xml",
     }
 
 
@@ -147,6 +149,7 @@ def test_the_index_gives_each_sitemap_a_lastmod(client):
         "/sitemap-entities.xml",
         "/sitemap-tags.xml",
         "/sitemap-threads.xml",
+        "/sitemap-authors.xml",
         "/sitemap-news.xml",
     ],
 )
@@ -160,10 +163,11 @@ def test_sitemap_query_count_is_constant(
             entities=EntityFactory.create_batch(2),
             tags=[f"tag {n}"],
             thread=ThreadFactory(),
+            authors=[AuthorFactory()],
         )
     # + 1: the first page after the cache is cleared looks up the next go-live
     # or expiry time (newsroom.pagecache.next_event).
-    with django_assert_max_num_queries((10 if path == "/sitemap.xml" else 6) + 1):
+    with django_assert_max_num_queries((12 if path == "/sitemap.xml" else 6) + 1):
         assert client.get(path).status_code == 200
 
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from articles.structured_data import byline_names
+from articles.bylines import byline_names
 from tests.factories import (
     AliasFactory,
     ArticleFactory,

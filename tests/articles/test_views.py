@@ -316,13 +316,13 @@ def test_tag_page_lists_its_published_stories(client):
 # The first page after the cache is cleared also looks up the next go-live or
 # expiry time (newsroom.pagecache.next_event), once until then.
 SCHEDULE = 1
-LIST_QUERIES = 4 + SCHEDULE  # nav sections, count, stories, their entities
+LIST_QUERIES = 5 + SCHEDULE  # nav sections, count, stories, their entities, authors
 HOME_QUERIES = LIST_QUERIES + 1  # + the editor's picks (articles.models.FrontPage)
 SECTION_QUERIES = LIST_QUERIES + 1  # + the section
 TAG_QUERIES = LIST_QUERIES + 1  # + the tag
 # nav sections, story (with section and thread), entity links with entities, tags,
 # editor picks, stored related stories, thread neighbours (earlier and latest)
-ARTICLE_QUERIES = 8
+ARTICLE_QUERIES = 9  # with its authors
 
 
 @pytest.mark.parametrize("count", [1, 30])

@@ -28,6 +28,7 @@ from tests.browser.axe import AXE, FAILING_IMPACTS, violations
 from tests.factories import (
     AliasFactory,
     ArticleFactory,
+    AuthorLinkFactory,
     CandidateFactory,
     CorrectionFactory,
     EditorFactory,
@@ -115,8 +116,12 @@ def newsroom(db, database_tasks):
         body="<p>Delegates met in Geneva on Monday. Vladimir Putin sent word.</p>",
         thread=thread,
         tags=["Diplomacy"],
+        authors=[AuthorLinkFactory(author__name="Nadia Hollis").author],
     )
-    other = ArticleFactory(headline="Geneva hosts the summit", entities=[geneva])
+    # A story whose byline names no author yet: the byline panel's button.
+    other = ArticleFactory(
+        headline="Geneva hosts the summit", entities=[geneva], byline="Ben Ode"
+    )
     RelatedLinkFactory(article=story, target=other)
     ArticleFactory(scheduled=True, headline="Embargoed until tomorrow")
     CorrectionFactory(article=story)

@@ -1,8 +1,8 @@
 """A reader's path through the public site in a real browser, on a phone-sized
 and a laptop-sized screen, in light and dark mode: home, a story, one of its
 entities, another story on that entity's page, a search from the header box, a
-story in a developing story and that story's thread page, each reached by
-clicking a link as a reader would.
+story in a developing story, that story's thread page and the author of one
+of its stories, each reached by clicking a link as a reader would.
 
 On every page the heading is the one expected, axe-core finds no serious or
 critical violation, nothing scrolls sideways, and a full-page screenshot is
@@ -25,6 +25,7 @@ from entities.models import Entity
 from tests.browser.axe import AXE, FAILING_IMPACTS, violations
 from tests.factories import (
     ArticleFactory,
+    AuthorFactory,
     EntityFactory,
     SectionFactory,
     ThreadFactory,
@@ -48,13 +49,17 @@ def hours_ago(hours: int) -> datetime.datetime:
 @pytest.fixture
 def newsroom(db):
     """Two sections; a person and a place; a newest story naming both, an older
-    one about the person alone; and a developing story of three."""
+    one about the person alone; a developing story of three; and an author of
+    the lead and of the thread's latest story."""
     world = SectionFactory(name="World", slug="world")
     politics = SectionFactory(name="Politics", slug="politics")
     keller = EntityFactory(name="Maria Keller", kind=Entity.Kind.PERSON)
     geneva = EntityFactory(name="Geneva", kind=Entity.Kind.PLACE)
     thread = ThreadFactory(
         title="Border talks", description="Every step towards a settlement."
+    )
+    ruiz = AuthorFactory(
+        name="Ana Ruiz", role="Diplomatic editor", bio="Reports on the talks."
     )
     stories = {
         "lead": ArticleFactory(
@@ -64,6 +69,7 @@ def newsroom(db):
             section=world,
             entities=[keller, geneva],
             tags=["Diplomacy"],
+            authors=[ruiz],
             go_live_at=hours_ago(1),
         ),
         "keller": ArticleFactory(
@@ -90,10 +96,11 @@ def newsroom(db):
             headline="Both sides sign a road map",
             section=world,
             thread=thread,
+            authors=[ruiz],
             go_live_at=hours_ago(20),
         ),
     }
-    return stories, keller, thread
+    return stories, keller, thread, ruiz
 
 
 class Reader:
@@ -158,9 +165,9 @@ def reader(browser, live_server, viewport, scheme):
 
 def test_a_readers_path(reader, newsroom, scheme):
     """A reader clicks from home through a story, an entity, another story,
-    a search and a developing story, and every page is accessible, fits the
-    screen and shows what the link promised."""
-    stories, keller, thread = newsroom
+    a search, a developing story and an author's page, and every page is
+    accessible, fits the screen and shows what the link promised."""
+    stories, keller, thread, ruiz = newsroom
     lead, other, ceasefire = stories["lead"], stories["keller"], stories["ceasefire"]
 
     reader.page.goto(reader.url("/"))
@@ -206,10 +213,11 @@ def test_a_readers_path(reader, newsroom, scheme):
         stories[key].headline for key in ("first", "ceasefire", "latest")
     ]
 
-    # TODO(issue 13): authors. When author pages land (/author/<slug>/, linked
-    # from bylines), follow the byline of a story on the thread page to its
-    # author's page here, check the author's name as its heading and one of
-    # their stories listed, like the steps above.
+    reader.follow(".story-list .byline", ruiz.name)
+    reader.arrive("author", reader.url(ruiz.get_absolute_url()), ruiz.name)
+    assert "diplomatic editor" in reader.page.inner_text(".page-header").lower()
+    listed = reader.page.locator(".story-card__headline").all_inner_texts()
+    assert listed == [stories["lead"].headline, stories["latest"].headline]
 
     advice = "\n".join(reader.advice) or "none"
     assert not reader.serious, (

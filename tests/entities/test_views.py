@@ -129,7 +129,7 @@ def test_entity_list_groups_entities_by_kind(client):
 # key), companions, timeline
 # + 1: the first page after the cache is cleared looks up the next go-live or
 # expiry time (newsroom.pagecache.next_event).
-ENTITY_QUERIES = 9 + 1
+ENTITY_QUERIES = 9 + 1 + 1  # + the stories' authors
 ENTITY_LIST_QUERIES = 4 + 1  # nav, count, entities, their story counts
 
 

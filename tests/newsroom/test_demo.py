@@ -12,7 +12,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from articles.html import sanitize_html
-from articles.models import Article, ArticleEntity, Section, Thread
+from articles.models import Article, ArticleEntity, Author, Section, Thread
 from entities.models import Alias, Entity
 from newsroom.demo.content import DATA, DemoDataError, read_demo
 from newsroom.demo.loader import DEFAULT_EDITOR_PASSWORD, load_demo
@@ -67,7 +67,7 @@ def test_every_entry_in_the_data_files_is_loaded():
     """Each story, entity, section and thread in the data files reaches the database."""
     files = {
         kind: tomllib.loads((DATA / f"{kind}.toml").read_text(encoding="utf-8"))[kind]
-        for kind in ("sections", "entities", "stories", "threads")
+        for kind in ("sections", "entities", "authors", "stories", "threads")
     }
 
     load_demo()
@@ -83,12 +83,39 @@ def test_every_entry_in_the_data_files_is_loaded():
     assert sorted(Thread.objects.values_list("title", flat=True)) == sorted(
         thread["title"] for thread in files["threads"]
     )
+    assert sorted(Author.objects.values_list("slug", flat=True)) == sorted(
+        author["slug"] for author in files["authors"]
+    )
+
+
+def test_demo_stories_credit_the_authors_their_bylines_name(client):
+    """Stories whose byline names a demo author credit them, and the author's
+    page lists their published stories; other bylines stay free text."""
+    load_demo()
+
+    nadia = Author.objects.get(slug="nadia-hollis")
+    assert [link.label for link in nadia.links.all()] == ["Website", "Mastodon"]
+    reservoir = _demo("greyfield-reservoir-lowest-level-in-a-decade")
+    assert [link.author for link in reservoir.author_links.all()] == [nadia]
+    assert not _demo("stadium-plan-splits-eastbank").author_links.exists()
+    page = client.get("/author/nadia-hollis/")
+    assert page.status_code == 200
+    assert reservoir.headline in page.text
+    # Her scheduled story is not there yet.
+    assert _demo("hosepipe-ban-what-you-can-and-cannot-do").headline not in page.text
 
 
 @pytest.fixture
 def data_copy(tmp_path):
     """A copy of the demo data files that a test may spoil."""
-    for kind in ("sections", "entities", "stories", "threads", "front_page"):
+    for kind in (
+        "sections",
+        "entities",
+        "authors",
+        "stories",
+        "threads",
+        "front_page",
+    ):
         (tmp_path / f"{kind}.toml").write_text(
             (DATA / f"{kind}.toml").read_text(encoding="utf-8"), encoding="utf-8"
         )

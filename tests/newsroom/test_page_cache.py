@@ -15,10 +15,12 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from articles import revisions, services
-from articles.models import Article
+from articles.models import Article, ArticleAuthor
 from newsroom import pagecache
 from tests.factories import (
     ArticleFactory,
+    AuthorFactory,
+    AuthorLinkFactory,
     CorrectionFactory,
     EntityFactory,
     SectionFactory,
@@ -259,6 +261,53 @@ def test_renaming_an_entity_clears_the_pages_showing_its_name(client, world):
         "sport_feed",
         "sitemap",
     }
+
+
+def test_renaming_an_author_clears_the_pages_showing_their_name(client, world):
+    """An author's rename clears their page, the story pages whose byline
+    names them, the lists showing bylines, the feeds and the sitemap; not a
+    story, a list or a feed without them."""
+    nadia = AuthorFactory(name="Nadia Hollis")
+    ArticleAuthor.objects.create(article=world["story"], author=nadia)
+    pages = {**world["pages"], "author": nadia.get_absolute_url()}
+    warm(client, pages)
+
+    nadia.bio = nadia.bio  # nothing readers see changed
+    nadia.save()
+    AuthorLinkFactory(author=nadia)  # shown on their page only
+    assert cleared(client, pages) == {"author"}
+
+    nadia.name = "Nadia Hollis-Brook"
+    nadia.save()
+
+    assert cleared(client, pages) == {
+        "story",
+        "home",
+        "home2",
+        "world",
+        "entity",
+        "tag",
+        "thread",
+        "author",
+        "feed",
+        "sport_feed",
+        "sitemap",
+    }
+
+
+def test_crediting_an_author_clears_the_story_and_their_page(client, world):
+    """Crediting an author clears the story's pages and the author's, not the
+    pages of their other stories."""
+    nadia = AuthorFactory(name="Nadia Hollis")
+    ArticleAuthor.objects.create(article=world["match"], author=nadia)
+    pages = {**world["pages"], "author": nadia.get_absolute_url()}
+    warm(client, pages)
+
+    ArticleAuthor.objects.create(article=world["story"], author=nadia)
+
+    gone = cleared(client, pages)
+    assert {"story", "author", "world", "home"} <= gone
+    assert not {"match", "sport"} & gone
 
 
 def test_renaming_a_section_clears_every_page(client, world):

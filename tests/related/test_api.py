@@ -54,8 +54,9 @@ class TestRelated:
             )
         rebuild_related()
 
-        # key, usage, story + links + tags, picks, shared, their links and tags
-        with django_assert_max_num_queries(9):
+        # key, usage, story + links + tags + authors, picks, shared, their links,
+        # tags and authors
+        with django_assert_max_num_queries(11):
             response = partner_client.get(f"{detail_url(article)}related/")
 
         assert len(response.json()) == 5

@@ -110,6 +110,7 @@ def test_an_admin_save_that_publishes_queues_once_and_saves_once(
         "source_url": "",
     }
     for prefix in [
+        "author_links",
         "entity_links",
         "tag_links",
         "corrections",
