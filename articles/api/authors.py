@@ -14,7 +14,7 @@ from rest_framework import serializers, viewsets
 
 from articles.models import Article, Author, AuthorLink
 from newsroom.api.fields import LinkField, filtered_list_link
-from newsroom.api.mixins import ConditionalGetMixin
+from newsroom.api.mixins import ConditionalGetMixin, StrictParametersMixin
 
 
 class AuthorLinkSerializer(serializers.ModelSerializer):
@@ -70,7 +70,9 @@ class AuthorSerializer(serializers.ModelSerializer):
     ),
     retrieve=extend_schema(summary="Retrieve an author"),
 )
-class AuthorViewSet(ConditionalGetMixin, viewsets.ReadOnlyModelViewSet):
+class AuthorViewSet(
+    StrictParametersMixin, ConditionalGetMixin, viewsets.ReadOnlyModelViewSet
+):
     """The newsroom's authors that at least one published story credits."""
 
     serializer_class = AuthorSerializer

@@ -6,6 +6,7 @@ import pytest
 
 from tests.factories import (
     ArticleFactory,
+    AuthorFactory,
     EntityFactory,
     SectionFactory,
     ThreadFactory,
@@ -18,8 +19,10 @@ LIST_URL = "/api/v1/articles/"
 
 @pytest.fixture
 def story(db):
-    """A published story with a section, an entity, a tag and a thread."""
+    """A published story with a section, an entity, a tag, a thread and an
+    author."""
     return ArticleFactory(
+        authors=[AuthorFactory(slug="nadia-hollis")],
         section=SectionFactory(slug="politics"),
         entities=[EntityFactory(slug="ada-lovelace")],
         tags=["Elections"],
@@ -33,6 +36,7 @@ def endpoints(client, story) -> dict[str, set[str]]:
     schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
     keys = {
         "/api/v1/articles/": str(story.pk),
+        "/api/v1/authors/": "nadia-hollis",
         "/api/v1/entities/": "ada-lovelace",
         "/api/v1/sections/": "politics",
         "/api/v1/tags/": "elections",
@@ -72,7 +76,7 @@ def test_every_endpoint_refuses_an_unknown_parameter(partner_client, story):
     """Each list and detail endpoint answers a typo with a 400 listing exactly
     the parameters its schema documents (and `format`, which any takes)."""
     found = endpoints(partner_client, story)
-    assert len(found) == 13
+    assert len(found) == 15
 
     for address, documented in found.items():
         response = partner_client.get(address, {"pagee": "2"})

@@ -134,9 +134,9 @@ def test_story_page_costs_the_same_queries_whatever_its_relations(
         RelatedLinkFactory(article=story, target=ArticleFactory(entities=entities))
     ArticleFactory(thread=thread, go_live_at=days_ago(0.1))
     rebuild_related()
-    # 9 for the page and its lists (the related list is two reads), up to 4
-    # for entity linking in the body.
-    with django_assert_max_num_queries(13):
+    # 10 for the page, its authors and its lists (the related list is two
+    # reads), up to 4 for entity linking in the body.
+    with django_assert_max_num_queries(14):
         response = reader_client.get(story.get_absolute_url())
     assert response.status_code == 200
     assert response.context["related"]
@@ -292,10 +292,10 @@ def test_leaving_out_the_thread_boxes_costs_no_query(
     rebuild_related()
     # The first request builds the entity matcher, once per process.
     reader_client.get(story.get_absolute_url())
-    # Story, entity links, tags, thread earlier and latest, the related lists
-    # and their stories; the nav sections come from the cache after the first
-    # request.
-    with django_assert_num_queries(7):
+    # Story, entity links, tags, authors, thread earlier and latest, the
+    # related lists and their stories; the nav sections come from the cache
+    # after the first request.
+    with django_assert_num_queries(8):
         response = reader_client.get(story.get_absolute_url())
     shown = response.context["thread_earlier"] + response.context["thread_latest"]
     assert len(shown) == size
