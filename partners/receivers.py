@@ -70,12 +70,15 @@ def _remember(sender, instance: Article, **kwargs) -> None:
 @receiver(post_save, sender=Article, dispatch_uid="partners.webhooks.after")
 def _saved(sender, instance: Article, **kwargs) -> None:
     before = instance.__dict__.pop("_webhook_before", None)
+    # A field the save left unloaded was not changed by it: reading it would
+    # cost a query.
+    shown = [name for name in SHOWN if name not in instance.get_deferred_fields()]
     now = timezone.now()
     was = before is not None and _visible(*(before[name] for name in STATE), now)
     if instance.is_live:
         if not was:
             story_changed(event=Event.PUBLISHED, article_id=instance.pk)
-        elif any(getattr(instance, name) != before[name] for name in SHOWN):
+        elif any(getattr(instance, name) != before[name] for name in shown):
             story_changed(event=Event.UPDATED, article_id=instance.pk)
     elif was:
         story_changed(event=Event.WITHDRAWN, article_id=instance.pk)

@@ -63,7 +63,7 @@ class MergedQuerySet:
     def __getitem__(self, index: slice) -> list:
         if not isinstance(index, slice) or index.step is not None:
             raise TypeError("A merged queryset is read by slices without a step.")
-        return list(itertools.islice(self._merged(index.stop), index.start, None))
+        return list(itertools.islice(self._merged(index.stop), index.start, index.stop))
 
     def __iter__(self) -> Iterator:
         return iter(self._merged(None))

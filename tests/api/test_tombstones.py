@@ -82,9 +82,10 @@ def test_bulk_delete_in_the_admin_leaves_tombstones(editor_client):
     }
 
 
-def test_tombstones_take_their_place_in_time_order(partner_client):
-    """Deletions and other changes come oldest first, paged by one cursor,
-    and `since` filters both."""
+@pytest.mark.parametrize("page_size", [1, 2, 3, 100])
+def test_tombstones_take_their_place_in_time_order(partner_client, page_size):
+    """Deletions and other changes come oldest first, paged by one cursor
+    (ties broken by id across both), and `since` filters both."""
     now = timezone.now()
     stories = ArticleFactory.create_batch(4)
     for hours, story in zip([5, 3, 1, 4], stories, strict=True):
@@ -99,12 +100,13 @@ def test_tombstones_take_their_place_in_time_order(partner_client):
         deleted_at=now - datetime.timedelta(hours=2)
     )
     DeletedArticle.objects.filter(pk=ids[1]).update(
-        deleted_at=now - datetime.timedelta(hours=4.5)
+        deleted_at=now - datetime.timedelta(hours=4)
     )
-    expected = [stories[0].pk, ids[1], stories[3].pk, stories[1].pk, ids[0]]
+    # The tombstone ties with stories[3]: the id breaks the tie.
+    expected = [stories[0].pk, stories[3].pk, ids[1], stories[1].pk, ids[0]]
     expected.append(stories[2].pk)
 
-    seen, url = [], CHANGES_URL + "?page_size=2"
+    seen, url = [], f"{CHANGES_URL}?page_size={page_size}"
     while url:
         response = partner_client.get(url)
         assert response.status_code == 200
