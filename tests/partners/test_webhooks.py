@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import datetime
+import io
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -13,9 +15,10 @@ from django_tasks_db.models import DBTaskResult
 from articles import revisions
 from articles.models import Article
 from articles.services import delete_articles, publish_article, withdraw_article
-from partners.models import Event, WebhookDelivery
+from partners.models import Event, WebhookDelivery, WebhookEndpoint
 from partners.services import add_webhook
 from partners.webhooks import SIGNATURE_HEADER, send_delivery
+from tests.admin_forms import form_data
 from tests.conftest import run_worker
 from tests.factories import (
     ArticleFactory,
@@ -451,3 +454,59 @@ def test_admin_adds_an_endpoint_and_shows_its_secret_once(
     )
     endpoint.refresh_from_db()
     assert endpoint.secret in rotated.content.decode()
+
+
+def test_partner_page_inline_adds_an_endpoint_and_shows_its_secret(
+    admin_client, hooked, receiver
+):
+    """An endpoint added on the partner's own page gets a secret, shown once."""
+    url = reverse("admin:partners_partner_change", args=[hooked.pk])
+    data = form_data(admin_client.get(url))
+    data.update(
+        {
+            "webhooks-TOTAL_FORMS": "1",
+            "webhooks-0-url": receiver.url("/ok"),
+            "webhooks-0-events": ["published", "deleted"],
+            "webhooks-0-active": "on",
+        }
+    )
+    response = admin_client.post(url, data, follow=True)
+    endpoint = hooked.webhooks.get()
+    assert endpoint.events == ["published", "deleted"]
+    assert endpoint.secret in response.content.decode()
+    again = admin_client.get(url).content.decode()
+    assert endpoint.secret not in again
+    assert endpoint.secret_hint in again
+
+
+def test_a_rolled_back_change_sends_nothing(hooked, receiver, commits):
+    """A publication whose transaction rolls back queues no delivery, and the
+    next one is sent as usual."""
+    add_webhook(partner=hooked, url=receiver.url("/ok"))
+
+    def publish_then_fail():
+        with transaction.atomic():
+            ArticleFactory(headline="Never happened")
+            raise RuntimeError("the editor's save failed")
+
+    with pytest.raises(RuntimeError):
+        commits(publish_then_fail)
+    commits(lambda: ArticleFactory(headline="Happened"))
+    [request] = receiver.received
+    assert request.json["item"]["headlines"][0]["value"] == "Happened"
+
+
+def test_send_webhooks_command_sends_due_retries(hooked, receiver, commits):
+    """Without a task backend that can wait, `send_webhooks` sends the
+    retries whose time has come."""
+    endpoint = add_webhook(partner=hooked, url=receiver.url("/fail"))
+    commits(lambda: ArticleFactory())
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.attempts == 1
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        next_attempt_at=timezone.now()
+    )
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url=receiver.url("/ok"))
+    call_command("send_webhooks", stdout=io.StringIO())
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("succeeded", 2)
