@@ -86,7 +86,8 @@ def story_changed(
     )
     if pending is None:
         pending = _Pending()
-        transaction.on_commit(pending)
+        # Robust: the editor's change is committed whatever befalls the queue.
+        transaction.on_commit(pending, robust=True)
     earlier = pending.events.get(article_id)
     if earlier and (
         earlier[0] == Event.DELETED
