@@ -6,5 +6,6 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Stories"
 
     def ready(self) -> None:
-        # Signal receivers that clear cached pages (articles.caching).
-        from articles import caching  # noqa: F401
+        # Signal receivers: clearing cached pages (articles.caching), and the
+        # tombstone a deleted public story leaves (articles.tombstones).
+        from articles import caching, tombstones  # noqa: F401

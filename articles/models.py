@@ -1475,3 +1475,40 @@ class WorkingCopy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}'s working copy of {self.article}"
+
+
+class DeletedArticleQuerySet(models.QuerySet):
+    def changes(self) -> DeletedArticleQuerySet:
+        """The deletions in the partners' change feed, oldest first, annotated
+        with `changed_at` as `ArticleQuerySet.changes` annotates stories."""
+        return self.annotate(changed_at=models.F("deleted_at")).order_by(
+            "changed_at", "pk"
+        )
+
+    def last_deleted(self) -> datetime.datetime | None:
+        """When the latest deletion happened (one index end), or None."""
+        return self.order_by("-deleted_at").values_list("deleted_at", flat=True).first()
+
+
+class DeletedArticle(models.Model):
+    """A tombstone: a story that readers saw once and an editor then deleted.
+
+    Partners' mirrors learn of the deletion from it (the change feed, the
+    "deleted" webhook). Left by `articles.tombstones` when such a story is
+    deleted by any path; drafts and stories never public leave none."""
+
+    # The deleted story's own id: ids are never reused, so it names the story
+    # in the change feed as it did while the story existed.
+    id = models.BigIntegerField("story id", primary_key=True)
+    uri = models.CharField(max_length=200, help_text="The story's URI in the API.")
+    deleted_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = DeletedArticleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "deleted story"
+        verbose_name_plural = "deleted stories"
+        ordering = ["-deleted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.uri}, deleted {format_time(self.deleted_at)}"

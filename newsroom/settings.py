@@ -5,7 +5,8 @@ CSRF_TRUSTED_ORIGINS, CORS_ALLOWED_ORIGINS, SECURE_SSL_REDIRECT, TIME_ZONE,
 TASKS_STALE_AFTER, MAX_UPLOAD_BYTES, MAX_BODY_CHARS, MAX_JSON_DEPTH,
 SECURE_HSTS_PRELOAD, LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES, PROXY_COUNT,
 IMPORT_BACKGROUND_BYTES, IMPORT_BACKGROUND_FILES, PAGE_CACHE_SECONDS, PAGE_MAX_AGE,
-CDN_MAX_AGE.
+CDN_MAX_AGE, SITE_URL, WEBHOOK_ALLOW_LOCAL, WEBHOOK_MAX_ATTEMPTS,
+WEBHOOK_RETRY_BASE, WEBHOOK_RETRY_CAP, WEBHOOK_CONNECT_TIMEOUT, WEBHOOK_READ_TIMEOUT.
 """
 
 from __future__ import annotations
@@ -275,6 +276,21 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Seconds a queued task may wait before the admin and `manage.py check --database
 # default` warn that no worker is consuming the queue (0 turns the warning off).
 TASKS_STALE_AFTER = int(os.environ.get("TASKS_STALE_AFTER", "300"))
+
+# Partners' webhooks (docs/partners.md#webhooks). SITE_URL is the site's
+# address, for the absolute links in webhook bodies (made outside a request).
+# WEBHOOK_ALLOW_LOCAL lets endpoints be http://127.0.0.1 or localhost (on in
+# DEBUG, and in tests); otherwise an endpoint must be HTTPS and resolve to
+# public addresses only. A failed delivery is tried again after 1 minute,
+# doubling up to WEBHOOK_RETRY_CAP seconds, WEBHOOK_MAX_ATTEMPTS times in all
+# (12: about 24 hours), then marked failed.
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+WEBHOOK_ALLOW_LOCAL = env_bool("WEBHOOK_ALLOW_LOCAL", DEBUG)
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "12"))
+WEBHOOK_RETRY_BASE = int(os.environ.get("WEBHOOK_RETRY_BASE", "60"))
+WEBHOOK_RETRY_CAP = int(os.environ.get("WEBHOOK_RETRY_CAP", str(8 * 3600)))
+WEBHOOK_CONNECT_TIMEOUT = float(os.environ.get("WEBHOOK_CONNECT_TIMEOUT", "3"))
+WEBHOOK_READ_TIMEOUT = float(os.environ.get("WEBHOOK_READ_TIMEOUT", "10"))
 
 # Limits on what an editor or an import may send, each refused with a message
 # that states it (README, "Configuration").

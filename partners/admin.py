@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q, QuerySet, Sum
 from django.http import HttpRequest
@@ -12,7 +13,16 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from articles.admin import CleanTextAdmin
-from partners.models import DailyUsage, Partner, PartnerAPIKey
+from articles.forms import CleanTextForm
+from partners import webhooks
+from partners.models import (
+    DailyUsage,
+    Event,
+    Partner,
+    PartnerAPIKey,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 # The library's own key model is not used: every key belongs to a partner.
 if admin.site.is_registered(APIKey):
@@ -49,6 +59,58 @@ class DailyUsageInline(CleanTextAdmin, admin.TabularInline):
         return super().get_queryset(request).filter(day__gte=since)
 
 
+class WebhookEndpointForm(CleanTextForm):
+    url = forms.URLField(
+        label="URL",
+        max_length=500,
+        assume_scheme="https",
+        help_text=WebhookEndpoint._meta.get_field("url").help_text,
+    )
+    events = forms.MultipleChoiceField(
+        choices=Event.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=Event.values,
+        help_text="What this endpoint is told about.",
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["url", "events", "active"]
+
+
+def _show_secret(request: HttpRequest, endpoint: WebhookEndpoint, made: str) -> None:
+    messages.warning(
+        request,
+        f"Signing secret {made} for {endpoint.url}: {endpoint.secret} — give it to "
+        f"{endpoint.partner} over a safe channel now; it is not shown again.",
+    )
+
+
+class WebhookEndpointInline(CleanTextAdmin, admin.StackedInline):
+    model = WebhookEndpoint
+    form = WebhookEndpointForm
+    fields = ["url", "events", "active", "secret_hint", "delivery_log"]
+    readonly_fields = ["secret_hint", "delivery_log"]
+    extra = 0
+    show_change_link = True
+    verbose_name_plural = "webhook endpoints"
+
+    @admin.display(description="secret")
+    def secret_hint(self, endpoint: WebhookEndpoint) -> str:
+        if not endpoint.pk:
+            return "Made and shown once when you save."
+        return f"{endpoint.secret_hint} (rotate it from the endpoint's list)"
+
+    @admin.display(description="deliveries")
+    def delivery_log(self, endpoint: WebhookEndpoint) -> str:
+        if not endpoint.pk:
+            return "–"
+        url = reverse("admin:partners_webhookdelivery_changelist")
+        return format_html(
+            '<a href="{}?endpoint__id__exact={}">Delivery log</a>', url, endpoint.pk
+        )
+
+
 @admin.register(Partner)
 class PartnerAdmin(CleanTextAdmin, admin.ModelAdmin):
     list_display = [
@@ -63,7 +125,7 @@ class PartnerAdmin(CleanTextAdmin, admin.ModelAdmin):
     list_editable = ["active", "throttle_rate"]
     search_fields = ["name", "contact"]
     readonly_fields = ["created_at", "add_key_link"]
-    inlines = [PartnerAPIKeyInline, DailyUsageInline]
+    inlines = [PartnerAPIKeyInline, WebhookEndpointInline, DailyUsageInline]
     fieldsets = [
         (None, {"fields": ["name", "contact", "active", "add_key_link"]}),
         ("Limits", {"fields": ["throttle_rate"]}),
@@ -89,6 +151,13 @@ class PartnerAdmin(CleanTextAdmin, admin.ModelAdmin):
                 recent_requests=Sum("usage__requests", filter=Q(usage__day__gte=since)),
             )
         )
+
+    def save_formset(self, request, form, formset, change) -> None:
+        new = formset.model is WebhookEndpoint
+        super().save_formset(request, form, formset, change)
+        if new:
+            for endpoint in formset.new_objects:
+                _show_secret(request, endpoint, "made")
 
     @admin.display(description="requests today", ordering="today_requests")
     def requests_today(self, partner: Partner) -> int:
@@ -151,3 +220,110 @@ class DailyUsageAdmin(CleanTextAdmin, admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(CleanTextAdmin, admin.ModelAdmin):
+    form = WebhookEndpointForm
+    list_display = ["url", "partner", "active", "event_list", "created_at"]
+    list_filter = ["active", "partner"]
+    list_select_related = ["partner"]
+    search_fields = ["url", "partner__name"]
+    autocomplete_fields = ["partner"]
+    actions = ["rotate_secrets"]
+
+    def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return ["partner", "url", "events", "active"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> tuple[str, ...]:
+        return ("partner",) if obj is not None else ()
+
+    def save_model(self, request, obj, form=None, change=False) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            _show_secret(request, obj, "made")
+
+    @admin.display(description="events")
+    def event_list(self, endpoint: WebhookEndpoint) -> str:
+        return ", ".join(endpoint.events)
+
+    @admin.action(description="Rotate the signing secret of the selected endpoints")
+    def rotate_secrets(self, request: HttpRequest, queryset) -> None:
+        for endpoint in queryset.select_related("partner"):
+            endpoint.rotate_secret()
+            _show_secret(request, endpoint, "rotated")
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(CleanTextAdmin, admin.ModelAdmin):
+    """The delivery log: read-only, with "Resend" for the story as it is now."""
+
+    list_display = [
+        "created_at",
+        "event",
+        "article_id",
+        "partner",
+        "endpoint_url",
+        "status",
+        "attempts",
+        "response_code",
+        "last_attempt_at",
+        "next_attempt_at",
+    ]
+    list_filter = ["status", "event", "endpoint__partner", "endpoint"]
+    list_select_related = ["endpoint__partner"]
+    search_fields = ["=article_id", "endpoint__url", "endpoint__partner__name"]
+    date_hierarchy = "created_at"
+    actions = ["resend"]
+    readonly_fields = [
+        "endpoint",
+        "event",
+        "event_id",
+        "article_id",
+        "sequence",
+        "status",
+        "attempts",
+        "response_code",
+        "last_error",
+        "created_at",
+        "last_attempt_at",
+        "next_attempt_at",
+        "payload",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="partner", ordering="endpoint__partner__name")
+    def partner(self, delivery: WebhookDelivery) -> str:
+        return str(delivery.endpoint.partner)
+
+    @admin.display(description="endpoint", ordering="endpoint__url")
+    def endpoint_url(self, delivery: WebhookDelivery) -> str:
+        return delivery.endpoint.url
+
+    @admin.display(description="sequence")
+    def sequence(self, delivery: WebhookDelivery) -> int:
+        return delivery.sequence
+
+    @admin.action(
+        description="Resend the selected stories' current state",
+        permissions=["view"],
+    )
+    def resend(self, request: HttpRequest, queryset) -> None:
+        latest = {}
+        for delivery in queryset.select_related("endpoint").order_by("pk"):
+            latest[delivery.endpoint_id, delivery.article_id] = delivery
+        for delivery in latest.values():
+            webhooks.resend(delivery=delivery)
+        messages.success(
+            request,
+            f"Queued {len(latest)} fresh deliver{'y' if len(latest) == 1 else 'ies'} "
+            "of the stories as they are now.",
+        )

@@ -10,8 +10,9 @@ class PartnersConfig(AppConfig):
     def ready(self) -> None:
         from corsheaders.signals import check_request_enabled
 
-        # Registers the Api-Key scheme with drf-spectacular.
-        from partners import schema  # noqa: F401
+        # Registers the Api-Key scheme with drf-spectacular; webhooks listen
+        # to the stories' signals (partners.receivers).
+        from partners import receivers, schema  # noqa: F401
         from partners.cors import cors_allowed_for_partner
 
         check_request_enabled.connect(

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import datetime
+import secrets
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import connection, models
 from django.utils import timezone
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
+
+from partners.addresses import check_webhook_url
 
 rate_validator = RegexValidator(
     r"^[1-9][0-9]{0,8}/(second|minute|hour|day)$",
@@ -137,3 +141,150 @@ class DailyUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} on {self.day}: {self.requests}"
+
+
+class Event(models.TextChoices):
+    """What a webhook tells a partner about a story."""
+
+    PUBLISHED = "published", "Published (went live for readers)"
+    UPDATED = "updated", "Updated (a new published revision or a correction)"
+    WITHDRAWN = "withdrawn", "Withdrawn (taken off every public surface)"
+    DELETED = "deleted", "Deleted (a story partners saw, deleted for good)"
+    EMBARGO_LIFTED = "embargo_lifted", "Embargo lifted (an embargoed story went public)"
+
+
+def all_events() -> list[str]:
+    return list(Event.values)
+
+
+def webhook_secret() -> str:
+    """A new signing secret: 32 random bytes, as hex, prefixed for recognition."""
+    return "whsec_" + secrets.token_hex(32)
+
+
+class WebhookEndpoint(models.Model):
+    """An address of a partner's that we call the moment a story changes."""
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="webhooks"
+    )
+    url = models.URLField(
+        "URL",
+        max_length=500,
+        help_text="HTTPS only; it must answer 2xx itself (redirects are not "
+        "followed) and resolve to a public address.",
+    )
+    events = models.JSONField(
+        default=all_events,
+        help_text="The story events this endpoint is told about.",
+    )
+    active = models.BooleanField(
+        default=True, help_text="Untick to stop deliveries to this endpoint."
+    )
+    secret = models.CharField(
+        max_length=100,
+        default=webhook_secret,
+        editable=False,
+        help_text="Signs every delivery (Newsroom-Signature). Shown once, when "
+        "made or rotated.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "webhook endpoint"
+        ordering = ["partner__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "url"], name="webhook_endpoint_unique_url"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner}: {self.url}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.url:
+            try:
+                check_webhook_url(self.url)
+            except ValidationError as error:
+                errors["url"] = error.messages
+        unknown = [event for event in self.events or [] if event not in Event.values]
+        if unknown or not self.events:
+            errors["events"] = [
+                f"Choose one or more of {', '.join(Event.values)}"
+                + (f"; unknown: {', '.join(map(str, unknown))}." if unknown else ".")
+            ]
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def secret_hint(self) -> str:
+        """Enough of the secret to tell which one a partner holds."""
+        return f"{self.secret[:10]}…"
+
+    def rotate_secret(self) -> str:
+        """Give the endpoint a new secret, at once; return it (shown once)."""
+        self.secret = webhook_secret()
+        self.save(update_fields=["secret"])
+        return self.secret
+
+
+class WebhookDeliveryQuerySet(models.QuerySet):
+    def due(self, now: datetime.datetime | None = None) -> WebhookDeliveryQuerySet:
+        """Pending deliveries whose next attempt time has come."""
+        return self.filter(
+            status=WebhookDelivery.Status.PENDING,
+            next_attempt_at__lte=now or timezone.now(),
+        )
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or to be sent) to one endpoint, with its attempts."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed (gave up)"
+        SUPERSEDED = "superseded", "Superseded (a newer one carries the story)"
+        SKIPPED = "skipped", "Skipped (nothing to send)"
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(max_length=20, choices=Event)
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    article_id = models.BigIntegerField("story id", db_index=True)
+    payload = models.JSONField(
+        null=True, blank=True, help_text="The body as last sent, made at send time."
+    )
+    status = models.CharField(
+        max_length=16, choices=Status, default=Status.PENDING, db_index=True
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    response_code = models.PositiveIntegerField("last response code", null=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WebhookDeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "webhook delivery"
+        verbose_name_plural = "webhook deliveries"
+        ordering = ["-pk"]
+        indexes = [
+            models.Index(
+                fields=["endpoint", "article_id", "-id"], name="webhook_story_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_display().split(' (')[0]} of story {self.article_id}"
+
+    @property
+    def sequence(self) -> int:
+        """Grows with every delivery made: a partner applies a story's event
+        only when its sequence is above the last one it applied for it."""
+        return self.pk

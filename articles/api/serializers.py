@@ -24,6 +24,7 @@ from articles.models import (
     ArticleAuthor,
     ArticleEntity,
     Correction,
+    DeletedArticle,
     Section,
     TaggedArticle,
     Thread,
@@ -555,7 +556,8 @@ class ThreadDetailSerializer(ThreadSerializer):
 
 class ChangeSerializer(serializers.ModelSerializer):
     """One story's latest change for partners who mirror us: published (fetch
-    it) or withdrawn (take it down). A withdrawn story carries no content."""
+    it), withdrawn (take it down) or deleted (a `DeletedArticle` tombstone:
+    take it down for good). Only a published story carries its address."""
 
     uri = serializers.SerializerMethodField()
     status = serializers.SerializerMethodField()
@@ -567,13 +569,21 @@ class ChangeSerializer(serializers.ModelSerializer):
         fields = ["id", "uri", "status", "time", "url"]
         read_only_fields = fields
 
-    def get_uri(self, article: Article) -> str:
+    def get_uri(self, article: Article | DeletedArticle) -> str:
+        if isinstance(article, DeletedArticle):
+            return article.uri
         return article_uri(article)
 
     @extend_schema_field(
-        {"type": "string", "enum": ["published", "withdrawn"], "readOnly": True}
+        {
+            "type": "string",
+            "enum": ["published", "withdrawn", "deleted"],
+            "readOnly": True,
+        }
     )
-    def get_status(self, article: Article) -> str:
+    def get_status(self, article: Article | DeletedArticle) -> str:
+        if isinstance(article, DeletedArticle):
+            return "deleted"
         return "published" if article.live else "withdrawn"
 
     @extend_schema_field(
@@ -582,11 +592,11 @@ class ChangeSerializer(serializers.ModelSerializer):
             "format": "uri",
             "nullable": True,
             "readOnly": True,
-            "description": "The story in the API; null once withdrawn.",
+            "description": "The story in the API; null once withdrawn or deleted.",
         }
     )
-    def get_url(self, article: Article) -> str | None:
-        if not article.live:
+    def get_url(self, article: Article | DeletedArticle) -> str | None:
+        if isinstance(article, DeletedArticle) or not article.live:
             return None
         return reverse(
             "api:article-detail",

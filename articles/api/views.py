@@ -33,8 +33,15 @@ from articles.api.serializers import (
     ThreadDetailSerializer,
     ThreadSerializer,
 )
-from articles.models import Article, ArticleQuerySet, Section, Thread
+from articles.models import (
+    Article,
+    ArticleQuerySet,
+    DeletedArticle,
+    Section,
+    Thread,
+)
 from newsroom.api.filters import DateTimeFilter, StrictFilterSet
+from newsroom.api.merged import MergedQuerySet
 from newsroom.api.mixins import ConditionalGetMixin, StrictParametersMixin
 from newsroom.api.queries import count_of
 from newsroom.api.renderers import FORMAT_PARAMETER, NinjsRenderer
@@ -111,13 +118,21 @@ class ChangeFilter(StrictFilterSet):
         model = Article
         fields: list[str] = []
 
+    def filter_queryset(self, queryset: MergedQuerySet) -> MergedQuerySet:
+        # As FilterSet's, without its check that each filter returns a
+        # QuerySet: the feed is stories and tombstones (MergedQuerySet).
+        for name, value in self.form.cleaned_data.items():
+            queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Stories published or withdrawn, oldest change first",
+        summary="Stories published, withdrawn or deleted, oldest change first",
         description="Each story once, in its latest state: `published` (fetch "
-        "`url`) or `withdrawn` (take it down; no content is given). Drafts and "
-        "stories that were never live do not appear.",
+        "`url`), `withdrawn` (take it down; no content is given) or `deleted` "
+        "(take it down for good: the story is gone). Drafts and stories that "
+        "were never live do not appear, nor does their deletion.",
     )
 )
 class ChangeViewSet(
@@ -132,13 +147,17 @@ class ChangeViewSet(
     filterset_class = ChangeFilter
     pagination_class = ChangeCursorPagination
 
-    def get_queryset(self) -> QuerySet[Article]:
-        return Article.objects.changes().only(
+    def get_queryset(self) -> MergedQuerySet:
+        # Stories and the tombstones of deleted ones, in one time order: a
+        # deleted story's id never comes back, so (time, id) stays unique.
+        stories = Article.objects.changes().only(
             "pk", "status", "go_live_at", "updated_at", "first_published_at"
         )
+        return MergedQuerySet(stories, DeletedArticle.objects.changes())
 
     def get_last_modified(self) -> datetime.datetime | None:
-        return Article.objects.last_changed()
+        times = [Article.objects.last_changed(), DeletedArticle.objects.last_deleted()]
+        return max(filter(None, times), default=None)
 
 
 @extend_schema_view(

@@ -132,6 +132,8 @@ def test_nul_is_stripped_not_refused(editor_client):
                 "allowed_origins": "",
                 "api_keys-TOTAL_FORMS": "0",
                 "api_keys-INITIAL_FORMS": "0",
+                "webhooks-TOTAL_FORMS": "0",
+                "webhooks-INITIAL_FORMS": "0",
                 "usage-TOTAL_FORMS": "0",
                 "usage-INITIAL_FORMS": "0",
             },

@@ -45,10 +45,11 @@ def messages_of(response) -> list[str]:
 @pytest.fixture
 def future(settings):
     """5 Dec 2026, 08:00 UTC, in the future of any test run before then;
-    otherwise a time two days from now."""
+    otherwise a time two days from now, in whole seconds as the form posts it."""
     settings.TIME_ZONE = "UTC"
     when = at(5, 8)
-    return when if when > timezone.now() + HOUR else timezone.now() + 48 * HOUR
+    later = (timezone.now() + 48 * HOUR).replace(microsecond=0)
+    return when if when > timezone.now() + HOUR else later
 
 
 class TestBulkAction:

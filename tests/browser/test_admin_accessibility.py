@@ -22,7 +22,7 @@ from django.urls import reverse
 from articles import audit, revisions
 from articles.models import FeaturedStory, FrontPage
 from entities.services import merge_entities, suggest_entities
-from partners.models import DailyUsage
+from partners.models import DailyUsage, WebhookDelivery, WebhookEndpoint
 from related.services import refresh_related_later
 from tests.browser.axe import AXE, FAILING_IMPACTS, violations
 from tests.factories import (
@@ -101,8 +101,8 @@ def log_in(audit: Audit, username: str) -> None:
 def newsroom(db, database_tasks):
     """A desk with a row on every admin list: a live story with unpublished
     changes and a few revisions, the front page leading with it, suggestions
-    and candidates, merged entities, partners with keys and usage, an import
-    job and a queued task."""
+    and candidates, merged entities, partners with keys, usage and a webhook
+    with a delivery, an import job and a queued task."""
     desk = EditorFactory(username="desk", is_superuser=True)
     # A role for the groups' pages (an earlier transactional test may have
     # flushed the ones the migration made).
@@ -142,6 +142,19 @@ def newsroom(db, database_tasks):
     merge_entities(keep=putin, merge=[twin])
     key = PartnerAPIKeyFactory()
     DailyUsage.objects.record(key.partner_id)
+    endpoint = WebhookEndpoint.objects.create(
+        partner=key.partner, url="https://hooks.partner.example.org/newsroom"
+    )
+    WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event="published",
+        article_id=story.pk,
+        status=WebhookDelivery.Status.FAILED,
+        attempts=12,
+        response_code=500,
+        last_error="Answered 500, not 2xx. Gave up after 12 attempts.",
+        payload={"event": "published", "id": story.pk},
+    )
     job = ImportJobFactory(created_by=desk)
     # Someone else's failed logins, which the desk's own login does not reset.
     intruder = {
