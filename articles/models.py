@@ -318,13 +318,12 @@ class ArticleQuerySet(models.QuerySet):
         """Stories readers saw once and may see no more: withdrawn after they
         went live, or expired. Their old address answers 410 rather than 404;
         a draft, or a story withdrawn before its go-live time, is not among
-        them (its address must not say it exists). Live once is read as in
-        `changes`: published no later than its last change, and before now."""
+        them (its address must not say it exists). Live once: first published
+        before now (see `Article.first_publication`)."""
         now = now or timezone.now()
-        was_live = models.Q(first_published_at__lte=models.F("updated_at")) & (
-            models.Q(first_published_at__lte=now)
+        withdrawn = models.Q(
+            status=Article.Status.WITHDRAWN, first_published_at__lte=now
         )
-        withdrawn = models.Q(status=Article.Status.WITHDRAWN) & was_live
         return self.filter(withdrawn | self.expired_condition(now))
 
     def coming_up(
@@ -397,12 +396,11 @@ class ArticleQuerySet(models.QuerySet):
         edit). Drafts and stories that were never live are left out."""
         now = now or timezone.now()
         live = self.published_condition(now)
-        # Live once and then taken off: first_published_at is set when a story
-        # is published, even for a future go-live time, so it must also precede
-        # the story's last change.
-        was_live = models.Q(first_published_at__lte=models.F("updated_at")) & models.Q(
-            first_published_at__lte=now
-        )
+        # Live once and then taken off: first_published_at is the first time
+        # readers could see it (see `Article.first_publication`), so a time
+        # before now is a story that was live, even one whose go-live time
+        # passed with no write.
+        was_live = models.Q(first_published_at__lte=now)
         # Taken off by its expiry time, which no write marks: it changed then.
         expired = self.expired_condition(now) & models.Q(go_live_at__lte=now)
         return (
@@ -785,8 +783,12 @@ class Article(models.Model):
             self.slug = self._unique_slug()
         if self.status == self.Status.PUBLISHED:
             self.go_live_at = self.go_live_at or timezone.now()
-            self.first_published_at = self.first_published_at or self.go_live_at
             self.last_published_at = self.last_published_at or self.go_live_at
+        first_published_at = self.first_publication()
+        if first_published_at != self.first_published_at:
+            self.first_published_at = first_published_at
+            if (fields := kwargs.get("update_fields")) is not None:
+                kwargs["update_fields"] = {*fields, "first_published_at"}
         if self._public_text_changed():
             self.text_changed_at = timezone.now()
             if (fields := kwargs.get("update_fields")) is not None:
@@ -835,6 +837,22 @@ class Article(models.Model):
                 },
                 code="expires_before_go_live",
             )
+
+    def first_publication(
+        self, now: datetime.datetime | None = None
+    ) -> datetime.datetime | None:
+        """`first_published_at` as it must be stored: the first time readers
+        could see the story. Once that time has passed it never changes (a story
+        readers saw and that is re-scheduled, withdrawn or republished keeps
+        it); until then it follows the go-live time of a published (scheduled)
+        story, and is empty for any other, so that a story withdrawn before its
+        go-live time was never published. save() keeps it in step."""
+        now = now or timezone.now()
+        if self.first_published_at is not None and self.first_published_at <= now:
+            return self.first_published_at
+        if self.status == self.Status.PUBLISHED:
+            return self.go_live_at
+        return None
 
     @property
     def revised_at(self) -> datetime.datetime | None:

@@ -609,7 +609,9 @@ class NinjsSerializer(serializers.BaseSerializer):
             "type": "text",
             "representationtype": "full" if with_body else "partial",
             "version": str(int(article.updated_at.timestamp())),
-            "firstcreated": when(article.created_at),
+            # When readers could first see it: the news item did not exist for
+            # anyone outside the newsroom before (a draft's age is not shown).
+            "firstcreated": when(article.first_published_at or article.go_live_at),
             "versioncreated": when(article.updated_at),
             "pubstatus": "usable",
             "language": article.language,
