@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchRank, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import connections, models
+from django.db import connections, models, transaction
 from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
@@ -1302,6 +1302,89 @@ class PreviewLink(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class PublicChangeQuerySet(models.QuerySet):
+    def note(self, *scopes: str) -> None:
+        """Record that what partners can see of `scopes` (PublicChange.Scope)
+        changed now: at once, so that the record commits with the change, and
+        again when the current transaction commits, so that the time is no
+        earlier than the moment the change became visible. Called where the
+        page cache is told (articles.caching, entities.caching). Inside a
+        transaction the scopes' rows stay locked until it ends: a second
+        transaction changing public things waits for the first."""
+        scopes = sorted(set(scopes))
+        if not scopes:
+            return
+        self._write(scopes)
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(lambda: self._write(scopes))
+
+    def _write(self, scopes: Iterable[str]) -> None:
+        now = timezone.now()
+        if rows := [
+            PublicChange(scope=scope, changed_at=now) for scope in sorted(scopes)
+        ]:
+            self.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["scope"],
+                update_fields=["changed_at"],
+            )
+
+    def last_changed(self, *scopes: str) -> datetime.datetime | None:
+        """The last time partners could see anything of `scopes` change: the
+        recorded time (`note`), or a story going live at its scheduled time or
+        expiring since, which no write records. One query (two only before
+        anything was ever recorded), reading index ends only."""
+        now = timezone.now()
+        published = Article.objects.order_by().published(now)
+        timed = {
+            "went_live": models.Subquery(
+                published.order_by("-go_live_at").values("go_live_at")[:1]
+            ),
+            "expired": models.Subquery(
+                Article.objects.order_by()
+                .expired(now)
+                .order_by("-expire_at")
+                .values("expire_at")[:1]
+            ),
+        }
+        row = (
+            self.filter(scope__in=scopes)
+            .order_by("-changed_at")
+            .annotate(**timed)
+            .values("changed_at", *timed)
+            .first()
+        )
+        if row is None:
+            row = Article.objects.order_by().annotate(**timed).values(*timed).first()
+        return max(filter(None, (row or {}).values()), default=None)
+
+
+class PublicChange(models.Model):
+    """When partners last saw something change, for each kind of thing the API
+    shows (stories, sections, tags, threads, entities, authors): the API's
+    Last-Modified. Drafts and unpublished changes never move it."""
+
+    class Scope(models.TextChoices):
+        STORIES = "stories", "Stories"
+        SECTIONS = "sections", "Sections"
+        TAGS = "tags", "Topic tags"
+        THREADS = "threads", "Developing stories"
+        ENTITIES = "entities", "Entities"
+        AUTHORS = "authors", "Authors"
+
+    scope = models.CharField(max_length=16, choices=Scope, unique=True)
+    changed_at = models.DateTimeField()
+
+    objects = PublicChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "public change"
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} changed {format_time(self.changed_at)}"
 
 
 class Revision(models.Model):

@@ -33,7 +33,7 @@ from articles.api.serializers import (
     ThreadDetailSerializer,
     ThreadSerializer,
 )
-from articles.models import Article, ArticleQuerySet, Section, Thread
+from articles.models import Article, ArticleQuerySet, PublicChange, Section, Thread
 from newsroom.api.filters import DateTimeFilter, StrictFilterSet
 from newsroom.api.mixins import ConditionalGetMixin, StrictParametersMixin
 from newsroom.api.queries import count_of
@@ -88,7 +88,8 @@ class ArticleViewSet(
 
     def get_last_modified(self) -> datetime.datetime | None:
         if self.action == "list":
-            return Article.objects.last_changed()
+            # A story shows its section, entities, tags, thread and authors.
+            return PublicChange.objects.last_changed(*PublicChange.Scope)
         return super().get_last_modified()
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
@@ -138,7 +139,7 @@ class ChangeViewSet(
         )
 
     def get_last_modified(self) -> datetime.datetime | None:
-        return Article.objects.last_changed()
+        return PublicChange.objects.last_changed(PublicChange.Scope.STORIES)
 
 
 @extend_schema_view(
@@ -157,6 +158,12 @@ class SectionViewSet(
     def get_queryset(self):
         # Built per request: "published" means published by now.
         return Section.objects.visible()
+
+    def get_last_modified(self) -> datetime.datetime | None:
+        # Which sections are shown follows the stories.
+        return PublicChange.objects.last_changed(
+            PublicChange.Scope.SECTIONS, PublicChange.Scope.STORIES
+        )
 
 
 @extend_schema_view(
@@ -184,6 +191,11 @@ class TagViewSet(
         published = Article.objects.published()
         return published.tags().annotate(
             article_count=count_of(published.links_per_tag())
+        )
+
+    def get_last_modified(self) -> datetime.datetime | None:
+        return PublicChange.objects.last_changed(
+            PublicChange.Scope.TAGS, PublicChange.Scope.STORIES
         )
 
 
@@ -235,7 +247,6 @@ class ThreadViewSet(
         return ThreadSerializer
 
     def get_last_modified(self) -> datetime.datetime | None:
-        threads = Thread.objects.aggregate(edited=Max("updated_at"))["edited"]
-        return max(
-            filter(None, [threads, Article.objects.last_changed()]), default=None
+        return PublicChange.objects.last_changed(
+            PublicChange.Scope.THREADS, PublicChange.Scope.STORIES
         )

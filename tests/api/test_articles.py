@@ -16,6 +16,7 @@ from tests.factories import (
     AuthorFactory,
     EntityFactory,
     SectionFactory,
+    settle_public_changes,
 )
 
 pytestmark = pytest.mark.django_db
@@ -693,6 +694,7 @@ class TestConditionalRequests:
         """Once a story changes, the old ETag and Last-Modified get the new list."""
         article = ArticleFactory(go_live_at=hours_ago(2))
         Article.objects.filter(pk=article.pk).update(updated_at=hours_ago(2))
+        settle_public_changes()
         first = partner_client.get(LIST_URL)
 
         article.headline = "Corrected headline"
@@ -712,6 +714,7 @@ class TestConditionalRequests:
         Article.objects.filter(pk__in=[kept.pk, gone.pk]).update(
             updated_at=hours_ago(3)
         )
+        settle_public_changes()
         first = partner_client.get(LIST_URL)
 
         gone.status = Article.Status.WITHDRAWN

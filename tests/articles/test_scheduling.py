@@ -17,7 +17,12 @@ from articles.importers.run import import_story
 from articles.models import Article, format_time
 from articles.services import publish_article, withdraw_article
 from tests.articles.test_admin import CHANGELIST, change_url, story_form
-from tests.factories import ArticleFactory, EntityFactory, UserFactory
+from tests.factories import (
+    ArticleFactory,
+    EntityFactory,
+    UserFactory,
+    settle_public_changes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -355,6 +360,7 @@ class TestExpiry:
         ArticleFactory()
         written_before = timezone.now() - 2 * HOUR
         Article.objects.update(updated_at=written_before, go_live_at=written_before)
+        settle_public_changes(hours=2)
         first = partner_client.get("/api/v1/articles/")
         Article.objects.filter(pk=story.pk).update(
             expire_at=timezone.now() - datetime.timedelta(seconds=1)
