@@ -28,7 +28,7 @@ from articles.models import (
     TaggedArticle,
     Thread,
 )
-from articles.ninjs import entity_key
+from articles.ninjs import NINJS_31_SCHEMA, entity_key, to_ninjs3
 from entities.models import Entity, wikidata_entity_uri
 from newsroom.api.fields import (
     LINK_PLACEHOLDER,
@@ -675,6 +675,16 @@ class NinjsSerializer(serializers.BaseSerializer):
         if link.wikidata_id:
             entity["uri"] = wikidata_entity_uri(link.wikidata_id)
         return entity
+
+
+class Ninjs31Serializer(NinjsSerializer):
+    """A story as an IPTC ninjs 3.1 news item: the 2.2 item with its 3.x names
+    (`articles.ninjs.NINJS_3_NAMES`) and the `standard` it conforms to."""
+
+    def to_representation(self, article: Article) -> dict:
+        return to_ninjs3(super().to_representation(article)) | {
+            "standard": {"name": "ninjs", "version": "3.1", "schema": NINJS_31_SCHEMA}
+        }
 
 
 def _ninjs_openapi_schema() -> dict:

@@ -15,6 +15,7 @@ from articles.api.mixins import (
     EXPAND_PARAMETER,
     FIELDS_PARAMETER,
     ID_PARAMETER,
+    VERSION_PARAMETER,
     ArticleFieldsMixin,
     StoryLookupMixin,
     article_responses,
@@ -27,7 +28,6 @@ from articles.api.pagination import (
 from articles.api.serializers import (
     ArticleSerializer,
     ChangeSerializer,
-    NinjsSerializer,
     SectionSerializer,
     TagSerializer,
     ThreadDetailSerializer,
@@ -46,14 +46,25 @@ from related.serving import related_articles
         summary="List published stories",
         description="Newest first; filter, search, choose fields and page with "
         "a cursor. Lists leave the body out unless `expand=body`.",
-        parameters=[FIELDS_PARAMETER, EXPAND_PARAMETER, FORMAT_PARAMETER],
+        parameters=[
+            FIELDS_PARAMETER,
+            EXPAND_PARAMETER,
+            FORMAT_PARAMETER,
+            VERSION_PARAMETER,
+        ],
         responses=article_responses(many=True),
     ),
     retrieve=extend_schema(
         summary="Retrieve a published story",
         description="The whole story, body included. In ninjs, its related "
         "stories come as associations.",
-        parameters=[ID_PARAMETER, FIELDS_PARAMETER, EXPAND_PARAMETER, FORMAT_PARAMETER],
+        parameters=[
+            ID_PARAMETER,
+            FIELDS_PARAMETER,
+            EXPAND_PARAMETER,
+            FORMAT_PARAMETER,
+            VERSION_PARAMETER,
+        ],
         responses=article_responses(many=False),
     ),
 )
@@ -83,7 +94,7 @@ class ArticleViewSet(
 
     def get_serializer_class(self):
         if self.wants_ninjs:
-            return NinjsSerializer
+            return self.ninjs_serializer_class
         return ArticleSerializer
 
     def get_last_modified(self) -> datetime.datetime | None:
