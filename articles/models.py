@@ -1332,6 +1332,12 @@ class PublicChangeQuerySet(models.QuerySet):
                 update_fields=["changed_at"],
             )
 
+    def recorded(self, *scopes: str) -> datetime.datetime | None:
+        """The last recorded change (`note`) of any of `scopes`. One query."""
+        return self.filter(scope__in=scopes).aggregate(latest=models.Max("changed_at"))[
+            "latest"
+        ]
+
     def last_changed(self, *scopes: str) -> datetime.datetime | None:
         """The last time partners could see anything of `scopes` change: the
         recorded time (`note`), or a story going live at its scheduled time or

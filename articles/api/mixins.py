@@ -22,7 +22,7 @@ from articles.api.serializers import (
     chosen_fields,
     load_relations,
 )
-from articles.models import Article, ArticleQuerySet
+from articles.models import Article, ArticleQuerySet, PublicChange
 from articles.ninjs import DEFAULT_NINJS_VERSION, NINJS_VERSIONS
 from newsroom.api.renderers import FORMAT_PARAMETER, NinjsRenderer
 
@@ -129,10 +129,17 @@ class ArticleFieldsMixin:
         return context
 
 
+# What a story shows of other things (PublicChange), beside its own fields.
+NAME_SCOPES = tuple(
+    scope for scope in PublicChange.Scope if scope != PublicChange.Scope.STORIES
+)
+
+
 class StoryLookupMixin:
     """Finds the published story a detail address names by its id, with its
-    entities and tags; a malformed id is a JSON 400, not an HTML 404. Put it
-    before ConditionalGetMixin: the story's own times are its Last-Modified."""
+        entities and tags; a malformed id is a JSON 400, not an HTML 404. Put it
+        before ConditionalGetMixin: the story's own times, or a later rename of what
+    it shows, are its Last-Modified."""
 
     # Anything up to the next slash reaches the view, which answers a malformed
     # id with a JSON 400 rather than Django's HTML 404.
@@ -148,7 +155,13 @@ class StoryLookupMixin:
         return article
 
     def get_last_modified(self) -> datetime.datetime | None:
-        return getattr(self, "object_last_modified", None)
+        own = getattr(self, "object_last_modified", None)
+        if own is None:
+            return None
+        # The story also shows the names of its section, tags, thread,
+        # entities and authors, which change with no write to it.
+        names = PublicChange.objects.recorded(*NAME_SCOPES)
+        return max(filter(None, [own, names]))
 
 
 ID_PARAMETER = OpenApiParameter(

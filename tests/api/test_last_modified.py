@@ -263,3 +263,21 @@ def test_last_modified_costs_one_query(
     with django_assert_max_num_queries(8):
         again = partner_client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
     assert again.status_code == 304
+
+
+def test_a_story_moves_when_what_it_shows_is_renamed(partner_client, world):
+    """A story's own Last-Modified also moves when its entity is renamed, and
+    stays put for an edit to a draft."""
+    story, draft = world
+    url = f"{ARTICLES}{story.pk}/"
+    Article.objects.filter(pk=story.pk).update(updated_at=hours_ago(4))
+    before = snapshot(partner_client, url)
+
+    draft.headline = "Still secret"
+    draft.save()
+    assert_still(partner_client, before)
+
+    entity = story.entities.get()
+    entity.name = "Renamed"
+    entity.save()
+    assert_moved(partner_client, before)
