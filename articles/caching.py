@@ -19,12 +19,18 @@ test of the services would catch. Cached pages are derived data, which the
 house style lets signals keep in step. A story's staged edits are Revision rows
 and `update()`s (articles.revisions.stage_changes), which send no signal: they
 clear nothing until published.
+
+The same receivers record what partners can see change (PublicChange, the
+API's Last-Modified): durable where the cache is not, and only for changes
+to public stories and to the names of public sections, tags, threads and
+authors.
 """
 
 from __future__ import annotations
 
 import datetime
 
+from django.db.models import QuerySet
 from django.db.models.signals import (
     m2m_changed,
     post_delete,
@@ -45,11 +51,14 @@ from articles.models import (
     Correction,
     FeaturedStory,
     FrontPage,
+    PublicChange,
     Section,
     TaggedArticle,
     Thread,
 )
 from newsroom import pagecache
+
+Scope = PublicChange.Scope
 
 
 def next_schedule_change() -> datetime.datetime | None:
@@ -147,6 +156,8 @@ def _story_saved(sender, instance: Article, **kwargs) -> None:
     pagecache.bump(
         before | after | ({"nav"} if navigation_changed(before, after) else set())
     )
+    if before or after:
+        PublicChange.objects.note(Scope.STORIES)
     if instance.status == Article.Status.PUBLISHED or before:
         pagecache.forget_schedule()
 
@@ -157,6 +168,8 @@ def _story_deleted(sender, instance: Article, **kwargs) -> None:
     nav = {"nav"} if navigation_changed(before, set()) else set()
     pagecache.bump(before | nav)
     pagecache.forget_schedule()
+    if before:
+        PublicChange.objects.note(Scope.STORIES)
 
 
 @receiver(post_save, sender=ArticleEntity)
@@ -168,6 +181,7 @@ def _story_link_changed(sender, instance, **kwargs) -> None:
     if tags:
         kind = "entity" if sender is ArticleEntity else "tag"
         tags.add(f"{kind}:{instance.tag_id}")
+        PublicChange.objects.note(Scope.STORIES)
     pagecache.bump(tags)
 
 
@@ -184,6 +198,8 @@ def _links_changed(sender, instance, action: str, pk_set, model, **kwargs) -> No
         if tags and pk_set:
             kind = "entity" if sender is ArticleEntity else "tag"
             tags |= {f"{kind}:{pk}" for pk in pk_set}
+        if tags:
+            PublicChange.objects.note(Scope.STORIES)
         pagecache.bump(tags)
 
 
@@ -197,6 +213,7 @@ def _story_author_changed(sender, instance: ArticleAuthor, **kwargs) -> None:
     tags = story_tags(instance.article_id)
     if tags:
         tags.add(f"author:{instance.author_id}")
+        PublicChange.objects.note(Scope.STORIES)
     pagecache.bump(tags)
 
 
@@ -206,6 +223,7 @@ def _correction_changed(sender, instance: Correction, **kwargs) -> None:
     tags = story_tags(instance.article_id)
     if tags:
         tags.add("corrections")
+        PublicChange.objects.note(Scope.STORIES)
     pagecache.bump(tags)
 
 
@@ -225,10 +243,42 @@ def _front_page_changed(sender, instance, **kwargs) -> None:
 # Names shown on other pages.
 
 
+def remember_public(instance, public: QuerySet) -> None:
+    """Before a save or delete: whether partners can see `instance` (it is in
+    `public`), for `note_if_public` after it."""
+    if instance.pk is not None:
+        instance._public_before = public.filter(pk=instance.pk).exists()
+
+
+def note_if_public(instance, public: QuerySet, scope: str, **kwargs) -> None:
+    """After a save or delete: record a change to `scope` if partners could
+    see `instance` before it or can now. A new row is nothing yet: a story
+    showing it is a change of its own."""
+    if kwargs.get("created"):
+        return
+    before = instance.__dict__.pop("_public_before", False)
+    after = kwargs.get("signal") is post_save and public.filter(pk=instance.pk).exists()
+    if before or after:
+        PublicChange.objects.note(scope)
+
+
+@receiver(pre_save, sender=Section)
+@receiver(pre_delete, sender=Section)
+def _remember_section(sender, instance: Section, **kwargs) -> None:
+    remember_public(instance, Section.objects.visible())
+
+
 @receiver(post_save, sender=Section)
 @receiver(post_delete, sender=Section)
 def _section_changed(sender, instance: Section, **kwargs) -> None:
     pagecache.bump({"nav", f"section:{instance.pk}", "feeds", "sitemap"})
+    note_if_public(instance, Section.objects.visible(), Scope.SECTIONS, **kwargs)
+
+
+@receiver(pre_save, sender=Thread)
+@receiver(pre_delete, sender=Thread)
+def _remember_thread(sender, instance: Thread, **kwargs) -> None:
+    remember_public(instance, Thread.objects.with_published_stories())
 
 
 @receiver(post_save, sender=Thread)
@@ -236,6 +286,14 @@ def _section_changed(sender, instance: Section, **kwargs) -> None:
 def _thread_changed(sender, instance: Thread, **kwargs) -> None:
     pk = instance.pk
     pagecache.bump({f"thread:{pk}", f"thread-name:{pk}", "feeds", "sitemap"})
+    public = Thread.objects.with_published_stories()
+    note_if_public(instance, public, Scope.THREADS, **kwargs)
+
+
+@receiver(pre_save, sender=Tag)
+@receiver(pre_delete, sender=Tag)
+def _remember_tag(sender, instance: Tag, **kwargs) -> None:
+    remember_public(instance, Article.objects.published().tags())
 
 
 @receiver(post_save, sender=Tag)
@@ -244,6 +302,8 @@ def _tag_changed(sender, instance: Tag, created: bool = False, **kwargs) -> None
     if not created:
         pk = instance.pk
         pagecache.bump({f"tag:{pk}", f"tag-name:{pk}", "feeds", "sitemap"})
+    public = Article.objects.published().tags()
+    note_if_public(instance, public, Scope.TAGS, created=created, **kwargs)
 
 
 # What author pages, story bylines, feeds and the sitemap show of an author.
@@ -251,11 +311,16 @@ AUTHOR_SHOWN = ("name", "slug", "role", "bio")
 
 
 @receiver(pre_save, sender=Author)
+@receiver(pre_delete, sender=Author)
 def _remember_author(sender, instance: Author, **kwargs) -> None:
     if instance.pk is not None:
-        instance._page_shown_before = (
+        stored = (
             Author.objects.filter(pk=instance.pk).values_list(*AUTHOR_SHOWN).first()
         )
+        instance._page_shown_before = stored
+        shown = tuple(getattr(instance, name) for name in AUTHOR_SHOWN)
+        if kwargs["signal"] is pre_delete or stored != shown:
+            remember_public(instance, Author.objects.with_published_stories())
 
 
 @receiver(post_save, sender=Author)
@@ -271,10 +336,15 @@ def _author_changed(sender, instance: Author, **kwargs) -> None:
     pagecache.bump(
         {f"author:{pk}", f"author-name:{pk}", "author-names", "feeds", "sitemap"}
     )
+    public = Author.objects.with_published_stories()
+    note_if_public(instance, public, Scope.AUTHORS, **kwargs)
 
 
 @receiver(post_save, sender=AuthorLink)
 @receiver(post_delete, sender=AuthorLink)
 def _author_link_changed(sender, instance: AuthorLink, **kwargs) -> None:
-    # Links are shown on the author's own page only.
+    # Links are shown on the author's own page (and in the API) only.
     pagecache.bump({f"author:{instance.author_id}"})
+    public = Author.objects.with_published_stories()
+    if public.filter(pk=instance.author_id).exists():
+        PublicChange.objects.note(Scope.AUTHORS)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchRank, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import connections, models
+from django.db import connections, models, transaction
 from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
@@ -318,13 +318,12 @@ class ArticleQuerySet(models.QuerySet):
         """Stories readers saw once and may see no more: withdrawn after they
         went live, or expired. Their old address answers 410 rather than 404;
         a draft, or a story withdrawn before its go-live time, is not among
-        them (its address must not say it exists). Live once is read as in
-        `changes`: published no later than its last change, and before now."""
+        them (its address must not say it exists). Live once: first published
+        before now (see `Article.first_publication`)."""
         now = now or timezone.now()
-        was_live = models.Q(first_published_at__lte=models.F("updated_at")) & (
-            models.Q(first_published_at__lte=now)
+        withdrawn = models.Q(
+            status=Article.Status.WITHDRAWN, first_published_at__lte=now
         )
-        withdrawn = models.Q(status=Article.Status.WITHDRAWN) & was_live
         return self.filter(withdrawn | self.expired_condition(now))
 
     def coming_up(
@@ -397,12 +396,11 @@ class ArticleQuerySet(models.QuerySet):
         edit). Drafts and stories that were never live are left out."""
         now = now or timezone.now()
         live = self.published_condition(now)
-        # Live once and then taken off: first_published_at is set when a story
-        # is published, even for a future go-live time, so it must also precede
-        # the story's last change.
-        was_live = models.Q(first_published_at__lte=models.F("updated_at")) & models.Q(
-            first_published_at__lte=now
-        )
+        # Live once and then taken off: first_published_at is the first time
+        # readers could see it (see `Article.first_publication`), so a time
+        # before now is a story that was live, even one whose go-live time
+        # passed with no write.
+        was_live = models.Q(first_published_at__lte=now)
         # Taken off by its expiry time, which no write marks: it changed then.
         expired = self.expired_condition(now) & models.Q(go_live_at__lte=now)
         return (
@@ -785,8 +783,12 @@ class Article(models.Model):
             self.slug = self._unique_slug()
         if self.status == self.Status.PUBLISHED:
             self.go_live_at = self.go_live_at or timezone.now()
-            self.first_published_at = self.first_published_at or self.go_live_at
             self.last_published_at = self.last_published_at or self.go_live_at
+        first_published_at = self.first_publication()
+        if first_published_at != self.first_published_at:
+            self.first_published_at = first_published_at
+            if (fields := kwargs.get("update_fields")) is not None:
+                kwargs["update_fields"] = {*fields, "first_published_at"}
         if self._public_text_changed():
             self.text_changed_at = timezone.now()
             if (fields := kwargs.get("update_fields")) is not None:
@@ -835,6 +837,22 @@ class Article(models.Model):
                 },
                 code="expires_before_go_live",
             )
+
+    def first_publication(
+        self, now: datetime.datetime | None = None
+    ) -> datetime.datetime | None:
+        """`first_published_at` as it must be stored: the first time readers
+        could see the story. Once that time has passed it never changes (a story
+        readers saw and that is re-scheduled, withdrawn or republished keeps
+        it); until then it follows the go-live time of a published (scheduled)
+        story, and is empty for any other, so that a story withdrawn before its
+        go-live time was never published. save() keeps it in step."""
+        now = now or timezone.now()
+        if self.first_published_at is not None and self.first_published_at <= now:
+            return self.first_published_at
+        if self.status == self.Status.PUBLISHED:
+            return self.go_live_at
+        return None
 
     @property
     def revised_at(self) -> datetime.datetime | None:
@@ -1286,6 +1304,95 @@ class PreviewLink(models.Model):
         return self.revoked_at is None and self.expires_at > timezone.now()
 
 
+class PublicChangeQuerySet(models.QuerySet):
+    def note(self, *scopes: str) -> None:
+        """Record that what partners can see of `scopes` (PublicChange.Scope)
+        changed now: at once, so that the record commits with the change, and
+        again when the current transaction commits, so that the time is no
+        earlier than the moment the change became visible. Called where the
+        page cache is told (articles.caching, entities.caching). Inside a
+        transaction the scopes' rows stay locked until it ends: a second
+        transaction changing public things waits for the first."""
+        scopes = sorted(set(scopes))
+        if not scopes:
+            return
+        self._write(scopes)
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(lambda: self._write(scopes))
+
+    def _write(self, scopes: Iterable[str]) -> None:
+        now = timezone.now()
+        if rows := [
+            PublicChange(scope=scope, changed_at=now) for scope in sorted(scopes)
+        ]:
+            self.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["scope"],
+                update_fields=["changed_at"],
+            )
+
+    def recorded(self, *scopes: str) -> datetime.datetime | None:
+        """The last recorded change (`note`) of any of `scopes`. One query."""
+        return self.filter(scope__in=scopes).aggregate(latest=models.Max("changed_at"))[
+            "latest"
+        ]
+
+    def last_changed(self, *scopes: str) -> datetime.datetime | None:
+        """The last time partners could see anything of `scopes` change: the
+        recorded time (`note`), or a story going live at its scheduled time or
+        expiring since, which no write records. One query (two only before
+        anything was ever recorded), reading index ends only."""
+        now = timezone.now()
+        published = Article.objects.order_by().published(now)
+        timed = {
+            "went_live": models.Subquery(
+                published.order_by("-go_live_at").values("go_live_at")[:1]
+            ),
+            "expired": models.Subquery(
+                Article.objects.order_by()
+                .expired(now)
+                .order_by("-expire_at")
+                .values("expire_at")[:1]
+            ),
+        }
+        row = (
+            self.filter(scope__in=scopes)
+            .order_by("-changed_at")
+            .annotate(**timed)
+            .values("changed_at", *timed)
+            .first()
+        )
+        if row is None:
+            row = Article.objects.order_by().annotate(**timed).values(*timed).first()
+        return max(filter(None, (row or {}).values()), default=None)
+
+
+class PublicChange(models.Model):
+    """When partners last saw something change, for each kind of thing the API
+    shows (stories, sections, tags, threads, entities, authors): the API's
+    Last-Modified. Drafts and unpublished changes never move it."""
+
+    class Scope(models.TextChoices):
+        STORIES = "stories", "Stories"
+        SECTIONS = "sections", "Sections"
+        TAGS = "tags", "Topic tags"
+        THREADS = "threads", "Developing stories"
+        ENTITIES = "entities", "Entities"
+        AUTHORS = "authors", "Authors"
+
+    scope = models.CharField(max_length=16, choices=Scope, unique=True)
+    changed_at = models.DateTimeField()
+
+    objects = PublicChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "public change"
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} changed {format_time(self.changed_at)}"
+
+
 class Revision(models.Model):
     """The story as one save left it: its text, credits and tags, with a
     snapshot of its entities and related-story picks. Kept for every save, so
@@ -1484,10 +1591,6 @@ class DeletedArticleQuerySet(models.QuerySet):
         return self.annotate(changed_at=models.F("deleted_at")).order_by(
             "changed_at", "pk"
         )
-
-    def last_deleted(self) -> datetime.datetime | None:
-        """When the latest deletion happened (one index end), or None."""
-        return self.order_by("-deleted_at").values_list("deleted_at", flat=True).first()
 
 
 class DeletedArticle(models.Model):

@@ -76,7 +76,8 @@ def publish_article(
     (the change form, the bulk action, imports) comes here, so a story
     scheduled for later is never published early by one that gives no time; a
     past time backdates it. A story that was published before keeps its first
-    publication time. Raises ValidationError, changing nothing, when the story
+    publication time once readers have seen it (`Article.first_publication`,
+    kept by save()). Raises ValidationError, changing nothing, when the story
     would expire before it goes live.
     """
     check_publish_permission(by)
@@ -86,7 +87,6 @@ def publish_article(
     before = _publication_of(article)
     article.status = Article.Status.PUBLISHED
     article.go_live_at = go_live_at
-    article.first_published_at = article.first_published_at or article.go_live_at
     article.last_published_at = max(article.go_live_at, now)
     article.save()
     if before != _publication_of(article):

@@ -17,6 +17,7 @@ from articles.models import (
     Correction,
     ImportJob,
     PreviewLink,
+    PublicChange,
     Section,
     Thread,
 )
@@ -278,3 +279,14 @@ class CandidateFactory(DjangoModelFactory):
     article = factory.SubFactory(ArticleFactory)
     name = factory.Sequence(lambda n: f"Unknown Body {n}")
     kind = Entity.Kind.ORGANIZATION
+
+
+def settle_public_changes(hours: float = 3) -> None:
+    """Move every recorded public change (PublicChange) `hours` back, as if
+    nothing partners can see had changed since: Last-Modified has whole
+    seconds, and a test's next change must fall in a later one."""
+    when = timezone.now() - datetime.timedelta(hours=hours)
+    for scope in PublicChange.Scope:
+        PublicChange.objects.update_or_create(
+            scope=scope, defaults={"changed_at": when}
+        )

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from articles.models import Article, Author, AuthorLink
+from articles.models import Article, Author, AuthorLink, PublicChange
 from newsroom.api.fields import LinkField, filtered_list_link
 from newsroom.api.mixins import ConditionalGetMixin, StrictParametersMixin
 
@@ -91,7 +91,6 @@ class AuthorViewSet(
         )
 
     def get_last_modified(self) -> datetime.datetime | None:
-        authors = Author.objects.aggregate(edited=Max("updated_at"))["edited"]
-        return max(
-            filter(None, [authors, Article.objects.last_changed()]), default=None
+        return PublicChange.objects.last_changed(
+            PublicChange.Scope.AUTHORS, PublicChange.Scope.STORIES
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils.http import parse_header_parameters
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -16,11 +17,13 @@ from rest_framework.request import Request
 from articles.api.serializers import (
     EXPANDABLE,
     ArticleSerializer,
+    Ninjs31Serializer,
     NinjsSerializer,
     chosen_fields,
     load_relations,
 )
-from articles.models import Article, ArticleQuerySet
+from articles.models import Article, ArticleQuerySet, PublicChange
+from articles.ninjs import DEFAULT_NINJS_VERSION, NINJS_VERSIONS
 from newsroom.api.renderers import FORMAT_PARAMETER, NinjsRenderer
 
 
@@ -40,11 +43,55 @@ class ArticleFieldsMixin:
             self.article_fields = chosen_fields(
                 request, detail=self.action == "retrieve"
             )
+            self.ninjs_version = self.chosen_ninjs_version(request)
+
+    def chosen_ninjs_version(self, request: Request) -> str:
+        """The ninjs version asked for with `?version=` or a `version`
+        parameter of the ninjs media type in Accept (`application/ninjs+json;
+        version=3.1`); 2.2 if neither. A version this API does not write, or
+        one given with a format other than ninjs, is a 400."""
+        _, accept = parse_header_parameters(
+            getattr(request, "accepted_media_type", "") or ""
+        )
+        asked = request.query_params.get("version", accept.get("version"))
+        if asked is None:
+            return DEFAULT_NINJS_VERSION
+        accepted = ", ".join(NINJS_VERSIONS)
+        if asked not in NINJS_VERSIONS:
+            raise ValidationError(
+                {"version": [f"No ninjs version “{asked}”: it takes {accepted}."]}
+            )
+        if not self.wants_ninjs:
+            raise ValidationError(
+                {
+                    "version": [
+                        "version chooses the ninjs version: ask for ninjs too "
+                        f"(format=ninjs or Accept: {NinjsRenderer.media_type})."
+                    ]
+                }
+            )
+        self.ninjs_version_asked = asked
+        return asked
+
+    def finalize_response(self, request: Request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        asked = getattr(self, "ninjs_version_asked", None)
+        if asked is not None and response.status_code == 200:
+            # The Content-Type says which version was given, as it was asked.
+            response.content_type = f"{NinjsRenderer.media_type}; version={asked}"
+        return response
+
+    @property
+    def ninjs_serializer_class(self) -> type[NinjsSerializer]:
+        version = getattr(self, "ninjs_version", DEFAULT_NINJS_VERSION)
+        return Ninjs31Serializer if version == "3.1" else NinjsSerializer
 
     def extra_query_parameters(self) -> set[str]:
         parameters = super().extra_query_parameters()
         if self.action in self.article_actions:
             parameters |= {"fields", "expand"}
+            if NinjsRenderer in self.renderer_classes:
+                parameters.add("version")
         return parameters
 
     def article_queryset(self) -> ArticleQuerySet:
@@ -70,7 +117,9 @@ class ArticleFieldsMixin:
 
     def get_serializer_class(self):
         if self.action in self.article_actions:
-            return NinjsSerializer if self.wants_ninjs else ArticleSerializer
+            return (
+                self.ninjs_serializer_class if self.wants_ninjs else ArticleSerializer
+            )
         return super().get_serializer_class()
 
     def get_serializer_context(self) -> dict:
@@ -80,10 +129,17 @@ class ArticleFieldsMixin:
         return context
 
 
+# What a story shows of other things (PublicChange), beside its own fields.
+NAME_SCOPES = tuple(
+    scope for scope in PublicChange.Scope if scope != PublicChange.Scope.STORIES
+)
+
+
 class StoryLookupMixin:
     """Finds the published story a detail address names by its id, with its
-    entities and tags; a malformed id is a JSON 400, not an HTML 404. Put it
-    before ConditionalGetMixin: the story's own times are its Last-Modified."""
+        entities and tags; a malformed id is a JSON 400, not an HTML 404. Put it
+        before ConditionalGetMixin: the story's own times, or a later rename of what
+    it shows, are its Last-Modified."""
 
     # Anything up to the next slash reaches the view, which answers a malformed
     # id with a JSON 400 rather than Django's HTML 404.
@@ -99,7 +155,13 @@ class StoryLookupMixin:
         return article
 
     def get_last_modified(self) -> datetime.datetime | None:
-        return getattr(self, "object_last_modified", None)
+        own = getattr(self, "object_last_modified", None)
+        if own is None:
+            return None
+        # The story also shows the names of its section, tags, thread,
+        # entities and authors, which change with no write to it.
+        names = PublicChange.objects.recorded(*NAME_SCOPES)
+        return max(filter(None, [own, names]))
 
 
 ID_PARAMETER = OpenApiParameter(
@@ -119,6 +181,12 @@ FIELDS_PARAMETER = OpenApiParameter(
     explode=False,
     description="Only these fields, separated by commas (`id` always comes). "
     "An unknown field is a 400.",
+)
+VERSION_PARAMETER = OpenApiParameter(
+    "version",
+    {"type": "string", "enum": list(NINJS_VERSIONS)},
+    description="With `format=ninjs`: the ninjs version, 2.2 (the default) or "
+    "3.1; also `Accept: application/ninjs+json; version=3.1`.",
 )
 EXPAND_PARAMETER = OpenApiParameter(
     "expand",
@@ -146,6 +214,11 @@ def article_list_schema(*, summary: str, description: str):
     return extend_schema(
         summary=summary,
         description=description,
-        parameters=[FIELDS_PARAMETER, EXPAND_PARAMETER, FORMAT_PARAMETER],
+        parameters=[
+            FIELDS_PARAMETER,
+            EXPAND_PARAMETER,
+            FORMAT_PARAMETER,
+            VERSION_PARAMETER,
+        ],
         responses=article_responses(many=True),
     )

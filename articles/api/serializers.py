@@ -29,7 +29,7 @@ from articles.models import (
     TaggedArticle,
     Thread,
 )
-from articles.ninjs import entity_key
+from articles.ninjs import NINJS_31_SCHEMA, entity_key, to_ninjs3
 from entities.models import Entity, wikidata_entity_uri
 from newsroom.api.fields import (
     LINK_PLACEHOLDER,
@@ -619,7 +619,9 @@ class NinjsSerializer(serializers.BaseSerializer):
             "type": "text",
             "representationtype": "full" if with_body else "partial",
             "version": str(int(article.updated_at.timestamp())),
-            "firstcreated": when(article.created_at),
+            # When readers could first see it: the news item did not exist for
+            # anyone outside the newsroom before (a draft's age is not shown).
+            "firstcreated": when(article.first_published_at or article.go_live_at),
             "versioncreated": when(article.updated_at),
             "pubstatus": "usable",
             "language": article.language,
@@ -683,6 +685,16 @@ class NinjsSerializer(serializers.BaseSerializer):
         if link.wikidata_id:
             entity["uri"] = wikidata_entity_uri(link.wikidata_id)
         return entity
+
+
+class Ninjs31Serializer(NinjsSerializer):
+    """A story as an IPTC ninjs 3.1 news item: the 2.2 item with its 3.x names
+    (`articles.ninjs.NINJS_3_NAMES`) and the `standard` it conforms to."""
+
+    def to_representation(self, article: Article) -> dict:
+        return to_ninjs3(super().to_representation(article)) | {
+            "standard": {"name": "ninjs", "version": "3.1", "schema": NINJS_31_SCHEMA}
+        }
 
 
 def _ninjs_openapi_schema() -> dict:

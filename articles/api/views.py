@@ -15,6 +15,7 @@ from articles.api.mixins import (
     EXPAND_PARAMETER,
     FIELDS_PARAMETER,
     ID_PARAMETER,
+    VERSION_PARAMETER,
     ArticleFieldsMixin,
     StoryLookupMixin,
     article_responses,
@@ -27,7 +28,6 @@ from articles.api.pagination import (
 from articles.api.serializers import (
     ArticleSerializer,
     ChangeSerializer,
-    NinjsSerializer,
     SectionSerializer,
     TagSerializer,
     ThreadDetailSerializer,
@@ -37,6 +37,7 @@ from articles.models import (
     Article,
     ArticleQuerySet,
     DeletedArticle,
+    PublicChange,
     Section,
     Thread,
 )
@@ -53,14 +54,25 @@ from related.serving import related_articles
         summary="List published stories",
         description="Newest first; filter, search, choose fields and page with "
         "a cursor. Lists leave the body out unless `expand=body`.",
-        parameters=[FIELDS_PARAMETER, EXPAND_PARAMETER, FORMAT_PARAMETER],
+        parameters=[
+            FIELDS_PARAMETER,
+            EXPAND_PARAMETER,
+            FORMAT_PARAMETER,
+            VERSION_PARAMETER,
+        ],
         responses=article_responses(many=True),
     ),
     retrieve=extend_schema(
         summary="Retrieve a published story",
         description="The whole story, body included. In ninjs, its related "
         "stories come as associations.",
-        parameters=[ID_PARAMETER, FIELDS_PARAMETER, EXPAND_PARAMETER, FORMAT_PARAMETER],
+        parameters=[
+            ID_PARAMETER,
+            FIELDS_PARAMETER,
+            EXPAND_PARAMETER,
+            FORMAT_PARAMETER,
+            VERSION_PARAMETER,
+        ],
         responses=article_responses(many=False),
     ),
 )
@@ -90,12 +102,13 @@ class ArticleViewSet(
 
     def get_serializer_class(self):
         if self.wants_ninjs:
-            return NinjsSerializer
+            return self.ninjs_serializer_class
         return ArticleSerializer
 
     def get_last_modified(self) -> datetime.datetime | None:
         if self.action == "list":
-            return Article.objects.last_changed()
+            # A story shows its section, entities, tags, thread and authors.
+            return PublicChange.objects.last_changed(*PublicChange.Scope)
         return super().get_last_modified()
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
@@ -156,8 +169,8 @@ class ChangeViewSet(
         return MergedQuerySet(stories, DeletedArticle.objects.changes())
 
     def get_last_modified(self) -> datetime.datetime | None:
-        times = [Article.objects.last_changed(), DeletedArticle.objects.last_deleted()]
-        return max(filter(None, times), default=None)
+        # Deleting a story partners saw is recorded too (its tombstone's time).
+        return PublicChange.objects.last_changed(PublicChange.Scope.STORIES)
 
 
 @extend_schema_view(
@@ -176,6 +189,12 @@ class SectionViewSet(
     def get_queryset(self):
         # Built per request: "published" means published by now.
         return Section.objects.visible()
+
+    def get_last_modified(self) -> datetime.datetime | None:
+        # Which sections are shown follows the stories.
+        return PublicChange.objects.last_changed(
+            PublicChange.Scope.SECTIONS, PublicChange.Scope.STORIES
+        )
 
 
 @extend_schema_view(
@@ -203,6 +222,11 @@ class TagViewSet(
         published = Article.objects.published()
         return published.tags().annotate(
             article_count=count_of(published.links_per_tag())
+        )
+
+    def get_last_modified(self) -> datetime.datetime | None:
+        return PublicChange.objects.last_changed(
+            PublicChange.Scope.TAGS, PublicChange.Scope.STORIES
         )
 
 
@@ -254,7 +278,6 @@ class ThreadViewSet(
         return ThreadSerializer
 
     def get_last_modified(self) -> datetime.datetime | None:
-        threads = Thread.objects.aggregate(edited=Max("updated_at"))["edited"]
-        return max(
-            filter(None, [threads, Article.objects.last_changed()]), default=None
+        return PublicChange.objects.last_changed(
+            PublicChange.Scope.THREADS, PublicChange.Scope.STORIES
         )

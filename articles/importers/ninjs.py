@@ -1,4 +1,6 @@
-"""IPTC ninjs ("news in JSON") 2.x stories, with the 1.x field names tolerated.
+"""IPTC ninjs ("news in JSON") 2.x and 3.x stories, with the 1.x field names
+tolerated: a 3.x item's camel-case names (`versionCreated`, `embargoedUntil`,
+`contentType`) are read as their 2.x names (`articles.ninjs.from_ninjs3`).
 
 A file holds one ninjs object or a list of them. See https://iptc.org/std/ninjs/.
 """
@@ -27,7 +29,7 @@ from articles.importers.base import (
     text_to_html,
 )
 from articles.models import ArticleEntity
-from articles.ninjs import ENTITY_FIELDS
+from articles.ninjs import ENTITY_FIELDS, from_ninjs3
 from entities.models import wikidata_id_from_uri
 
 
@@ -102,9 +104,15 @@ def parse_item(name: str, item: Any, *, position: int | None = None) -> StoryDat
 
     if not isinstance(item, dict):
         raise reject("expected a ninjs object")
-    headline = _text(_pick(item.get("headlines"), "main") or item.get("headline"))
+    item = from_ninjs3(item)
+    headline = _text(
+        _pick(item.get("headlines"), "main")
+        or item.get("headline")
+        # ninjs 3.x: an event's or a planning item's name.
+        or item.get("title")
+    )
     if not headline:
-        raise reject("no headline (ninjs “headlines” or “headline”)")
+        raise reject("no headline (ninjs “headlines”, “headline” or “title”)")
     source_name = _string(item.get("copyrightholder")) or _first_name(
         item.get("infosources")
     )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Case, IntegerField, Max, QuerySet, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from articles.api.mixins import ArticleFieldsMixin, article_list_schema
-from articles.models import Article, ArticleEntity
+from articles.models import Article, ArticleEntity, PublicChange
 from entities.api.serializers import EntitySerializer
 from entities.models import Entity
 from newsroom.api.filters import StrictFilterSet
@@ -88,9 +88,11 @@ class EntityViewSet(
         )
 
     def get_last_modified(self) -> datetime.datetime | None:
-        entities = Entity.objects.aggregate(edited=Max("updated_at"))["edited"]
-        return max(
-            filter(None, [entities, Article.objects.last_changed()]), default=None
+        # An entity's stories show their own section, tags, thread and authors.
+        if self.action == "articles":
+            return PublicChange.objects.last_changed(*PublicChange.Scope)
+        return PublicChange.objects.last_changed(
+            PublicChange.Scope.ENTITIES, PublicChange.Scope.STORIES
         )
 
     @action(

@@ -19,5 +19,6 @@ FORMAT_PARAMETER = OpenApiParameter(
     OpenApiTypes.STR,
     enum=["json", NinjsRenderer.format],
     description="`ninjs` answers in IPTC ninjs 2.2, like "
-    f"`Accept: {NinjsRenderer.media_type}`.",
+    f"`Accept: {NinjsRenderer.media_type}` (3.1 where the endpoint takes "
+    "`version`).",
 )

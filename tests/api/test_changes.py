@@ -158,3 +158,47 @@ def test_query_count(partner_client, django_assert_max_num_queries, stories):
         response = partner_client.get(CHANGES_URL, {"page_size": 100})
 
     assert len(response.json()["results"]) == stories
+
+
+def test_story_withdrawn_before_its_time_and_edited_never_appears(partner_client):
+    """Scheduled, withdrawn before its go-live time and edited afterwards, a
+    story was never public: not in the feed, and its page is 404, not 410."""
+    article = ArticleFactory(scheduled=True)
+    url = article.get_absolute_url()
+    withdraw_article(article=article)
+    article.refresh_from_db()
+    article.headline = "Edited after it was pulled"
+    article.save()
+
+    assert changes(partner_client) == {}
+    assert partner_client.get(url).status_code == 404
+
+
+def test_scheduled_story_going_live_with_no_write_is_a_withdrawal_later(
+    partner_client,
+):
+    """A scheduled story whose time passed with no write was live: withdrawn
+    afterwards, it appears as withdrawn and its page is 410."""
+    article = ArticleFactory(scheduled=True)
+    went_live = hours_ago(1)
+    Article.objects.filter(pk=article.pk).update(
+        go_live_at=went_live, first_published_at=went_live, updated_at=hours_ago(3)
+    )
+    article.refresh_from_db()
+    url = article.get_absolute_url()
+    withdraw_article(article=article)
+
+    assert changes(partner_client)[article.pk]["status"] == "withdrawn"
+    assert partner_client.get(url).status_code == 410
+
+
+def test_live_story_rescheduled_is_withdrawn_until_its_new_time(partner_client):
+    """A live story moved to a later go-live time is off the site until then:
+    partners see it withdrawn, and it keeps its first publication time."""
+    article = ArticleFactory()
+    first = article.first_published_at
+    publish_article(article=article, at=timezone.now() + datetime.timedelta(hours=2))
+
+    assert changes(partner_client)[article.pk]["status"] == "withdrawn"
+    article.refresh_from_db()
+    assert article.first_published_at == first

@@ -201,3 +201,161 @@ def test_detail_query_count(partner_client, django_assert_max_num_queries, story
         response = partner_client.get(f"{LIST_URL}{story.pk}/", {"format": "ninjs"})
 
     assert response.status_code == 200
+
+
+# ninjs 3.1, validated against the official schema in ../shared/ninjs/3.1/.
+
+NINJS_31_SCHEMA = (
+    Path(__file__).resolve().parents[3]
+    / "shared"
+    / "ninjs"
+    / "3.1"
+    / "ninjs-schema_3.1.json"
+)
+
+
+@pytest.fixture
+def validator_31():
+    if not NINJS_31_SCHEMA.is_file():
+        pytest.skip("../shared/ninjs/3.1 is not present")
+    schema = json.loads(NINJS_31_SCHEMA.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def assert_valid_ninjs_31(validator, item: dict) -> None:
+    errors = sorted(validator.iter_errors(item), key=str)
+    assert not errors, "\n".join(
+        f"{list(error.absolute_path)}: {error.message}" for error in errors
+    )
+
+
+V31 = {"format": "ninjs", "version": "3.1"}
+
+
+def test_detail_in_ninjs_31_is_valid(partner_client, story, validator_31):
+    """?format=ninjs&version=3.1 gives a story valid against the ninjs 3.1
+    schema, in camel case, saying which standard it follows."""
+    rebuild_related()
+
+    response = partner_client.get(f"{LIST_URL}{story.pk}/", V31)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == f"{NINJS}; version=3.1"
+    item = response.json()
+    assert_valid_ninjs_31(validator_31, item)
+    assert item["standard"] == {
+        "name": "ninjs",
+        "version": "3.1",
+        "schema": "http://www.iptc.org/std/ninjs/ninjs-schema_3.1.json",
+    }
+    assert item["representationType"] == "full"
+    assert item["pubStatus"] == "usable"
+    assert item["firstCreated"] == story.first_published_at.isoformat().replace(
+        "+00:00", "Z"
+    )
+    assert "versionCreated" in item
+    html, text = item["bodies"]
+    assert html["contentType"] == "text/html"
+    assert text["wordCount"] == 7
+    assert item["infoSources"][0]["name"] == "Harbour Wire"
+    assert item["people"][0]["name"] == "Ann Mayor"
+    assert item["organisations"][0]["name"] == "Ferry Union"
+    assert item["places"][0]["name"] == "Port Alden"
+    assert [subject["name"] for subject in item["subjects"]] == [
+        "Strikes",
+        "Transport",
+    ]
+    [association] = item["associations"]
+    assert association["name"] == "related1"
+    assert "versionCreated" in association
+    lower_case = {"representationtype", "pubstatus", "versioncreated", "infosources"}
+    assert not lower_case & set(item)
+
+
+def test_accept_profile_gives_ninjs_31(partner_client, story):
+    """`Accept: application/ninjs+json; version=3.1` is the same as the
+    query parameters."""
+    by_header = partner_client.get(
+        f"{LIST_URL}{story.pk}/", HTTP_ACCEPT=f"{NINJS}; version=3.1"
+    )
+    by_param = partner_client.get(f"{LIST_URL}{story.pk}/", V31)
+
+    assert by_header.status_code == 200
+    assert by_header["Content-Type"] == f"{NINJS}; version=3.1"
+    assert by_header.json() == by_param.json()
+
+
+def test_list_in_ninjs_31_is_valid(partner_client, story, validator_31):
+    """Each story of a ninjs 3.1 list validates, with or without bodies."""
+    ArticleFactory.create_batch(3, tags=["Transport"])
+
+    for params in (V31, {**V31, "expand": "body"}):
+        response = partner_client.get(LIST_URL, params)
+        assert response.status_code == 200
+        results = response.json()["results"]
+        assert len(results) == 5
+        for item in results:
+            assert_valid_ninjs_31(validator_31, item)
+
+
+def test_entity_stories_in_ninjs_31(partner_client, story, validator_31):
+    entity = story.entities.get(name="Ann Mayor")
+
+    response = partner_client.get(f"/api/v1/entities/{entity.slug}/articles/", V31)
+
+    [item] = response.json()["results"]
+    assert_valid_ninjs_31(validator_31, item)
+
+
+def test_version_22_is_the_default(partner_client, story):
+    """Without a version, or with 2.2, ninjs is 2.2 as before."""
+    default = partner_client.get(f"{LIST_URL}{story.pk}/", {"format": "ninjs"})
+    asked = partner_client.get(
+        f"{LIST_URL}{story.pk}/", {"format": "ninjs", "version": "2.2"}
+    )
+
+    assert default.json() == asked.json()
+    assert_valid_ninjs(asked.json())
+    assert asked["Content-Type"] == f"{NINJS}; version=2.2"
+
+
+@pytest.mark.parametrize(
+    "query", ["version=3.0", "version=4", "version=", "version=3.1&version=9"]
+)
+def test_unknown_version_is_a_400_naming_the_versions(partner_client, story, query):
+    response = partner_client.get(f"{LIST_URL}?format=ninjs&{query}")
+
+    assert response.status_code == 400
+    [message] = response.json()["version"]
+    assert "2.2, 3.1" in message
+
+
+def test_unknown_version_in_accept_is_a_400(partner_client, story):
+    response = partner_client.get(LIST_URL, HTTP_ACCEPT=f"{NINJS}; version=1.0")
+
+    assert response.status_code == 400
+    assert "2.2, 3.1" in response.json()["version"][0]
+
+
+def test_version_without_ninjs_is_a_400(partner_client, story):
+    """`version` chooses a ninjs version: with JSON it is a mistake to say so."""
+    response = partner_client.get(LIST_URL, {"version": "3.1"})
+
+    assert response.status_code == 400
+    assert "format=ninjs" in response.json()["version"][0]
+
+
+def test_ninjs_31_list_query_count(
+    partner_client, django_assert_max_num_queries, story
+):
+    """A ninjs 3.1 page costs what a 2.2 page costs."""
+    for _ in range(20):
+        ArticleEntityFactory(content_object=ArticleFactory(tags=["Transport"]))
+
+    with django_assert_max_num_queries(7):
+        response = partner_client.get(LIST_URL, {**V31, "page_size": 100})
+
+    assert len(response.json()["results"]) == 22

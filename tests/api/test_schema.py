@@ -50,6 +50,7 @@ def test_schema_is_public(client, schema_stats):
         "tag",
         "thread",
         "updated_since",
+        "version",
     }
     entities = schema["paths"]["/api/v1/entities/"]["get"]
     assert {param["name"] for param in entities["parameters"]} == {

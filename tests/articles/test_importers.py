@@ -21,6 +21,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 NINJS_EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "ninjs" / "examples"
+NINJS_31_EXAMPLES = NINJS_EXAMPLES.parent / "3.1" / "examples"
 
 HEADLINE = (
     "Netanyahu and Putin discuss “continued security coordination in this sphere”"
@@ -227,6 +228,100 @@ def test_complex_ninjs_example_brings_its_entities(ninjs_examples):
     assert len(links) == 5
 
 
+@pytest.fixture
+def ninjs_31_examples():
+    if not NINJS_31_EXAMPLES.is_dir():
+        pytest.skip("../shared/ninjs/3.1 is not present")
+    return sorted(NINJS_31_EXAMPLES.glob("*.json"))
+
+
+def imported() -> list[tuple]:
+    return sorted(
+        (
+            article.source_key,
+            article.headline,
+            article.dek,
+            article.body,
+            article.byline,
+            article.dateline,
+            tuple(sorted(article.entities.values_list("name", "kind"))),
+        )
+        for article in Article.objects.all()
+    )
+
+
+def test_official_ninjs_31_examples_import(ninjs_31_examples):
+    """Every official ninjs 3.1 example with a headline (or, for an event, a
+    title) imports, its camel-case names read; the renditions example, which
+    has neither, is refused saying so. Two examples share a URI."""
+    report = import_files((path.name, path.read_bytes()) for path in ninjs_31_examples)
+
+    by_name = {outcome.name: outcome for outcome in report.outcomes}
+    rejected = by_name.pop("002_renditions_example.json")
+    assert rejected.result == Outcome.REJECTED
+    assert rejected.reason == "no headline (ninjs “headlines”, “headline” or “title”)"
+    assert {outcome.result for outcome in by_name.values()} <= {
+        Outcome.CREATED,
+        Outcome.UPDATED,
+    }, [str(outcome) for outcome in by_name.values()]
+    assert Article.objects.count() == report.created == len(by_name) - 1
+    article = Article.objects.get(
+        source_key="http://ninjs.example.com/newsitems/20130709med123"
+    )
+    assert article.headline == "Captain of wrecked cruise ship on trial in Italy"
+    assert article.dateline == "Grossetto, Italy"
+    # "contentType": "application/xhtml+xml" is read as the HTML body.
+    assert article.body.count("<p>") == 4
+    assert ("Francesco Schettino", "person") in article.entities.values_list(
+        "name", "kind"
+    )
+    event = Article.objects.get(
+        source_key="urn:nato.int:2023-nato-summit-press-conference"
+    )
+    assert event.headline == "2023 NATO Summit Press Conference"
+    photo = Article.objects.get(
+        source_key="http://ninjs.example.com/newsitems/20130709simpPh123"
+    )
+    assert photo.dek.startswith("The Costa Concordia cruise ship lies on its side")
+
+
+def test_ninjs_31_examples_import_idempotently(ninjs_31_examples):
+    """Importing the 3.1 examples again creates nothing and changes nothing."""
+    files = [(path.name, path.read_bytes()) for path in ninjs_31_examples]
+    import_files(files)
+    first = imported()
+
+    again = import_files(files)
+
+    assert again.created == 0
+    assert imported() == first
+
+
+def test_ninjs_31_names_are_read():
+    """embargoedUntil, versionCreated, contentType and infoSources, as 3.1
+    spells them, are read as their 2.x names are."""
+    name, data = (
+        "story.json",
+        json.dumps(
+            {
+                "uri": "urn:example:31",
+                "headlines": [{"value": "Camel case"}],
+                "embargoedUntil": "2025-03-01T09:00:00Z",
+                "versionCreated": "2025-03-02T09:00:00Z",
+                "bodies": [{"contentType": "text/html", "value": "<p>Hi</p>"}],
+                "infoSources": [{"name": "Wire"}],
+                "subjects": [{"name": "Weather"}],
+            }
+        ).encode(),
+    )
+    [story] = parse_file(name, data)
+
+    assert story.published_at == datetime.datetime(2025, 3, 1, 9, tzinfo=datetime.UTC)
+    assert story.body_html == "<p>Hi</p>"
+    assert story.source_name == "Wire"
+    assert story.tags == ["Weather"]
+
+
 def test_ninjs_html_body_is_sanitised_and_language_kept():
     """A ninjs HTML body loses scripts and handlers; a German story stays German."""
     name, data = ninjs(
@@ -426,7 +521,8 @@ def test_ninjs_list_rejects_the_bad_story_and_imports_the_others():
     assert report.summary() == "2 created, 0 updated, 1 rejected"
     [rejected] = [o for o in report.outcomes if o.result == Outcome.REJECTED]
     assert str(rejected) == (
-        "rejected list.json: story 2: no headline (ninjs “headlines” or “headline”)"
+        "rejected list.json: story 2: no headline "
+        "(ninjs “headlines”, “headline” or “title”)"
     )
     assert set(Article.objects.values_list("headline", flat=True)) == {"A", "C"}
 

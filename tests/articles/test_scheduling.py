@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -13,9 +15,14 @@ from django.utils import timezone
 from articles.importers.base import StoryData
 from articles.importers.run import import_story
 from articles.models import Article, format_time
-from articles.services import publish_article
+from articles.services import publish_article, withdraw_article
 from tests.articles.test_admin import CHANGELIST, change_url, story_form
-from tests.factories import ArticleFactory, EntityFactory, UserFactory
+from tests.factories import (
+    ArticleFactory,
+    EntityFactory,
+    UserFactory,
+    settle_public_changes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -353,6 +360,7 @@ class TestExpiry:
         ArticleFactory()
         written_before = timezone.now() - 2 * HOUR
         Article.objects.update(updated_at=written_before, go_live_at=written_before)
+        settle_public_changes(hours=2)
         first = partner_client.get("/api/v1/articles/")
         Article.objects.filter(pk=story.pk).update(
             expire_at=timezone.now() - datetime.timedelta(seconds=1)
@@ -525,3 +533,119 @@ class TestScheduledPage:
 
         assert response.status_code == 403
         assert "Goes live soon" not in response.content.decode()
+
+
+class TestFirstPublished:
+    """`first_published_at` is the first time readers could see the story."""
+
+    def test_scheduling_sets_it_to_the_go_live_time(self):
+        """A scheduled story will first be seen at its go-live time."""
+        when = timezone.now() + 2 * HOUR
+        story = publish_article(article=ArticleFactory(draft=True), at=when)
+        story.refresh_from_db()
+        assert story.first_published_at == when
+
+    def test_rescheduling_before_go_live_moves_it(self):
+        """Moved to a later (or earlier) time before it went live, the story's
+        first publication follows its go-live time."""
+        story = publish_article(
+            article=ArticleFactory(draft=True), at=timezone.now() + 2 * HOUR
+        )
+        later = timezone.now() + 5 * HOUR
+        publish_article(article=story, at=later)
+        story.refresh_from_db()
+        assert story.first_published_at == later
+        story.go_live_at = timezone.now() + 3 * HOUR
+        story.save()
+        story.refresh_from_db()
+        assert story.first_published_at == story.go_live_at
+
+    def test_withdrawing_before_go_live_clears_it(self):
+        """Withdrawn (or made a draft) before its time, a scheduled story was
+        never published; editing it afterwards changes nothing."""
+        story = ArticleFactory(scheduled=True)
+        withdraw_article(article=story)
+        story.refresh_from_db()
+        assert story.first_published_at is None
+        story.headline = "Edited after withdrawal"
+        story.save()
+        story.refresh_from_db()
+        assert story.first_published_at is None
+        other = ArticleFactory(scheduled=True)
+        other.status = Article.Status.DRAFT
+        other.save(update_fields=["status"])
+        other.refresh_from_db()
+        assert other.first_published_at is None
+
+    def test_a_story_readers_saw_keeps_it_when_rescheduled(self):
+        """Re-scheduling, withdrawing or republishing a story that was live never
+        moves its first publication."""
+        story = ArticleFactory()
+        first = story.first_published_at
+        assert first == story.go_live_at
+        publish_article(article=story, at=timezone.now() + 2 * HOUR)
+        story.refresh_from_db()
+        assert story.is_scheduled
+        assert story.first_published_at == first
+        withdraw_article(article=story)
+        publish_article(article=story, at=timezone.now())
+        story.refresh_from_db()
+        assert story.first_published_at == first
+
+    def test_fixed_once_the_go_live_time_passed_with_no_write(self):
+        """A scheduled story whose time came is one readers saw: rescheduling it
+        afterwards keeps the time it first went live."""
+        story = ArticleFactory(scheduled=True)
+        went_live = timezone.now() - HOUR
+        # Its time came and went with no write.
+        Article.objects.filter(pk=story.pk).update(
+            go_live_at=went_live, first_published_at=went_live
+        )
+        story.refresh_from_db()
+        publish_article(article=story, at=timezone.now() + 2 * HOUR)
+        story.refresh_from_db()
+        assert story.first_published_at == went_live
+
+    def test_the_api_shows_it_for_live_stories_only(self, partner_client):
+        """The API's `first_published_at` and ninjs `firstcreated` are the time
+        readers first saw the story, not when it was first scheduled."""
+        story = publish_article(
+            article=ArticleFactory(draft=True), at=timezone.now() + 2 * HOUR
+        )
+        went_live = timezone.now() - HOUR
+        Article.objects.filter(pk=story.pk).update(
+            go_live_at=went_live, first_published_at=went_live
+        )
+        expected = went_live.isoformat().replace("+00:00", "Z")
+
+        item = partner_client.get(f"/api/v1/articles/{story.pk}/").json()
+        ninjs = partner_client.get(
+            f"/api/v1/articles/{story.pk}/", {"format": "ninjs"}
+        ).json()
+
+        assert item["first_published_at"] == expected
+        assert ninjs["firstcreated"] == expected
+
+
+def test_migration_clears_never_live_first_publications():
+    """0020: a story withdrawn before the time it was scheduled for loses its
+    first publication; a scheduled story's follows its go-live time; a story
+    that was live keeps its own."""
+    migration = import_module("articles.migrations.0021_partner_times")
+    pulled = ArticleFactory(scheduled=True, status=Article.Status.WITHDRAWN)
+    moved = ArticleFactory(scheduled=True)
+    live = ArticleFactory(withdrawn=True)
+    later = timezone.now() + 30 * HOUR
+    old = timezone.now() - 30 * HOUR
+    # As the old code left them: set when scheduled, never cleared nor moved.
+    Article.objects.filter(pk=pulled.pk).update(first_published_at=later)
+    Article.objects.filter(pk=moved.pk).update(first_published_at=later)
+    Article.objects.filter(pk=live.pk).update(first_published_at=old)
+
+    migration.honest_first_publication(apps, None)
+
+    for story in (pulled, moved, live):
+        story.refresh_from_db()
+    assert pulled.first_published_at is None
+    assert moved.first_published_at == moved.go_live_at
+    assert live.first_published_at == old

@@ -55,8 +55,8 @@ class TestRelated:
         rebuild_related()
 
         # key, usage, story + links + tags + authors, picks, shared, their links,
-        # tags and authors
-        with django_assert_max_num_queries(11):
+        # tags and authors, Last-Modified's renames
+        with django_assert_max_num_queries(12):
             response = partner_client.get(f"{detail_url(article)}related/")
 
         assert len(response.json()) == 5
