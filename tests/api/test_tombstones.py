@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, DeletedArticle
+from articles.models import Article, DeletedArticle, PublicChange
 from articles.services import delete_articles, withdraw_article
 from tests.factories import ArticleFactory
 
@@ -125,6 +125,8 @@ def test_deletion_moves_last_modified(partner_client):
         updated_at=timezone.now() - datetime.timedelta(days=2),
         go_live_at=timezone.now() - datetime.timedelta(days=3),
     )
+    # As if published two days ago: Last-Modified is in whole seconds.
+    PublicChange.objects.update(changed_at=timezone.now() - datetime.timedelta(days=2))
     before = partner_client.get(CHANGES_URL)["Last-Modified"]
     delete_articles(articles=[article])
     after = partner_client.get(CHANGES_URL)["Last-Modified"]
