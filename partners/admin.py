@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from articles.admin import CleanTextAdmin
+from newsroom.admin import CleanTextAdmin
 from partners.models import DailyUsage, Partner, PartnerAPIKey
 
 # The library's own key model is not used: every key belongs to a partner.
