@@ -28,7 +28,7 @@ from articles.search import (
     document,
     parse_query,
 )
-from images.models import Image
+from images.models import Image, Rendition
 from newsroom.cleaning import clean_text
 from newsroom.reversing import cached_reverse
 
@@ -526,10 +526,10 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_listing(self) -> ArticleQuerySet:
-        """What a list of stories shows: section, entities and authors loaded
-        in bulk."""
-        return self.select_related("section").prefetch_related(
-            "entities", AUTHORS_PREFETCH
+        """What a list of stories shows: section, lead picture, entities,
+        authors and the pictures' renditions loaded in bulk."""
+        return self.select_related("section", "lead_image").prefetch_related(
+            "entities", AUTHORS_PREFETCH, LISTED_RENDITIONS_PREFETCH
         )
 
     def search(self, text: str, *, candidates: int | None = None) -> ArticleQuerySet:
@@ -575,6 +575,14 @@ class ArticleQuerySet(models.QuerySet):
 AUTHORS_PREFETCH = models.Prefetch(
     "author_links",
     queryset=ArticleAuthor.objects.select_related("author").order_by("position", "pk"),
+)
+
+
+# The renditions lists show of a story's lead picture (select_related
+# "lead_image" first): one query for the page.
+LISTED_RENDITIONS_PREFETCH = models.Prefetch(
+    "lead_image__renditions",
+    queryset=Rendition.objects.filter(ratio=Rendition.Ratio.WIDE),
 )
 
 

@@ -164,11 +164,24 @@ class Image(models.Model):
 
     def renditions_for(self, ratio: str) -> list[Rendition]:
         """The stored renditions of one ratio, narrowest first (from the
-        prefetched renditions when there are any)."""
+        prefetched renditions: call on an image loaded `with_renditions`, or
+        through a prefetch of `renditions`)."""
         return sorted(
             (r for r in self.renditions.all() if r.ratio == ratio),
             key=lambda r: (r.width, r.format),
         )
+
+    def rendition(
+        self, ratio: str, format: str = "jpeg", width: int = 1280
+    ) -> Rendition | None:
+        """The stored rendition of `ratio` and `format` nearest `width`: the
+        narrowest at least that wide, else the widest there is; None if none
+        is made yet."""
+        found = [r for r in self.renditions_for(ratio) if r.format == format]
+        wide_enough = [r for r in found if r.width >= width]
+        if wide_enough:
+            return wide_enough[0]
+        return found[-1] if found else None
 
 
 class Rendition(models.Model):
