@@ -27,9 +27,7 @@ def picture_context(
     renditions = image.renditions_for(ratio)
     sources = []
     for fmt in SOURCE_FORMATS:
-        srcset = ", ".join(
-            f"{r.url} {r.width}w" for r in renditions if r.format == fmt
-        )
+        srcset = ", ".join(f"{r.url} {r.width}w" for r in renditions if r.format == fmt)
         if srcset:
             sources.append({"type": f"image/{fmt}", "srcset": srcset})
     jpegs = [r for r in renditions if r.format == Rendition.Format.JPEG]
