@@ -116,6 +116,9 @@ def make_renditions(image: Image, *, replace: bool = False) -> int:
             )
             saved.append(rendition.file)
             rendition.save()
+        # Pages showing the picture are cached with their renditions' addresses:
+        # the picture's save tells the page cache (articles.caching).
+        image.save(update_fields=["updated_at"])
     return len(made)
 
 

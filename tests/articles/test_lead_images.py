@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from articles.services import publish_article
+from images.renditions import make_renditions
 from tests.admin_forms import form_data
 from tests.articles.test_views import (
     ARTICLE_QUERIES,
@@ -174,3 +175,18 @@ def test_story_page_with_a_picture_costs_one_query_more(
     client.get(story.get_absolute_url())
     with django_assert_max_num_queries(ARTICLE_QUERIES + RENDITIONS):
         assert client.get(story.get_absolute_url()).status_code == 200
+
+
+def test_a_cached_story_page_shows_a_picture_edit_at_once(client):
+    """The page cache is cleared when the lead picture's caption changes or
+    its renditions are remade (old rendition files are deleted)."""
+    image = ImageFactory(caption="Before")
+    story = ArticleFactory(lead_image=image)
+    assert "Before" in client.get(story.get_absolute_url()).content.decode()
+    image.caption = "After"
+    image.save()
+    page = client.get(story.get_absolute_url()).content.decode()
+    assert "After" in page
+    make_renditions(image, replace=True)
+    page = client.get(story.get_absolute_url()).content.decode()
+    assert image.rendition("16:9", "jpeg", 960).url in page
