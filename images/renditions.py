@@ -101,7 +101,26 @@ def make_renditions(image: Image, *, replace: bool = False) -> int:
         original = original.convert(
             "RGBA" if "transparency" in original.info else "RGB"
         )
-    made = [_render(image, original, spec) for spec in todo]
+    # Each ratio is cropped from the original and scaled to its widest
+    # rendition once; narrower ones are scaled from that (a 24-megapixel
+    # original is resized once per ratio, not once per rendition).
+    bases: dict[str, PillowImage] = {}
+    sized: dict[tuple[str, int], PillowImage] = {}
+    for spec in sorted(todo, key=lambda spec: -spec.width):
+        if spec.ratio not in bases:
+            box = crop_box(
+                original.width,
+                original.height,
+                RATIOS[spec.ratio],
+                (image.focal_x, image.focal_y),
+            )
+            bases[spec.ratio] = (
+                PillowImage(original).crop(box).resize((spec.width, spec.height))
+            )
+        key = (spec.ratio, spec.width)
+        if key not in sized:
+            sized[key] = bases[spec.ratio].resize((spec.width, spec.height))
+    made = [_render(image, sized[(spec.ratio, spec.width)], spec) for spec in todo]
     with stored_files() as saved:
         stale = [
             r
@@ -123,15 +142,9 @@ def make_renditions(image: Image, *, replace: bool = False) -> int:
 
 
 def _render(
-    image: Image, original: PILImage.Image, spec: Spec
+    image: Image, picture: PillowImage, spec: Spec
 ) -> tuple[Rendition, ContentFile]:
-    box = crop_box(
-        original.width,
-        original.height,
-        RATIOS[spec.ratio],
-        (image.focal_x, image.focal_y),
-    )
-    picture = PillowImage(original).crop(box).resize((spec.width, spec.height))
+    """`picture`, already cropped and sized for `spec`, encoded."""
     out = io.BytesIO()
     quality = QUALITY[spec.format]
     if spec.format == "jpeg":
