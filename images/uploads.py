@@ -97,6 +97,16 @@ def check_upload(file, *, name: str | None = None) -> CheckedImage:
         width, height = picture.size
         if width * height > settings.IMAGE_MAX_PIXELS:
             raise _too_many_pixels(name, width * height, (width, height))
+        # An animation is decoded frame by frame: its frames count too.
+        frames = getattr(picture, "n_frames", 1)
+        if frames * width * height > settings.IMAGE_MAX_PIXELS:
+            raise _refused(
+                name,
+                f"has {frames:,} frames of {width:,} × {height:,} pixels; an "
+                f"animation may have at most {settings.IMAGE_MAX_PIXELS / 1e6:g} "
+                "megapixels in all",
+                "too_many_pixels",
+            )
         try:
             picture.load()
             content = _reencoded(picture, fmt)

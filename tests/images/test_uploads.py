@@ -177,3 +177,18 @@ def test_png_text_chunks_are_not_kept():
     )
     stored = PILImage.open(io.BytesIO(checked.content.read()))
     assert "Location" not in stored.info
+
+
+def test_an_animation_counts_all_its_frames(settings):
+    """A GIF of many frames is refused when its frames add up past the limit."""
+    frames = [PILImage.new("RGB", (100, 100), (n * 20, 0, 0)) for n in range(12)]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:])
+    settings.IMAGE_MAX_PIXELS = 100_000
+    error = refusal("loop.gif", out.getvalue())
+    assert error.messages == [
+        "“loop.gif” has 12 frames of 100 × 100 pixels; an animation may have at "
+        "most 0.1 megapixels in all."
+    ]
+    settings.IMAGE_MAX_PIXELS = 200_000
+    assert check_upload(upload("loop.gif", out.getvalue())).format == "GIF"
