@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import revisions
 from articles.models import Article
 from articles.services import publish_article
 from images.renditions import make_renditions
@@ -190,3 +191,25 @@ def test_a_cached_story_page_shows_a_picture_edit_at_once(client):
     make_renditions(image, replace=True)
     page = client.get(story.get_absolute_url()).content.decode()
     assert image.rendition("16:9", "jpeg", 960).url in page
+
+
+def test_a_live_storys_new_lead_picture_waits_with_its_text(client):
+    """Staged: readers keep the old picture until the changes are published,
+    and publishing refuses a new picture without alt text."""
+    old = ImageFactory(renditions=False, alt_text="The old picture")
+    new = ImageFactory(renditions=False, alt_text="")
+    story = ArticleFactory(lead_image=old)
+    revision = revisions.stage_changes(
+        story, content=revisions.content_with(story, lead_image=new.pk)
+    )
+    page = client.get(story.get_absolute_url()).content.decode()
+    assert 'alt="The old picture"' in page
+    with pytest.raises(ValidationError, match="has no alt text"):
+        revisions.publish_revision(revision=revision)
+    story.refresh_from_db()
+    assert story.lead_image == old
+    new.alt_text = "The new picture"
+    new.save()
+    revisions.publish_revision(revision=revision)
+    story.refresh_from_db()
+    assert story.lead_image == new
