@@ -20,7 +20,8 @@ from newsroom.admin import CleanTextAdmin
 class ImageAdmin(CleanTextAdmin, admin.ModelAdmin):
     form = ImageForm
     list_display = ["thumbnail", "__str__", "credit", "licence", "created_at"]
-    list_display_links = ["thumbnail", "__str__"]
+    # The thumbnail is decorative (alt=""): the caption is the link.
+    list_display_links = ["__str__"]
     list_filter = ["created_at", "licence_expires_on"]
     search_fields = ["caption", "credit", "alt_text", "tags__name"]
     readonly_fields = ["picture", "used_in", "size", "uploaded_by", "created_at"]
