@@ -28,15 +28,12 @@ from taggit.models import Tag
 from articles import audit, revisions, services
 from articles.autosave import WorkingCopyAdminMixin
 from articles.bylines import byline_names
-from articles.cleaning import unwanted_in
 from articles.diffs import side_by_side
 from articles.forms import (
     PUBLISH_BUTTON,
     SCHEDULE_BUTTON,
     ArticleForm,
-    CleanTextForm,
     StoryImportForm,
-    name_row_fields,
 )
 from articles.importers import import_files
 from articles.importers.jobs import (
@@ -60,7 +57,7 @@ from articles.models import (
     Thread,
     format_time,
 )
-from newsroom.admin import RichTextAdminMixin
+from newsroom.admin import CleanTextAdmin, RichTextAdminMixin
 
 
 @dataclass(frozen=True)
@@ -77,58 +74,6 @@ class PanelAction:
         return user.has_perms(self.permissions) and (
             self.allowed is None or self.allowed(user, article)
         )
-
-
-class CleanTextAdmin:
-    """Mixed into every ModelAdmin and inline of the project: text arrives
-    cleaned (`CleanTextForm`) in change forms, inlines and list-editable rows,
-    and an action on rows that are not ids is a 400, not a database error.
-    A custom `form` must subclass CleanTextForm. The fields of table rows
-    (tabular inlines, list-editable rows) are named for screen readers."""
-
-    form = CleanTextForm
-
-    def get_changelist_form(self, request: HttpRequest, **kwargs):
-        return super().get_changelist_form(request, **{"form": self.form, **kwargs})
-
-    def get_changelist_formset(self, request: HttpRequest, **kwargs):
-        return _with_named_rows(super().get_changelist_formset(request, **kwargs))
-
-    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
-        # Only inlines have formsets; a stacked inline's fields have labels.
-        formset = super().get_formset(request, obj, **kwargs)
-        if isinstance(self, admin.TabularInline):
-            return _with_named_rows(formset)
-        return formset
-
-    def response_action(self, request: HttpRequest, queryset: QuerySet):
-        selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
-        if not all(map(self._is_pk, selected)):
-            raise BadRequest("The selected rows are not rows of this list.")
-        return super().response_action(request, queryset)
-
-    def _is_pk(self, value: str) -> bool:
-        try:
-            self.model._meta.pk.to_python(value)
-        except ValidationError:
-            return False
-        return not unwanted_in(value)
-
-
-def _with_named_rows(formset: type) -> type:
-    """`formset` with each row's fields named after their column and the row's
-    object ("Delete: Geneva"), or "new <model>" for a blank row."""
-
-    class NamedRowsFormSet(formset):
-        def add_fields(self, form, index) -> None:
-            super().add_fields(form, index)
-            instance = form.instance
-            row = (
-                str(instance) if instance.pk else f"new {self.model._meta.verbose_name}"
-            )
-            name_row_fields(form, row)
-
-    return NamedRowsFormSet
 
 
 class ArticleEntityInline(CleanTextAdmin, admin.TabularInline):
@@ -220,7 +165,7 @@ class ArticleAdmin(
     ordering = ["-go_live_at", "-created_at"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     prepopulated_fields = {"slug": ["headline"]}
-    autocomplete_fields = ["section", "thread"]
+    autocomplete_fields = ["section", "thread", "lead_image"]
     # Topic tags are the `tags` text field (comma-separated): typing a new
     # one creates it.
     inlines = [ArticleAuthorInline, ArticleEntityInline, CorrectionInline]
@@ -236,6 +181,7 @@ class ArticleAdmin(
     ]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "dek", "body"]}),
+        ("Picture", {"fields": ["lead_image"]}),
         (
             "Credits",
             {
@@ -1419,8 +1365,8 @@ class AuthorAdmin(CleanTextAdmin, admin.ModelAdmin):
     ordering = ["name", "pk"]
     list_select_related = ["user"]
     prepopulated_fields = {"slug": ["name"]}
-    autocomplete_fields = ["user"]
-    fields = ["name", "slug", "role", "bio", "user"]
+    autocomplete_fields = ["user", "photo"]
+    fields = ["name", "slug", "role", "bio", "photo", "user"]
     inlines = [AuthorLinkInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Author]:

@@ -34,9 +34,9 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
 from articles import services
-from articles.cleaning import clean_text
 from articles.forms import EDIT_BASE_SALT
 from articles.models import Article, Revision, WorkingCopy, format_time
+from newsroom.cleaning import clean_text
 
 RESTORE = ("restore", "working-copy")  # ?restore=working-copy
 

@@ -1,6 +1,6 @@
-"""Which cached pages a change to a story, a section, a thread, a tag or a
-correction clears (newsroom.pagecache), and the tags the public pages of this
-app depend on.
+"""Which cached pages a change to a story, a section, a thread, a tag, a
+picture or a correction clears (newsroom.pagecache), and the tags the public
+pages of this app depend on.
 
 Tags: `story:<id>` (its page), `home`, `section:<id>`, `thread:<id>`,
 `entity:<id>`, `tag:<id>`, `author:<id>` (the lists of those pages), `feeds`,
@@ -56,6 +56,7 @@ from articles.models import (
     TaggedArticle,
     Thread,
 )
+from images.models import Image
 from newsroom import pagecache
 
 Scope = PublicChange.Scope
@@ -238,6 +239,27 @@ def _correction_changed(sender, instance: Correction, **kwargs) -> None:
 @receiver(post_delete, sender=FeaturedStory)
 def _front_page_changed(sender, instance, **kwargs) -> None:
     pagecache.bump({"home"})
+
+
+# A picture's caption, credit or alt text changed, or its renditions were
+# remade (images.renditions saves the picture then): the pages showing it.
+
+
+@receiver(post_save, sender=Image)
+def _picture_changed(sender, instance: Image, created: bool = False, **kwargs):
+    if created:
+        return
+    tags: set[str] = set()
+    for article_id in Article.objects.filter(lead_image=instance).values_list(
+        "pk", flat=True
+    ):
+        tags |= story_tags(article_id)
+    tags |= {
+        f"author:{pk}"
+        for pk in Author.objects.filter(photo=instance).values_list("pk", flat=True)
+    }
+    if tags:
+        pagecache.bump(tags)
 
 
 # Names shown on other pages.

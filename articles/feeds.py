@@ -13,7 +13,6 @@ from django.utils.html import escape
 from taggit.models import Tag
 
 from articles.bylines import byline_of
-from articles.cleaning import clean_text
 from articles.models import (
     AUTHORS_PREFETCH,
     Article,
@@ -24,6 +23,7 @@ from articles.models import (
     Thread,
 )
 from newsroom import pagecache
+from newsroom.cleaning import clean_text
 
 FEED_SIZE = 30
 

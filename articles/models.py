@@ -20,7 +20,6 @@ from taggit.models import Tag, TaggedItemBase
 
 from articles.bylines import byline_names
 from articles.choices import Relevance
-from articles.cleaning import clean_text
 from articles.html import BODY_EXTENSIONS, sanitize_html, text_as_stored
 from articles.search import (
     SEARCH_CANDIDATES,
@@ -29,6 +28,8 @@ from articles.search import (
     document,
     parse_query,
 )
+from images.models import Image, Rendition
+from newsroom.cleaning import clean_text
 from newsroom.reversing import cached_reverse
 
 EXPIRES_BEFORE_GO_LIVE = "A story must expire after its go-live time."
@@ -176,8 +177,7 @@ class AuthorQuerySet(models.QuerySet):
 
 class Author(models.Model):
     """A person who writes for the newsroom: credited on stories, with a page
-    of their own listing their published stories. (Their photo comes with the
-    image library.)"""
+    of their own listing their published stories and their photo."""
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(
@@ -192,6 +192,14 @@ class Author(models.Model):
     )
     bio = models.TextField(
         "short bio", blank=True, help_text="Plain text, shown on their page."
+    )
+    photo = models.ForeignKey(
+        Image,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="authors",
+        help_text="From the picture library; shown square on their page.",
     )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -516,10 +524,10 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_listing(self) -> ArticleQuerySet:
-        """What a list of stories shows: section, entities and authors loaded
-        in bulk."""
-        return self.select_related("section").prefetch_related(
-            "entities", AUTHORS_PREFETCH
+        """What a list of stories shows: section, lead picture, entities,
+        authors and the pictures' renditions loaded in bulk."""
+        return self.select_related("section", "lead_image").prefetch_related(
+            "entities", AUTHORS_PREFETCH, LISTED_RENDITIONS_PREFETCH
         )
 
     def search(self, text: str, *, candidates: int | None = None) -> ArticleQuerySet:
@@ -568,6 +576,14 @@ AUTHORS_PREFETCH = models.Prefetch(
 )
 
 
+# The renditions lists show of a story's lead picture (select_related
+# "lead_image" first): one query for the page.
+LISTED_RENDITIONS_PREFETCH = models.Prefetch(
+    "lead_image__renditions",
+    queryset=Rendition.objects.filter(ratio=Rendition.Ratio.WIDE),
+)
+
+
 def _changed_while_live() -> Greatest:
     return Greatest("updated_at", "go_live_at")
 
@@ -600,6 +616,16 @@ class Article(models.Model):
     )
     body = ProseEditorField(extensions=BODY_EXTENSIONS, sanitize=True, blank=True)
     byline = models.CharField(max_length=200, blank=True)
+    lead_image = models.ForeignKey(
+        Image,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lead_of",
+        verbose_name="lead picture",
+        help_text="From the picture library; it needs alt text before the story "
+        "is published.",
+    )
     dateline = models.CharField(
         max_length=200, blank=True, help_text="Where the story was filed from."
     )
@@ -823,6 +849,8 @@ class Article(models.Model):
         if self.status == self.Status.PUBLISHED and not self.headline.strip():
             raise ValidationError({"headline": "A published story needs a headline."})
         self.check_expiry()
+        if self.status == self.Status.PUBLISHED:
+            self.check_lead_image()
 
     def check_expiry(self, go_live_at: datetime.datetime | None = None) -> None:
         """Raise ValidationError (on `expire_at`) unless the story expires after
@@ -853,6 +881,26 @@ class Article(models.Model):
         if self.status == self.Status.PUBLISHED:
             return self.go_live_at
         return None
+
+    @property
+    def image_used_at(self) -> datetime.datetime | None:
+        """When the story put its pictures before readers (the picture
+        library's "used recently" warning): its go-live time once published."""
+        return self.go_live_at if self.status == self.Status.PUBLISHED else None
+
+    def check_lead_image(self) -> None:
+        """Raise ValidationError (on `lead_image`) when the story's lead
+        picture has no alt text: a published story's pictures must have it."""
+        image = self.lead_image
+        if image is not None and not image.alt_text.strip():
+            raise ValidationError(
+                {
+                    "lead_image": f"The lead picture “{image}” has no alt text: "
+                    "add it in the picture library (what the picture shows, for "
+                    "readers who cannot see it) before publishing the story."
+                },
+                code="lead_image_without_alt_text",
+            )
 
     @property
     def revised_at(self) -> datetime.datetime | None:

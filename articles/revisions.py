@@ -46,6 +46,7 @@ from articles.models import (
 )
 from articles.services import check_publish_permission, may_change_article
 from entities.services import suggest_entities
+from images.models import Image
 from related.services import refresh_related_later, related_picks
 
 logger = logging.getLogger(__name__)
@@ -60,13 +61,14 @@ STAGED_FIELDS = (
     "body",
     "byline",
     "dateline",
+    "lead_image",
     "section",
     "language",
     "thread",
     "source_name",
     "source_url",
 )
-_FOREIGN_KEYS = {"section": Section, "thread": Thread}
+_FOREIGN_KEYS = {"section": Section, "thread": Thread, "lead_image": Image}
 
 
 def content_of(article: Article) -> dict:
@@ -240,6 +242,7 @@ def publish_revision(
         )
         return revision
     apply_content(article, revision.content)
+    article.check_lead_image()
     article.staged_revision = None
     article.live_revision = revision
     article.edited_by = by if by is not None and by.pk else article.edited_by

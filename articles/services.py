@@ -78,12 +78,13 @@ def publish_article(
     past time backdates it. A story that was published before keeps its first
     publication time once readers have seen it (`Article.first_publication`,
     kept by save()). Raises ValidationError, changing nothing, when the story
-    would expire before it goes live.
+    would expire before it goes live or its lead picture has no alt text.
     """
     check_publish_permission(by)
     now = timezone.now()
     go_live_at = at or article.go_live_at or now
     article.check_expiry(go_live_at)
+    article.check_lead_image()
     before = _publication_of(article)
     article.status = Article.Status.PUBLISHED
     article.go_live_at = go_live_at

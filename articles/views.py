@@ -25,6 +25,7 @@ from articles.forms import SearchForm
 from articles.models import (
     AUTHORS_PREFETCH,
     LEAD_SLOT,
+    LISTED_RENDITIONS_PREFETCH,
     Article,
     ArticleEntity,
     Author,
@@ -61,14 +62,14 @@ class HomeView(PublicPageMixin, ListView):
     paginate_by = PAGE_SIZE
 
     def get(self, request, *args, **kwargs):
-        published = Article.objects.published().select_related("section")
+        published = Article.objects.published().select_related("section", "lead_image")
         self.picks = list(published.front_page_picks())
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         # The entities of the picks and of the page's stories in one query
         # (get_context_data), rather than for_listing's one each.
-        stories = Article.objects.published().select_related("section")
+        stories = Article.objects.published().select_related("section", "lead_image")
         return stories.exclude(pk__in=[story.pk for story in self.picks]).newest_first()
 
     def get_context_data(self, **kwargs):
@@ -81,7 +82,9 @@ class HomeView(PublicPageMixin, ListView):
                 top = rest[:1] + top
                 rest = rest[1:]
         shown = [*top, *rest]
-        prefetch_related_objects(shown, "entities", AUTHORS_PREFETCH)
+        prefetch_related_objects(
+            shown, "entities", AUTHORS_PREFETCH, LISTED_RENDITIONS_PREFETCH
+        )
         context.update(top_stories=top, stories=rest, shown=shown)
         tag_list_page(self.request, "home", stories=shown)
         return context
@@ -89,7 +92,8 @@ class HomeView(PublicPageMixin, ListView):
 
 def with_page_relations(queryset):
     """Everything the story page shows about its story, loaded in bulk."""
-    return queryset.select_related("section", "thread").prefetch_related(
+    return queryset.select_related("section", "thread", "lead_image").prefetch_related(
+        "lead_image__renditions",
         Prefetch(
             "entity_links",
             queryset=ArticleEntity.objects.select_related("tag").order_by(
@@ -325,7 +329,9 @@ class AuthorDetailView(PublicPageMixin, ListView):
 
     def get_queryset(self):
         self.author = get_object_or_404(
-            Author.objects.with_published_stories().prefetch_related("links"),
+            Author.objects.with_published_stories()
+            .select_related("photo")
+            .prefetch_related("links", "photo__renditions"),
             slug=self.kwargs["slug"],
         )
         return self.author.stories().for_listing()
@@ -348,7 +354,11 @@ class ThreadDetailView(PublicPageMixin, ListView):
         self.thread = get_object_or_404(
             Thread.objects.with_published_stories(), slug=self.kwargs["slug"]
         )
-        return self.thread.timeline().prefetch_related("entities", AUTHORS_PREFETCH)
+        return (
+            self.thread.timeline()
+            .select_related("lead_image")
+            .prefetch_related("entities", AUTHORS_PREFETCH, LISTED_RENDITIONS_PREFETCH)
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(thread=self.thread, **kwargs)

@@ -17,12 +17,13 @@ from django.views.decorators.http import require_POST
 
 from articles import services as article_services
 from articles.admin import ArticleAdmin as BaseArticleAdmin
-from articles.admin import CleanTextAdmin, PanelAction
+from articles.admin import PanelAction
 from articles.html import html_to_text
 from articles.models import Article
 from entities import services
 from entities.matcher import invalidate_matcher
 from entities.models import Alias, Candidate, Entity, EntityRedirect, Suggestion
+from newsroom.admin import CleanTextAdmin
 
 SNIPPET_CONTEXT = 70
 SENTENCE_CHARS = 200

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import BadRequest, ValidationError
 from django.db import DatabaseError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from js_asset import Media
 
+from newsroom.cleaning import unwanted_in
+from newsroom.forms import CleanTextForm, name_row_fields
 from newsroom.taskqueue import stale_tasks
 
 
@@ -79,3 +83,55 @@ class NewsroomAdminSite(admin.AdminSite):
             except DatabaseError:
                 context["stale_tasks"] = None
         return context
+
+
+class CleanTextAdmin:
+    """Mixed into every ModelAdmin and inline of the project: text arrives
+    cleaned (`CleanTextForm`) in change forms, inlines and list-editable rows,
+    and an action on rows that are not ids is a 400, not a database error.
+    A custom `form` must subclass CleanTextForm. The fields of table rows
+    (tabular inlines, list-editable rows) are named for screen readers."""
+
+    form = CleanTextForm
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs):
+        return super().get_changelist_form(request, **{"form": self.form, **kwargs})
+
+    def get_changelist_formset(self, request: HttpRequest, **kwargs):
+        return _with_named_rows(super().get_changelist_formset(request, **kwargs))
+
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        # Only inlines have formsets; a stacked inline's fields have labels.
+        formset = super().get_formset(request, obj, **kwargs)
+        if isinstance(self, admin.TabularInline):
+            return _with_named_rows(formset)
+        return formset
+
+    def response_action(self, request: HttpRequest, queryset: QuerySet):
+        selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+        if not all(map(self._is_pk, selected)):
+            raise BadRequest("The selected rows are not rows of this list.")
+        return super().response_action(request, queryset)
+
+    def _is_pk(self, value: str) -> bool:
+        try:
+            self.model._meta.pk.to_python(value)
+        except ValidationError:
+            return False
+        return not unwanted_in(value)
+
+
+def _with_named_rows(formset: type) -> type:
+    """`formset` with each row's fields named after their column and the row's
+    object ("Delete: Geneva"), or "new <model>" for a blank row."""
+
+    class NamedRowsFormSet(formset):
+        def add_fields(self, form, index) -> None:
+            super().add_fields(form, index)
+            instance = form.instance
+            row = (
+                str(instance) if instance.pk else f"new {self.model._meta.verbose_name}"
+            )
+            name_row_fields(form, row)
+
+    return NamedRowsFormSet

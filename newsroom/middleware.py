@@ -9,7 +9,7 @@ from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 
-from articles.cleaning import UNWANTED, describe
+from newsroom.cleaning import UNWANTED, describe
 from newsroom.views import DATABASE_UNAVAILABLE, service_unavailable
 
 PROBLEM = "The address holds a character no page uses ({})."
@@ -17,7 +17,7 @@ PROBLEM = "The address holds a character no page uses ({})."
 
 class RefuseControlCharactersMiddleware:
     """Refuse a request whose path or query holds a control character, a lone
-    surrogate or a non-character (`articles.cleaning.UNWANTED`).
+    surrogate or a non-character (`newsroom.cleaning.UNWANTED`).
 
     No slug, search or filter contains one, and PostgreSQL refuses NUL in any
     query, so without this `/tag/%00/` or an admin filter with `%00` would be a

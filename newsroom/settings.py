@@ -6,7 +6,9 @@ TASKS_STALE_AFTER, MAX_UPLOAD_BYTES, MAX_BODY_CHARS, MAX_JSON_DEPTH,
 SECURE_HSTS_PRELOAD, LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES, PROXY_COUNT,
 IMPORT_BACKGROUND_BYTES, IMPORT_BACKGROUND_FILES, PAGE_CACHE_SECONDS, PAGE_MAX_AGE,
 CDN_MAX_AGE, SITE_URL, WEBHOOK_ALLOW_LOCAL, WEBHOOK_MAX_ATTEMPTS,
-WEBHOOK_RETRY_BASE, WEBHOOK_RETRY_CAP, WEBHOOK_CONNECT_TIMEOUT, WEBHOOK_READ_TIMEOUT.
+WEBHOOK_RETRY_BASE, WEBHOOK_RETRY_CAP, WEBHOOK_CONNECT_TIMEOUT, WEBHOOK_READ_TIMEOUT,
+MEDIA_ROOT, MEDIA_URL, MEDIA_STORAGE, MEDIA_BUCKET, MEDIA_ENDPOINT_URL,
+MEDIA_REGION, MEDIA_CUSTOM_DOMAIN, IMAGE_MAX_BYTES, IMAGE_MAX_PIXELS.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "newsroom",
+    "images",
     "entities",
     "articles",
     "related",
@@ -207,8 +210,33 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded pictures and their renditions (docs/deploy.md#pictures-and-storage):
+# files under MEDIA_ROOT by default, served by the app itself only with DEBUG;
+# MEDIA_STORAGE=s3 keeps them in an S3-compatible bucket through django-storages
+# (installed by the deployer). Their names are random: a file's address cannot
+# be guessed, but anyone holding it can fetch the file.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
+MEDIA_CUSTOM_DOMAIN = os.environ.get("MEDIA_CUSTOM_DOMAIN", "")
+if os.environ.get("MEDIA_STORAGE") == "s3":
+    MEDIA_STORAGE_BACKEND = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("MEDIA_BUCKET", ""),
+            "endpoint_url": os.environ.get("MEDIA_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("MEDIA_REGION") or None,
+            "custom_domain": MEDIA_CUSTOM_DOMAIN or None,
+            # Public, cacheable addresses without signatures that expire; a
+            # name never changes its content (a new file gets a new name).
+            "querystring_auth": False,
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=31536000"},
+        },
+    }
+else:
+    MEDIA_STORAGE_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE_BACKEND,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -259,7 +287,11 @@ CONTENT_SECURITY_POLICY = {
         "font-src": [SELF],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
-        "img-src": [SELF, "data:"],
+        "img-src": [
+            SELF,
+            "data:",
+            *([f"https://{MEDIA_CUSTOM_DOMAIN}"] if MEDIA_CUSTOM_DOMAIN else []),
+        ],
         "object-src": [NONE],
         # NONCE: the one inline script a page may carry, the rich-text
         # editor's import map in the admin (newsroom.admin.RichTextAdminMixin).
@@ -297,6 +329,16 @@ WEBHOOK_READ_TIMEOUT = float(os.environ.get("WEBHOOK_READ_TIMEOUT", "10"))
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
 MAX_BODY_CHARS = int(os.environ.get("MAX_BODY_CHARS", "1000000"))
 MAX_JSON_DEPTH = int(os.environ.get("MAX_JSON_DEPTH", "32"))
+# Pictures (images.uploads): an upload of more bytes or pixels is refused before
+# it is decoded, so a decompression bomb (a small file of 20,000 x 20,000 pixels)
+# never reaches memory. 50 megapixels is past any camera a newsroom uses.
+IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", str(MAX_UPLOAD_BYTES)))
+IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", str(50_000_000)))
+# The renditions made of every picture (images.renditions), for each ratio:
+# these widths, never wider than the picture, in these formats (AVIF only where
+# Pillow can write it).
+IMAGE_RENDITION_WIDTHS = (320, 640, 960, 1280, 1920)
+IMAGE_RENDITION_FORMATS = ("avif", "webp", "jpeg")
 # Days a shareable preview link works before it expires.
 PREVIEW_LINK_DAYS = int(os.environ.get("PREVIEW_LINK_DAYS", "7"))
 # Days an editor's autosaved working copy of a story is kept and offered back

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
@@ -56,5 +58,8 @@ urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
     path("entities/", include("entities.urls")),
+    # Uploaded pictures, served by the app in development only (with DEBUG);
+    # in production by the web server, the bucket or the CDN (docs/deploy.md).
+    *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
     path("", include("articles.urls")),
 ]

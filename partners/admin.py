@@ -12,8 +12,8 @@ from django.utils.html import format_html
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from articles.admin import CleanTextAdmin
-from articles.forms import CleanTextForm
+from newsroom.admin import CleanTextAdmin
+from newsroom.forms import CleanTextForm
 from partners import webhooks
 from partners.models import (
     DailyUsage,

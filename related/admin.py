@@ -15,9 +15,10 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 
-from articles.admin import CleanTextAdmin, PanelAction
+from articles.admin import PanelAction
 from articles.models import Article
 from entities.admin import ArticleAdmin as EntityArticleAdmin
+from newsroom.admin import CleanTextAdmin
 from related import services
 from related.models import RelatedExclusion, RelatedLink
 from related.upkeep import suggest

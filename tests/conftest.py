@@ -38,6 +38,17 @@ def _test_settings(settings):
 
 
 @pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path_factory):
+    """Uploaded pictures and renditions go to a scratch folder of each test,
+    never the checkout's media/."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
 def _immediate_tasks(settings):
     """Run background tasks at once, in the test's own transaction."""
     settings.TASKS = {

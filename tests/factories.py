@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import datetime
+import io
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from factory.django import DjangoModelFactory
+from PIL import Image as PILImage
+from PIL import ImageDraw
 
 from articles.models import (
     Article,
@@ -22,6 +26,9 @@ from articles.models import (
     Thread,
 )
 from entities.models import Alias, Candidate, Entity
+from images.models import Image
+from images.renditions import make_renditions
+from images.services import create_image
 from related.models import RelatedExclusion, RelatedLink
 
 
@@ -55,6 +62,7 @@ class EditorFactory(UserFactory):
                     "entities",
                     "related",
                     "taggit",
+                    "images",
                 ]
             )
         )
@@ -290,3 +298,48 @@ def settle_public_changes(hours: float = 3) -> None:
         PublicChange.objects.update_or_create(
             scope=scope, defaults={"changed_at": when}
         )
+
+
+def picture_bytes(
+    width: int = 480, height: int = 270, fmt: str = "JPEG", **save_options
+) -> bytes:
+    """A real picture drawn with Pillow: a sky, a ground and a sun."""
+    picture = PILImage.new("RGB", (width, height), (70, 130, 200))
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((0, height * 2 // 3, width, height), fill=(60, 140, 70))
+    draw.ellipse(
+        (width // 8, height // 8, width // 4, height // 4), fill=(250, 210, 60)
+    )
+    out = io.BytesIO()
+    picture.save(out, fmt, **save_options)
+    return out.getvalue()
+
+
+def picture_upload(name: str = "picture.jpg", **kwargs):
+    return SimpleUploadedFile(name, picture_bytes(**kwargs))
+
+
+class ImageFactory(DjangoModelFactory):
+    """A library picture with a real JPEG stored through the upload checks
+    (`images.services.create_image`), and its renditions made unless
+    `renditions=False`."""
+
+    class Meta:
+        model = Image
+
+    alt_text = factory.Sequence(lambda n: f"A field under a blue sky, number {n}")
+    caption = "Fields near the coast in spring."
+    credit = "Newsroom staff"
+
+    @classmethod
+    def _create(
+        cls, model_class, *args, width=480, height=270, renditions=True, **kwargs
+    ):
+        tags = kwargs.pop("tags", ())
+        upload = SimpleUploadedFile(
+            "picture.jpg", picture_bytes(width=width, height=height)
+        )
+        image = create_image(file=upload, tags=tags, **kwargs)
+        if renditions:
+            make_renditions(image)
+        return image

@@ -15,6 +15,7 @@ from tests.factories import (
     AuthorFactory,
     CorrectionFactory,
     EntityFactory,
+    ImageFactory,
     RelatedLinkFactory,
     SectionFactory,
     ThreadFactory,
@@ -70,9 +71,9 @@ def newsroom(unpublished):
     """A live story sharing section, entity, tag, author and editor picks with
     hidden ones, which are also the home page's lead and featured stories.
 
-    The hidden stories also carry an entity, a tag, an author and a correction
-    that no live story has, and one of each state sits in a section and a
-    thread that no live story uses.
+    The hidden stories also carry an entity, a tag, an author, a lead picture
+    and a correction that no live story has, and one of each state sits in a
+    section and a thread that no live story uses.
     """
     shared = EntityFactory(name="Shared entity", slug="shared-entity")
     secret = EntityFactory(name="Secret entity must not leak", slug="secret-entity")
@@ -84,6 +85,19 @@ def newsroom(unpublished):
         headline="Live story", entities=[shared], tags=["shared"], authors=[author]
     )
     CorrectionFactory(article=live, text="Live correction")
+    picture = ImageFactory(
+        width=320,
+        height=180,
+        caption="Secret picture must not leak",
+        alt_text="Secret picture must not leak",
+    )
+    Article.objects.filter(pk__in=[s.pk for s in unpublished.values()]).update(
+        lead_image=picture
+    )
+    picture_files = [
+        picture.file.name.rpartition("/")[2],
+        *(r.file.name.rpartition("/")[2] for r in picture.renditions.all()),
+    ]
     for story in unpublished.values():
         CorrectionFactory(article=story, text="Secret correction must not leak")
         story.entities.add(shared, secret)
@@ -104,7 +118,13 @@ def newsroom(unpublished):
         FeaturedStory.objects.create(
             front_page=front_page, article=story, position=position
         )
-    return SimpleNamespace(live=live, shared=shared, secret=secret, hidden=unpublished)
+    return SimpleNamespace(
+        live=live,
+        shared=shared,
+        secret=secret,
+        hidden=unpublished,
+        picture_files=picture_files,
+    )
 
 
 def address(newsroom, path: str) -> str:
@@ -137,6 +157,8 @@ def test_hidden_story_is_on_no_public_surface(
     assert "Secret correction" not in text
     assert "Secret author" not in text
     assert "secret-author" not in text
+    assert "Secret picture" not in text
+    assert not [name for name in newsroom.picture_files if name in text]
 
 
 @pytest.mark.parametrize("state", ["draft", "withdrawn", "scheduled"])

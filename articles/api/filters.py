@@ -10,7 +10,6 @@ from django.db.models.functions import Cast
 from django_filters import rest_framework as filters
 from rest_framework.exceptions import ValidationError
 
-from articles.cleaning import clean_text
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -23,6 +22,7 @@ from articles.models import (
 from articles.search import MAX_QUERY_LENGTH
 from entities.models import Entity
 from newsroom.api.filters import DateTimeFilter, SlugsFilter, StrictFilterSet
+from newsroom.cleaning import clean_text
 
 MAX_ENTITIES = 20
 

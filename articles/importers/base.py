@@ -19,8 +19,8 @@ from typing import IO, NamedTuple, Union
 
 from django.conf import settings
 
-from articles.cleaning import clean_text, unwanted_in
 from articles.models import Article, ArticleEntity
+from newsroom.cleaning import clean_text, unwanted_in
 
 # Folders are walked for these; a file named explicitly is parsed whatever its name.
 PLAINTEXT_SUFFIXES = (".txt", ".text")

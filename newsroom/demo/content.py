@@ -1,8 +1,8 @@
 """The demo newsroom's content, read from the TOML files in `data/`.
 
 One file per kind: sections.toml, entities.toml, authors.toml, stories.toml,
-threads.toml and front_page.toml, each an array of tables named after its file
-(`[[stories]]`).
+threads.toml, front_page.toml and pictures.toml, each an array of tables named
+after its file (`[[stories]]`).
 Each file's header explains its fields.
 """
 
@@ -94,6 +94,25 @@ class DemoFrontPage:
 
 
 @dataclass(frozen=True)
+class DemoPicture:
+    """A picture drawn by newsroom.demo.pictures, with what an editor would
+    enter for it, leading `stories` and the photo of `authors` (slugs)."""
+
+    key: str
+    scene: str
+    width: int
+    height: int
+    alt_text: str
+    credit: str
+    focus: tuple[float, float] = (0.5, 0.5)
+    caption: str = ""
+    copyright: str = ""
+    usage_terms: str = ""
+    stories: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class DemoContent:
     sections: tuple[DemoSection, ...]
     entities: tuple[DemoEntity, ...]
@@ -101,6 +120,7 @@ class DemoContent:
     threads: tuple[DemoThread, ...]
     front_page: tuple[DemoFrontPage, ...] = ()
     authors: tuple[DemoAuthor, ...] = ()
+    pictures: tuple[DemoPicture, ...] = ()
 
 
 def read_demo(data: Traversable = DATA) -> DemoContent:
@@ -117,6 +137,7 @@ def read_demo(data: Traversable = DATA) -> DemoContent:
         threads=_read(data, "threads", _thread),
         front_page=_read(data, "front_page", _front_page),
         authors=_read(data, "authors", _author),
+        pictures=_read(data, "pictures", _picture),
     )
     _check_references(content)
     return content
@@ -174,6 +195,22 @@ def _author(*, links: Iterable[dict[str, str]] = (), **fields: Any) -> DemoAutho
     )
 
 
+def _picture(
+    *,
+    focus: Iterable[float] = (0.5, 0.5),
+    stories: Iterable[str] = (),
+    authors: Iterable[str] = (),
+    **fields: Any,
+) -> DemoPicture:
+    across, down = focus
+    return DemoPicture(
+        focus=(float(across), float(down)),
+        stories=tuple(stories),
+        authors=tuple(authors),
+        **fields,
+    )
+
+
 def _thread(*, stories: Iterable[str], **fields: Any) -> DemoThread:
     return DemoThread(stories=tuple(stories), **fields)
 
@@ -207,6 +244,16 @@ def _check_references(content: DemoContent) -> None:
         if missing := [slug for slug in thread.stories if slug not in stories]:
             raise DemoDataError(
                 f"threads.toml, {thread.title}: stories not in stories.toml: {missing}"
+            )
+    authors = {author.slug for author in content.authors}
+    for picture in content.pictures:
+        if missing := [slug for slug in picture.stories if slug not in stories]:
+            raise DemoDataError(
+                f"pictures.toml, {picture.key}: stories not in stories.toml: {missing}"
+            )
+        if missing := [slug for slug in picture.authors if slug not in authors]:
+            raise DemoDataError(
+                f"pictures.toml, {picture.key}: authors not in authors.toml: {missing}"
             )
     if len(content.front_page) > 1:
         raise DemoDataError("front_page.toml: one [[front_page]] table at most")

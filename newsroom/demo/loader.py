@@ -1,5 +1,5 @@
 """Write the demo newsroom to the database: sections, entities, stories, threads,
-the editor's account and a partner key."""
+pictures, the editor's account and a partner key."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TextIO
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,13 +27,17 @@ from articles.models import (
 from articles.services import EDITOR_ROLE, credit_byline_authors, publish_article
 from entities.models import Alias, Entity
 from entities.services import suggest_entities
+from images.models import Image
+from images.services import create_image
 from newsroom.demo.content import (
     DemoAuthor,
     DemoEntity,
     DemoFrontPage,
+    DemoPicture,
     DemoStory,
     read_demo,
 )
+from newsroom.demo.pictures import draw_scene
 from partners.models import Partner
 from partners.services import create_partner
 from related.models import RelatedLink
@@ -83,6 +88,15 @@ def load_demo(*, stdout: TextIO | None = None) -> DemoResult:
     for demo in demo_content.authors:
         _load_author(demo)
 
+    # Pictures before stories: a story is published with its lead picture.
+    pictures = {}
+    for demo in demo_content.pictures:
+        image = _load_picture(demo)
+        pictures.update(dict.fromkeys(demo.stories, image))
+        Author.objects.filter(slug__in=demo.authors, photo__isnull=True).update(
+            photo=image
+        )
+
     articles, created = {}, []
     for demo in demo_content.stories:
         article, is_new = Article.objects.get_or_create(
@@ -95,6 +109,7 @@ def load_demo(*, stdout: TextIO | None = None) -> DemoResult:
                 "byline": demo.byline,
                 "dateline": demo.dateline,
                 "section": sections[demo.section],
+                "lead_image": pictures.get(demo.slug),
             },
         )
         articles[demo.slug] = article
@@ -172,6 +187,30 @@ def _load_entity(demo: DemoEntity) -> Entity:
                 kind=entity.kind, name=alias, defaults={"entity": entity}
             )
     return entity
+
+
+def _load_picture(demo: DemoPicture) -> Image:
+    """The demo picture, drawn and added to the library the first time (its
+    renditions are queued for the task worker, as for an upload)."""
+    source = f"demo:{demo.key}"
+    image = Image.objects.filter(source=source).first()
+    if image is not None:
+        return image
+    upload = SimpleUploadedFile(
+        f"{demo.key}.jpg", draw_scene(demo.scene, demo.width, demo.height)
+    )
+    return create_image(
+        file=upload,
+        source=source,
+        alt_text=demo.alt_text,
+        caption=demo.caption,
+        credit=demo.credit,
+        copyright=demo.copyright,
+        usage_terms=demo.usage_terms,
+        focal_x=demo.focus[0],
+        focal_y=demo.focus[1],
+        tags=["demo"],
+    )
 
 
 def _load_author(demo: DemoAuthor) -> Author:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from articles.cleaning import clean_text, describe, unwanted_in
+from newsroom.cleaning import clean_text, describe, unwanted_in
 
 
 @pytest.mark.parametrize(

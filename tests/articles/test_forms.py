@@ -8,9 +8,9 @@ from django.forms import modelform_factory
 from django.test import RequestFactory
 from taggit.models import Tag
 
-from articles.forms import CleanTextForm
 from articles.models import Article, Section, Thread
 from entities.models import Entity
+from newsroom.forms import CleanTextForm
 from partners.models import Partner
 from tests.articles.test_admin import ADD, story_form
 from tests.factories import PartnerFactory, SectionFactory

@@ -134,7 +134,12 @@ class TestGroups:
         assert not Group.objects.filter(name__in=migration.ROLES).exists()
         migration.create_groups(state.apps, editor)
         # Later migrations grant the permissions of later models.
-        for name in ("0014_audit_permissions", "0018_front_page", "0019_authors"):
+        for name in (
+            "0014_audit_permissions",
+            "0018_front_page",
+            "0019_authors",
+            "0022_lead_images",
+        ):
             later = importlib.import_module(f"articles.migrations.{name}")
             later.grant(
                 MigrationLoader(connection).project_state(("articles", name)).apps,

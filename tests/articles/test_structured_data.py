@@ -15,6 +15,7 @@ from tests.factories import (
     ArticleFactory,
     CorrectionFactory,
     EntityFactory,
+    ImageFactory,
     ThreadFactory,
 )
 
@@ -214,3 +215,42 @@ def test_previews_carry_no_structured_data(editor_client):
 )
 def test_byline_names(byline, names):
     assert byline_names(byline) == names
+
+
+def test_the_lead_picture_is_given_in_three_ratios(client):
+    """The NewsArticle's image: the lead picture's 16:9, 4:3 and 1:1 JPEGs."""
+    image = ImageFactory(width=1600, height=1200)
+    story = ArticleFactory(lead_image=image)
+    article_ld = blocks(client.get(story.get_absolute_url()))[0]
+    check_vocabulary(article_ld)
+    expected = [
+        f"http://testserver{image.rendition(ratio, 'jpeg', 1200).url}"
+        for ratio in ("16:9", "4:3", "1:1")
+    ]
+    assert article_ld["image"] == expected
+    assert all(url.endswith(".jpg") for url in expected)
+    assert len(set(expected)) == 3
+
+
+def test_a_lead_picture_without_renditions_yet_gives_the_original(client):
+    image = ImageFactory(renditions=False)
+    story = ArticleFactory(lead_image=image)
+    article_ld = blocks(client.get(story.get_absolute_url()))[0]
+    assert article_ld["image"] == [f"http://testserver{image.file.url}"]
+
+
+def test_open_graph_image_and_a_large_twitter_card(client):
+    image = ImageFactory(width=1600, height=900, alt_text="Boats in the harbour")
+    story = ArticleFactory(lead_image=image)
+    content = client.get(story.get_absolute_url()).content.decode()
+    shared = image.rendition("16:9", "jpeg", 1200)
+    assert (shared.width, shared.height) == (1280, 720)
+    for tag in (
+        f'<meta property="og:image" content="http://testserver{shared.url}">',
+        '<meta property="og:image:width" content="1280">',
+        '<meta property="og:image:height" content="720">',
+        '<meta property="og:image:alt" content="Boats in the harbour">',
+        '<meta name="twitter:card" content="summary_large_image">',
+    ):
+        assert tag in content
+    assert 'twitter:card" content="summary"' not in content

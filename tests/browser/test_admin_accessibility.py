@@ -33,6 +33,7 @@ from tests.factories import (
     CorrectionFactory,
     EditorFactory,
     EntityFactory,
+    ImageFactory,
     ImportJobFactory,
     PartnerAPIKeyFactory,
     RelatedLinkFactory,
@@ -117,6 +118,7 @@ def newsroom(db, database_tasks):
         thread=thread,
         tags=["Diplomacy"],
         authors=[AuthorLinkFactory(author__name="Nadia Hollis").author],
+        lead_image=ImageFactory(caption="Delegates arrive", credit="Agency"),
     )
     # A story whose byline names no author yet: the byline panel's button.
     other = ArticleFactory(

@@ -14,6 +14,7 @@ from taggit.models import Tag
 from articles.html import sanitize_html
 from articles.models import Article, ArticleEntity, Author, Section, Thread
 from entities.models import Alias, Entity
+from images.models import Image
 from newsroom.demo.content import DATA, DemoDataError, read_demo
 from newsroom.demo.loader import DEFAULT_EDITOR_PASSWORD, load_demo
 from related.models import RelatedLink
@@ -115,6 +116,7 @@ def data_copy(tmp_path):
         "stories",
         "threads",
         "front_page",
+        "pictures",
     ):
         (tmp_path / f"{kind}.toml").write_text(
             (DATA / f"{kind}.toml").read_text(encoding="utf-8"), encoding="utf-8"
@@ -405,3 +407,45 @@ def test_deploy_check_fails_while_the_demo_login_works():
     editor.save()
 
     assert "newsroom.E002" not in deploy_errors()
+
+
+def test_demo_pictures_are_drawn_credited_and_lead_stories():
+    """Every picture in pictures.toml is drawn, credited and used: as the lead
+    picture of its stories and an author's photo."""
+    files = tomllib.loads((DATA / "pictures.toml").read_text(encoding="utf-8"))
+    load_demo()
+    for picture in files["pictures"]:
+        image = Image.objects.get(source=f"demo:{picture['key']}")
+        assert (image.width, image.height) == (picture["width"], picture["height"])
+        assert image.alt_text
+        assert image.credit
+        for slug in picture.get("stories", []):
+            assert Article.objects.get(source_key=f"demo:{slug}").lead_image == image
+        for slug in picture.get("authors", []):
+            assert Author.objects.get(slug=slug).photo == image
+    load_demo()
+    assert Image.objects.count() == len(files["pictures"])
+
+
+def test_demo_story_page_shows_its_picture(client):
+    load_demo()
+    story = Article.objects.published().exclude(lead_image=None).first()
+    page = client.get(story.get_absolute_url()).content.decode()
+    assert f'alt="{story.lead_image.alt_text}"' in page
+
+
+def test_a_picture_leading_an_unknown_story_is_reported(data_copy):
+    path = data_copy / "pictures.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            'stories = ["lantern-festival-floating-parade"]',
+            'stories = ["no-such-story"]',
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        DemoDataError,
+        match=r"pictures\.toml, lanterns: stories not in stories\.toml: "
+        r"\['no-such-story'\]",
+    ):
+        read_demo(data_copy)
