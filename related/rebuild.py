@@ -7,6 +7,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
+import numpy as np
 from django.db import connection, models, transaction
 from taggit.models import Tag
 from tqdm import tqdm
@@ -33,6 +34,7 @@ from related.scoring import (
     shared_json,
     tag_feature,
 )
+from related.sparse import Matrix, score_batch, shared
 
 SCORE_FIELDS = ["article_id", "target_id", "score", "rank", "shared"]
 
@@ -63,8 +65,15 @@ def _insert(model: type[models.Model], fields: list[str], rows: list[tuple]) -> 
             )
 
 
+ENGINES = ("sparse", "python")
+
+
 def rebuild_related(
-    *, batch_size: int = 5000, progress: bool = False, score: bool = True
+    *,
+    batch_size: int = 5000,
+    progress: bool = False,
+    score: bool = True,
+    engine: str = "sparse",
 ) -> int:
     """Recompute every published story's features, document frequencies and
     stored suggestions; returns how many stories.
@@ -75,7 +84,9 @@ def rebuild_related(
 
     Reads every published story's entity and tag links and its text once,
     picks each story's key terms once the archive's word counts are known,
-    scores in memory, then writes each batch of lists in its
+    scores in memory (a batch at a time with sparse matrices, `related.sparse`;
+    `engine="python"` scores story by story with `Index.scores`, the reference
+    the sparse engine is tested against), then writes each batch of lists in its
     own transaction (COPY on PostgreSQL) so readers always see complete lists.
     """
     published = Article.objects.filter(status=Article.Status.PUBLISHED)
@@ -158,18 +169,43 @@ def rebuild_related(
     bar = None
     if progress:
         bar = tqdm(total=len(stories), unit="story", desc="Related stories")
+    if engine == "python":
+        batches = _python_lists(index, stories, excluded, labels, batch_size)
+    else:
+        matrix = Matrix.build(days, features, df, total)
+        batches = _sparse_lists(matrix, stories, excluded, labels, batch_size)
+    for batch, rows in batches:
+        with transaction.atomic():
+            RelatedScore.objects.filter(article_id__in=batch).delete()
+            _insert(RelatedScore, SCORE_FIELDS, rows)
+        if bar is not None:
+            bar.update(len(batch))
+    if bar is not None:
+        bar.close()
+    RelatedScore.objects.exclude(article__status=Article.Status.PUBLISHED).delete()
+    return len(stories)
+
+
+def _python_lists(
+    index: Index,
+    stories: list[int],
+    excluded: dict[int, set[int]],
+    labels: dict[int, str],
+    batch_size: int,
+) -> Iterator[tuple[list[int], list[tuple]]]:
+    """Each batch of `stories` with its rows of `RelatedScore`, scored story by
+    story with `Index.scores`."""
     no_exclusions: set[int] = set()
-    fields = SCORE_FIELDS
     for batch in batched(stories, batch_size):
         rows = []
         for story in batch:
-            own = features.get(story)
+            own = index.features.get(story)
             if not own:
                 continue
             scores = index.scores(
                 story,
                 own,
-                days[story],
+                index.days[story],
                 excluded.get(story, no_exclusions),
                 STORED_LIMIT,
             )
@@ -183,18 +219,51 @@ def rebuild_related(
                 )
                 for rank, (other, score) in enumerate(best(scores, None))
             ]
-        with transaction.atomic():
-            RelatedScore.objects.filter(article_id__in=batch).delete()
-            _insert(RelatedScore, fields, rows)
-        if bar is not None:
-            bar.update(len(batch))
-    if bar is not None:
-        bar.close()
-    RelatedScore.objects.exclude(article__status=Article.Status.PUBLISHED).delete()
-    return len(stories)
+        yield batch, rows
 
 
-def score_stories(story_ids: list[int]) -> int:
+def _sparse_lists(
+    matrix: Matrix,
+    stories: list[int],
+    excluded: dict[int, set[int]],
+    labels: dict[int, str],
+    batch_size: int,
+) -> Iterator[tuple[list[int], list[tuple]]]:
+    """Each batch of `stories` with its rows of `RelatedScore`, scored a batch at
+    a time (`related.sparse`)."""
+    for batch in batched(stories, batch_size):
+        rows = matrix.rows(batch)
+        lists = score_batch(matrix, rows, excluded)
+        explained = shared(matrix, rows, lists)
+        owners = matrix.ids[rows[lists.row]].tolist()
+        targets = matrix.ids[lists.target].tolist()
+        ranks = _ranks(lists.row)
+        yield (
+            batch,
+            [
+                (story, other, score, rank, shared_json(why, labels))
+                for story, other, score, rank, why in zip(
+                    owners,
+                    targets,
+                    lists.score.tolist(),
+                    ranks,
+                    explained,
+                    strict=True,
+                )
+            ],
+        )
+
+
+def _ranks(rows: np.ndarray) -> list[int]:
+    """Each pair's rank within its row, for pairs sorted by row."""
+    if not len(rows):
+        return []
+    starts = np.flatnonzero(np.diff(rows, prepend=rows[0] - 1))
+    counts = np.diff(np.append(starts, len(rows)))
+    return (np.arange(len(rows)) - np.repeat(starts, counts)).tolist()
+
+
+def score_stories(story_ids: list[int], *, engine: str = "sparse") -> int:
     """Recompute the stored lists of the published stories among `story_ids`
     from the counted archive (`DocumentFrequency` and `Posting`, as a rebuild
     with score=False or refreshes left them); returns how many.
@@ -248,28 +317,35 @@ def score_stories(story_ids: list[int]) -> int:
     for _, found in archive_terms(published):
         labels.update(found.words)
     rows = []
-    for story in stories:
-        weights = own.get(story)
-        if not weights:
-            continue
-        scores = index.scores(
-            story, weights, days[story], excluded[story], STORED_LIMIT
-        )
-        rows += [
-            (
-                story,
-                other,
-                score,
-                rank,
-                shared_json(index.shared(weights, other), labels),
+    if engine == "python":
+        for story in stories:
+            weights = own.get(story)
+            if not weights:
+                continue
+            scores = index.scores(
+                story, weights, days[story], excluded[story], STORED_LIMIT
             )
-            for rank, (other, score) in enumerate(best(scores, None))
-        ]
+            rows += [
+                (
+                    story,
+                    other,
+                    score,
+                    rank,
+                    shared_json(index.shared(weights, other), labels),
+                )
+                for rank, (other, score) in enumerate(best(scores, None))
+            ]
+    elif own:
+        matrix = Matrix.build(
+            index.days, {**index.features, **own}, counts, index.total
+        )
+        for _, batch_rows in _sparse_lists(
+            matrix, sorted(own), excluded, labels, len(own)
+        ):
+            rows += batch_rows
     with transaction.atomic():
         RelatedScore.objects.filter(article_id__in=story_ids).delete()
-        _insert(
-            RelatedScore, ["article_id", "target_id", "score", "rank", "shared"], rows
-        )
+        _insert(RelatedScore, SCORE_FIELDS, rows)
     return len(stories)
 
 
