@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 from django.db import connection, models, transaction
@@ -45,24 +45,52 @@ def batched(items: list[int], size: int) -> Iterator[list[int]]:
         yield items[start : start + size]
 
 
-def _insert(model: type[models.Model], fields: list[str], rows: list[tuple]) -> None:
-    """Insert `rows` (values of `fields`): with COPY on PostgreSQL, else in bulk."""
-    if not rows:
-        return
+# COPY's text format: a tab between columns, a newline after a row, and these
+# escaped within a value.
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+COPY_ROWS = 10_000
+
+
+def _copy_value(value: object) -> str:
+    if type(value) is int:
+        return str(value)
+    if type(value) is float:
+        # repr is the shortest text that reads back as the same double.
+        return repr(value)
+    if value is None:
+        return "\\N"
+    if isinstance(value, dict | list):
+        # JSON escapes every control character: only its backslashes are left.
+        return json.dumps(value).replace("\\", "\\\\")
+    return str(value).translate(COPY_ESCAPES)
+
+
+def _insert(
+    model: type[models.Model], fields: list[str], rows: Iterable[tuple]
+) -> None:
+    """Insert `rows` (values of `fields`): with COPY on PostgreSQL, written as
+    text a block of rows at a time, else in bulk."""
     if connection.vendor != "postgresql":
         model.objects.bulk_create(
-            [model(**dict(zip(fields, row, strict=True))) for row in rows],
+            (model(**dict(zip(fields, row, strict=True))) for row in rows),
             batch_size=2000,
         )
         return
     quote = connection.ops.quote_name
     columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
     sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+    value = _copy_value
     with connection.cursor() as cursor, cursor.copy(sql) as copy:
+        lines: list[str] = []
         for row in rows:
-            copy.write_row(
-                [json.dumps(v) if isinstance(v, dict | list) else v for v in row]
-            )
+            lines.append("\t".join(map(value, row)))
+            if len(lines) == COPY_ROWS:
+                lines.append("")
+                copy.write("\n".join(lines))
+                lines = []
+        if lines:
+            lines.append("")
+            copy.write("\n".join(lines))
 
 
 ENGINES = ("sparse", "python")

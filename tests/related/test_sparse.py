@@ -148,3 +148,15 @@ def test_sparse_rebuild_agrees_with_refresh_on_publish():
             [s.score for s in expected], abs=1e-9
         )
         assert [row.shared for row in rows] == [s.shared for s in expected]
+
+
+def test_rebuild_writes_names_copy_would_misread():
+    """A name with a backslash, a tab, a newline and quotes reaches the stored
+    explanation as it was (COPY's text format escapes them)."""
+    name = 'Back\\slash\t"Tab"\nLine ünï'
+    entity = EntityFactory(name=name)
+    one, two = ArticleFactory.create_batch(2, entities=[entity])
+    rebuild_related()
+    (row,) = RelatedScore.objects.filter(article=one)
+    assert row.target_id == two.pk
+    assert row.shared["entities"][0]["name"] == name
