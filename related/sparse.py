@@ -128,14 +128,21 @@ class Matrix:
             columns=columns,
             df=df,
             idf=idf,
-            largest=weights.max(axis=0).toarray().ravel(),
-            heaviest=weights.max(axis=1).toarray().ravel(),
+            largest=_largest(weights, axis=0),
+            heaviest=_largest(weights, axis=1),
             postings=rare.T.tocsr(),
         )
 
     def rows(self, stories: Iterable[int]) -> np.ndarray:
         """The rows of `stories` (which must be in the matrix)."""
         return np.searchsorted(self.ids, np.fromiter(stories, dtype=np.int64))
+
+
+def _largest(weights: sparse.csr_matrix, axis: int) -> np.ndarray:
+    """The largest weight in each column (axis 0) or row (axis 1), 0 if none."""
+    if not weights.shape[0] or not weights.shape[1]:
+        return np.zeros(weights.shape[1 - axis])
+    return weights.max(axis=axis).toarray().ravel()
 
 
 @dataclass
