@@ -125,12 +125,47 @@ def background(workers: int, batch_size: int) -> None:
     )
 
 
+def compare_chunk(size: int, engines: list[str]) -> None:
+    """Time `score_stories` (one worker's chunk) on the same `size` random
+    stories with each engine, and check they store the same lists."""
+    from articles.models import Article
+    from related.rebuild import score_stories
+
+    ids = list(
+        Article.objects.filter(status=Article.Status.PUBLISHED).values_list(
+            "pk", flat=True
+        )
+    )
+    chunk = sorted(random.Random(2).sample(ids, min(size, len(ids))))
+    lists = {}
+    for engine in engines:
+        started = time.perf_counter()
+        cpu = time.process_time()
+        score_stories(chunk, engine=engine)
+        elapsed = time.perf_counter() - started
+        report(
+            f"score_stories, {engine} engine, {len(chunk)} random stories: "
+            f"{elapsed:.1f} s = {len(chunk) / elapsed:.0f} stories/s "
+            f"(this process's CPU {time.process_time() - cpu:.1f} s)"
+        )
+        everything = stored_lists()
+        lists[engine] = {story: everything.get(story, []) for story in chunk}
+    (first, one), *others = lists.items()
+    for engine, other in others:
+        report(
+            f"chunk lists that differ, {first} vs {engine}: "
+            f"{differences(one, other)} of {len(chunk)}"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--publishes", type=int, default=100)
-    parser.add_argument("--skip-rebuild", action="store_true")
+    parser.add_argument(
+        "--skip-rebuild", action="store_true", help="keep the stored lists"
+    )
     parser.add_argument(
         "--engines",
         default="sparse",
@@ -141,6 +176,12 @@ def main() -> int:
         "--workers", type=int, default=0, help="also time --background with N"
     )
     parser.add_argument("--worker-batch-size", type=int, default=5000)
+    parser.add_argument(
+        "--chunk",
+        type=int,
+        default=0,
+        help="also time score_stories on N random stories with each engine",
+    )
     parser.add_argument(
         "--rebuild-only", action="store_true", help="skip serving and publishing"
     )
@@ -178,6 +219,7 @@ def main() -> int:
         lists = {}
         for engine in args.engines.split(","):
             started = time.perf_counter()
+            cpu = time.process_time()
             rebuilt = rebuild_related(
                 progress=True, engine=engine, batch_size=args.batch_size
             )
@@ -185,7 +227,8 @@ def main() -> int:
             report(
                 f"rebuild, {engine} engine: {rebuilt} stories in {elapsed:.1f} s "
                 f"= {rebuilt / elapsed:.0f} stories/s "
-                f"(peak RSS so far {peak_rss_mb():.0f} MB)"
+                f"(this process's CPU {time.process_time() - cpu:.1f} s; "
+                f"peak RSS so far {peak_rss_mb():.0f} MB)"
             )
             if len(args.engines.split(",")) > 1:
                 lists[engine] = stored_lists()
@@ -196,6 +239,8 @@ def main() -> int:
                     f"stories whose lists differ, {first} vs {engine}: "
                     f"{differences(one, other)} of {len(one.keys() | other.keys())}"
                 )
+    if args.chunk:
+        compare_chunk(args.chunk, args.engines.split(","))
     if args.workers:
         background(args.workers, args.worker_batch_size)
     if args.rebuild_only:

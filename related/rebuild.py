@@ -34,7 +34,7 @@ from related.scoring import (
     shared_json,
     tag_feature,
 )
-from related.sparse import Matrix, score_batch, shared
+from related.sparse import Matrix, proposing_entries, score_batch, shared
 
 SCORE_FIELDS = ["article_id", "target_id", "score", "rank", "shared"]
 
@@ -319,7 +319,44 @@ def score_stories(story_ids: list[int], *, engine: str = "sparse") -> int:
                 "feature", "df"
             )
         )
-    index = Index(total=max(counts.pop(TOTAL, 1), 1), df=counts, days=dict(days))
+    total = max(counts.pop(TOTAL, 1), 1)
+    excluded: dict[int, set[int]] = defaultdict(set)
+    for article_id, target_id in RelatedExclusion.objects.filter(
+        article_id__in=stories
+    ).values_list("article_id", "target_id"):
+        excluded[article_id].add(target_id)
+    labels = _labels(own)
+    for _, found in archive_terms(published):
+        labels.update(found.words)
+    if engine == "python":
+        rows = _python_chunk(stories, days, own, counts, total, excluded, labels)
+    elif own:
+        matrix = _chunk_matrix(days, own, counts, total)
+        rows = []
+        for _, batch_rows in _sparse_lists(
+            matrix, sorted(own), excluded, labels, len(own)
+        ):
+            rows += batch_rows
+    else:
+        rows = []
+    with transaction.atomic():
+        RelatedScore.objects.filter(article_id__in=story_ids).delete()
+        _insert(RelatedScore, SCORE_FIELDS, rows)
+    return len(stories)
+
+
+def _python_chunk(
+    stories: list[int],
+    days: dict[int, float],
+    own: dict[int, dict[int, float]],
+    counts: dict[int, int],
+    total: int,
+    excluded: dict[int, set[int]],
+    labels: dict[int, str],
+) -> list[tuple]:
+    """A chunk's rows of `RelatedScore`, scored story by story with
+    `Index.scores` from the posting lists it reads."""
+    index = Index(total=total, df=counts, days=dict(days))
     proposing = {story: index.proposing(weights) for story, weights in own.items()}
     rare = sorted({f for chosen in proposing.values() for f in chosen})
     for batch in batched(rare, 5000):
@@ -336,45 +373,87 @@ def score_stories(story_ids: list[int], *, engine: str = "sparse") -> int:
             article_id__in=batch
         ).values_list("article_id", "feature", "weight"):
             index.features.setdefault(other, {})[feature] = weight
-    excluded: dict[int, set[int]] = defaultdict(set)
-    for article_id, target_id in RelatedExclusion.objects.filter(
-        article_id__in=stories
-    ).values_list("article_id", "target_id"):
-        excluded[article_id].add(target_id)
-    labels = _labels(own)
-    for _, found in archive_terms(published):
-        labels.update(found.words)
     rows = []
-    if engine == "python":
-        for story in stories:
-            weights = own.get(story)
-            if not weights:
-                continue
-            scores = index.scores(
-                story, weights, days[story], excluded[story], STORED_LIMIT
-            )
-            rows += [
-                (
-                    story,
-                    other,
-                    score,
-                    rank,
-                    shared_json(index.shared(weights, other), labels),
-                )
-                for rank, (other, score) in enumerate(best(scores, None))
-            ]
-    elif own:
-        matrix = Matrix.build(
-            index.days, {**index.features, **own}, counts, index.total
+    for story in stories:
+        weights = own.get(story)
+        if not weights:
+            continue
+        scores = index.scores(
+            story, weights, days[story], excluded[story], STORED_LIMIT
         )
-        for _, batch_rows in _sparse_lists(
-            matrix, sorted(own), excluded, labels, len(own)
-        ):
-            rows += batch_rows
-    with transaction.atomic():
-        RelatedScore.objects.filter(article_id__in=story_ids).delete()
-        _insert(RelatedScore, SCORE_FIELDS, rows)
-    return len(stories)
+        rows += [
+            (
+                story,
+                other,
+                score,
+                rank,
+                shared_json(index.shared(weights, other), labels),
+            )
+            for rank, (other, score) in enumerate(best(scores, None))
+        ]
+    return rows
+
+
+def _fetch(queryset: models.QuerySet, *fields: str) -> list[tuple]:
+    """The values of numeric `fields` of `queryset`, straight from the cursor
+    (without building Django's rows one by one, which costs more than the
+    query for the hundreds of thousands of postings a chunk reads)."""
+    sql, params = queryset.values_list(*fields).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _chunk_matrix(
+    days: dict[int, float],
+    own: dict[int, dict[int, float]],
+    counts: dict[int, int],
+    total: int,
+) -> Matrix:
+    """The matrix a chunk is scored with: its stories with all their features,
+    and their candidates (every published story on the posting list of a
+    feature they propose with) with the features the chunk's stories carry,
+    which is all that scoring and explaining them reads."""
+    mine = Matrix.build(days, own, counts, total)
+    chosen = proposing_entries(mine.weights, mine.df)
+    rare = np.unique(mine.columns[mine.weights.indices[chosen]]).tolist()
+    candidates: set[int] = set()
+    for batch in batched(rare, 5000):
+        candidates.update(
+            other
+            for (other,) in _fetch(
+                Posting.objects.filter(
+                    feature__in=batch, article__status=Article.Status.PUBLISHED
+                ),
+                "article_id",
+            )
+        )
+    candidates.difference_update(days)
+    others = sorted(candidates)
+    everyone = dict(days)
+    for batch in batched(others, 5000):
+        everyone.update(
+            (pk, day(when))
+            for pk, when in Article.objects.filter(pk__in=batch).values_list(
+                "pk", "go_live_at"
+            )
+        )
+    parts = [
+        np.array(
+            [(s, f, w) for s, weights in own.items() for f, w in weights.items()],
+            dtype=np.float64,
+        ).reshape(-1, 3)
+    ]
+    for batch in batched(others, 5000):
+        found = _fetch(
+            Posting.objects.filter(article_id__in=batch),
+            "article_id",
+            "feature",
+            "weight",
+        )
+        if found:
+            parts.append(np.array(found, dtype=np.float64))
+    return Matrix.from_triplets(everyone, parts, mine.columns, counts, total)
 
 
 def _explain(

@@ -104,6 +104,42 @@ class Matrix:
         )
 
     @classmethod
+    def from_triplets(
+        cls,
+        days: Mapping[int, float],
+        parts: list[np.ndarray],
+        columns: np.ndarray,
+        df: Mapping[int, int],
+        total: int,
+    ) -> Matrix:
+        """The matrix of the stories in `days` from rows of (story, feature,
+        weight) (as float64: story ids and feature numbers are below 2**53),
+        keeping only the features among `columns`."""
+        rows = np.concatenate(parts) if parts else np.empty((0, 3))
+        story = rows[:, 0].astype(np.int64)
+        feature = rows[:, 1].astype(np.int64)
+        keep = np.isin(feature, columns)
+        story, feature, weight = story[keep], feature[keep], rows[keep, 2]
+        ids = np.array(sorted(days), dtype=np.int64)
+        weights = sparse.csr_matrix(
+            (weight, (np.searchsorted(ids, story), np.searchsorted(columns, feature))),
+            shape=(len(ids), len(columns)),
+        )
+        weights.sort_indices()
+        return cls.from_weights(
+            ids=ids,
+            days=np.array([days[story] for story in ids.tolist()], dtype=np.float64),
+            weights=weights,
+            columns=columns,
+            df=np.fromiter(
+                (df.get(f, 0) for f in columns.tolist()),
+                dtype=np.int64,
+                count=len(columns),
+            ),
+            total=total,
+        )
+
+    @classmethod
     def from_weights(
         cls,
         *,
@@ -155,7 +191,7 @@ class Lists:
     score: np.ndarray
 
 
-def _proposing(own: sparse.csr_matrix, df: np.ndarray) -> np.ndarray:
+def proposing_entries(own: sparse.csr_matrix, df: np.ndarray) -> np.ndarray:
     """Which entries of `own` (in its data order) propose candidates: per row,
     the rarest features while their posting lists fit in POSTINGS_BUDGET rows,
     as `Index.proposing` picks them."""
@@ -195,7 +231,7 @@ def score_batch(
     own = matrix.weights[rows]
     own.sort_indices()
     batch = len(rows)
-    proposing = _proposing(own, matrix.df)
+    proposing = proposing_entries(own, matrix.df)
     weighted = own.data * matrix.idf[own.indices]
     query = sparse.csr_matrix(
         (np.where(proposing, weighted, 0.0), own.indices, own.indptr),
