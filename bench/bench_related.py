@@ -180,8 +180,10 @@ def main() -> int:
         "--chunk",
         type=int,
         default=0,
-        help="also time score_stories on N random stories with each engine",
+        help="also time score_stories on N random stories with each engine "
+        "of --chunk-engines",
     )
+    parser.add_argument("--chunk-engines", default="sparse,python")
     parser.add_argument(
         "--rebuild-only", action="store_true", help="skip serving and publishing"
     )
@@ -240,7 +242,7 @@ def main() -> int:
                     f"{differences(one, other)} of {len(one.keys() | other.keys())}"
                 )
     if args.chunk:
-        compare_chunk(args.chunk, args.engines.split(","))
+        compare_chunk(args.chunk, args.chunk_engines.split(","))
     if args.workers:
         background(args.workers, args.worker_batch_size)
     if args.rebuild_only:

@@ -131,7 +131,9 @@ def rebuild_related(
     df = index.df
     for own in features.values():
         df.update(own.keys())
-    counted: dict[int, list[int]] = {}
+    # What each story is counted with, as compact arrays: at 1M stories a
+    # list of Python ints per story would take gigabytes.
+    counted: dict[int, array] = {}
     # Each story's word counts, kept compact until the archive's are known.
     words: dict[int, tuple[array, array]] = {}
     labels: dict[int, str] = {}
@@ -140,7 +142,9 @@ def rebuild_related(
         bar = tqdm(total=len(days), unit="story", desc="Counting words")
     for story, found in archive_terms(published):
         df.update(found.counts.keys())
-        counted[story] = sorted([TOTAL, *features.get(story, ()), *found.counts])
+        counted[story] = array(
+            "q", sorted([TOTAL, *features.get(story, ()), *found.counts])
+        )
         words[story] = (array("q", found.counts), array("d", found.counts.values()))
         for feature, word in found.words.items():
             labels.setdefault(feature, word)
@@ -153,11 +157,12 @@ def rebuild_related(
         if chosen:
             features.setdefault(story, {}).update(chosen)
     del words
-    postings = index.postings
-    for other, own in features.items():
-        for feature, weight in own.items():
-            if index.is_rare(feature):
-                postings.setdefault(feature, []).append((other, weight))
+    if engine == "python":
+        postings = index.postings
+        for other, own in features.items():
+            for feature, weight in own.items():
+                if index.is_rare(feature):
+                    postings.setdefault(feature, []).append((other, weight))
     labels.update(_labels(features))
     excluded: dict[int, set[int]] = defaultdict(set)
     for article_id, target_id in RelatedExclusion.objects.values_list(
@@ -177,16 +182,19 @@ def rebuild_related(
         _insert(
             StoryFeatures,
             ["article_id", "features"],
-            [(story, counted.get(story, [TOTAL])) for story in days],
+            (
+                (story, counted[story].tolist() if story in counted else [TOTAL])
+                for story in days
+            ),
         )
         _insert(
             Posting,
             ["article_id", "feature", "weight"],
-            [
+            (
                 (story, feature, weight)
                 for story, own in features.items()
                 for feature, weight in own.items()
-            ],
+            ),
         )
 
     stories = sorted(days)
