@@ -8,9 +8,12 @@ Run from the repository root, growing one database size by size:
     .venv/bin/python bench/bench_related.py --articles 100000
 
 Tops the archive up to N published stories with `seed_corpus`, rebuilds every
-related list and the document frequencies, then times serving one story's list
-(editor picks + stored rows, through `published()`) and publishing a story (its
-own list and its neighbours'). Prints the machine, then p50 / p95 / max of each.
+related list and the document frequencies (with each engine of --engines in
+turn, checking that they store the same lists; `--workers 2` also times
+`rebuild_related --background` with two `db_worker` processes), then times
+serving one story's list (editor picks + stored rows, through `published()`)
+and publishing a story (its own list and its neighbours'). Prints the machine,
+then p50 / p95 / max of each.
 Exits 1 when a target is missed.
 """
 
@@ -19,7 +22,9 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -61,12 +66,127 @@ def summary(values: list[float], unit: str, digits: int) -> str:
     )
 
 
+def peak_rss_mb() -> float:
+    """The largest resident set this process has had, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def stored_lists() -> dict[int, list[tuple]]:
+    from related.models import RelatedScore
+
+    lists: dict[int, list[tuple]] = {}
+    for row in (
+        RelatedScore.objects.order_by("article_id", "rank")
+        .values_list("article_id", "target_id", "score", "shared")
+        .iterator(chunk_size=20000)
+    ):
+        lists.setdefault(row[0], []).append(row[1:])
+    return lists
+
+
+def differences(one: dict, other: dict) -> int:
+    """How many stories' lists differ (ids, order, shared, or a score by 1e-9)."""
+    differ = 0
+    for story in one.keys() | other.keys():
+        a, b = one.get(story, []), other.get(story, [])
+        same = len(a) == len(b) and all(
+            x[0] == y[0] and abs(x[1] - y[1]) <= 1e-9 and x[2] == y[2]
+            for x, y in zip(a, b, strict=True)
+        )
+        differ += not same
+    return differ
+
+
+def background(workers: int, batch_size: int) -> None:
+    """Time `rebuild_related --background`: counting here, then the chunks run
+    by `workers` `db_worker` processes."""
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    from articles.models import Article
+
+    DBTaskResult.objects.all().delete()
+    started = time.perf_counter()
+    call_command("rebuild_related", "--background", "--batch-size", str(batch_size))
+    counted = time.perf_counter() - started
+    command = [sys.executable, str(ROOT / "manage.py"), "db_worker", "--batch"]
+    command += ["--no-startup-delay", "--no-reload", "-v", "0"]
+    procs = [subprocess.Popen(command, cwd=ROOT) for _ in range(workers)]
+    for proc in procs:
+        proc.wait()
+    elapsed = time.perf_counter() - started
+    total = Article.objects.filter(status=Article.Status.PUBLISHED).count()
+    failed = DBTaskResult.objects.exclude(status="SUCCESSFUL").count()
+    report(
+        f"rebuild --background --batch-size {batch_size}, {workers} db_workers: "
+        f"{total} stories in {elapsed:.1f} s = {total / elapsed:.0f} stories/s "
+        f"(counting {counted:.1f} s, chunks {elapsed - counted:.1f} s; "
+        f"{failed} tasks not successful)"
+    )
+
+
+def compare_chunk(size: int, engines: list[str]) -> None:
+    """Time `score_stories` (one worker's chunk) on the same `size` random
+    stories with each engine, and check they store the same lists."""
+    from articles.models import Article
+    from related.rebuild import score_stories
+
+    ids = list(
+        Article.objects.filter(status=Article.Status.PUBLISHED).values_list(
+            "pk", flat=True
+        )
+    )
+    chunk = sorted(random.Random(2).sample(ids, min(size, len(ids))))
+    lists = {}
+    for engine in engines:
+        started = time.perf_counter()
+        cpu = time.process_time()
+        score_stories(chunk, engine=engine)
+        elapsed = time.perf_counter() - started
+        report(
+            f"score_stories, {engine} engine, {len(chunk)} random stories: "
+            f"{elapsed:.1f} s = {len(chunk) / elapsed:.0f} stories/s "
+            f"(this process's CPU {time.process_time() - cpu:.1f} s)"
+        )
+        everything = stored_lists()
+        lists[engine] = {story: everything.get(story, []) for story in chunk}
+    (first, one), *others = lists.items()
+    for engine, other in others:
+        report(
+            f"chunk lists that differ, {first} vs {engine}: "
+            f"{differences(one, other)} of {len(chunk)}"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--publishes", type=int, default=100)
-    parser.add_argument("--skip-rebuild", action="store_true")
+    parser.add_argument(
+        "--skip-rebuild", action="store_true", help="keep the stored lists"
+    )
+    parser.add_argument(
+        "--engines",
+        default="sparse",
+        help="rebuild with each of these in turn (sparse, python), comma-separated",
+    )
+    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument(
+        "--workers", type=int, default=0, help="also time --background with N"
+    )
+    parser.add_argument("--worker-batch-size", type=int, default=5000)
+    parser.add_argument(
+        "--chunk",
+        type=int,
+        default=0,
+        help="also time score_stories on N random stories with each engine "
+        "of --chunk-engines",
+    )
+    parser.add_argument("--chunk-engines", default="sparse,python")
+    parser.add_argument(
+        "--rebuild-only", action="store_true", help="skip serving and publishing"
+    )
     args = parser.parse_args()
 
     import django
@@ -98,13 +218,35 @@ def main() -> int:
     report(f"archive: {total} published stories, {links} entity links")
 
     if not args.skip_rebuild:
-        started = time.perf_counter()
-        rebuilt = rebuild_related(progress=True)
-        elapsed = time.perf_counter() - started
-        report(
-            f"rebuild: {rebuilt} stories in {elapsed:.1f} s "
-            f"= {rebuilt / elapsed:.0f} stories/s"
-        )
+        lists = {}
+        for engine in args.engines.split(","):
+            started = time.perf_counter()
+            cpu = time.process_time()
+            rebuilt = rebuild_related(
+                progress=True, engine=engine, batch_size=args.batch_size
+            )
+            elapsed = time.perf_counter() - started
+            report(
+                f"rebuild, {engine} engine: {rebuilt} stories in {elapsed:.1f} s "
+                f"= {rebuilt / elapsed:.0f} stories/s "
+                f"(this process's CPU {time.process_time() - cpu:.1f} s; "
+                f"peak RSS so far {peak_rss_mb():.0f} MB)"
+            )
+            if len(args.engines.split(",")) > 1:
+                lists[engine] = stored_lists()
+        if len(lists) > 1:
+            (first, one), *others = lists.items()
+            for engine, other in others:
+                report(
+                    f"stories whose lists differ, {first} vs {engine}: "
+                    f"{differences(one, other)} of {len(one.keys() | other.keys())}"
+                )
+    if args.chunk:
+        compare_chunk(args.chunk, args.chunk_engines.split(","))
+    if args.workers:
+        background(args.workers, args.worker_batch_size)
+    if args.rebuild_only:
+        return 0
 
     with connection.cursor() as cursor:
         # As autovacuum would after a bulk load: dead rows gone, planner statistics.

@@ -277,16 +277,22 @@ def shared_json(contributions: list[tuple[int, float]], labels: dict[int, str]) 
     entities, tags and key terms, each with what it added to the score."""
     entities, tags, terms = [], [], []
     for feature, weight in contributions:
-        weight = round(weight, 3)
-        label = labels.get(feature, "")
-        if is_term(feature):
+        if feature < 0:
             if len(terms) < SHARED_SHOWN:
-                terms.append({"term": label, "weight": weight})
-        elif is_entity(feature):
+                terms.append(
+                    {"term": labels.get(feature, ""), "weight": round(weight, 3)}
+                )
+        elif feature % 2 == 0:
             if len(entities) < SHARED_SHOWN:
-                entities.append({"id": feature // 2, "name": label, "weight": weight})
+                entities.append(
+                    {
+                        "id": feature // 2,
+                        "name": labels.get(feature, ""),
+                        "weight": round(weight, 3),
+                    }
+                )
         elif len(tags) < SHARED_SHOWN:
-            tags.append({"name": label, "weight": weight})
+            tags.append({"name": labels.get(feature, ""), "weight": round(weight, 3)})
     return {"entities": entities, "tags": tags, "terms": terms}
 
 

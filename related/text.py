@@ -116,10 +116,12 @@ def _features(language: str, tokens: list[str]) -> Counter[tuple[int, str] | Non
     """How often each (feature, shown word) occurs among `tokens`; None counts
     the tokens that do not count."""
     seen = _SEEN.setdefault(language, {})
-    new = [token for token in set(tokens) if token not in seen]
+    # Strings cache their hash and the tuples do not: count the tokens first.
+    counted = Counter(tokens)
+    if len(seen) > SEEN_LIMIT:
+        seen.clear()
+    new = [token for token in counted if token not in seen]
     if new:
-        if len(seen) > SEEN_LIMIT:
-            seen.clear()
         stop = STOP_WORDS.get(language, frozenset())
         stem = stemmer(language)
         kept = []
@@ -137,7 +139,10 @@ def _features(language: str, tokens: list[str]) -> Counter[tuple[int, str] | Non
         roots = stem.stemWords(words) if stem is not None else words
         for (token, word), root in zip(kept, roots, strict=True):
             seen[token] = None if root in stop else (term_feature(language, root), word)
-    return Counter(map(seen.get, tokens))
+    found: Counter[tuple[int, str] | None] = Counter()
+    for token, n in counted.items():
+        found[seen[token]] += n
+    return found
 
 
 def _pairs(tokens: list[str]) -> list[str]:
@@ -175,7 +180,8 @@ def terms(headline: str, dek: str, body_html: str, language: str = "en") -> Term
             if in_body and len(found) <= BOILERPLATE_WORDS and BOILERPLATE.match(line):
                 continue
             tokens += found
-        tokens = _pairs(tokens)
+        if UNSPACED.search(text):
+            tokens = _pairs(tokens)
         for found, n in _features(language, tokens).items():
             if found is not None:
                 feature, word = found
