@@ -111,17 +111,11 @@ def bump(tags: Iterable[str]) -> None:
     if not tags:
         return
     _bump_now(tags)
-    connection = transaction.get_connection()
-    if connection.in_atomic_block:
-        pending = getattr(connection, "_page_cache_pending", None)
-        if pending is None:
-            pending = connection._page_cache_pending = set()
-
-            def flush() -> None:
-                _bump_now(connection.__dict__.pop("_page_cache_pending", set()))
-
-            transaction.on_commit(flush)
-        pending |= tags
+    # Again on commit, for a page rendered from data read before it. One
+    # callback per call: a callback shared across calls would be lost with a
+    # rolled-back savepoint, and later bumps in the same connection with it.
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _bump_now(tags))
 
 
 def forget_schedule() -> None:

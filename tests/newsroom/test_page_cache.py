@@ -9,6 +9,7 @@ import socket
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.middleware.http import ConditionalGetMiddleware
 from django.test import RequestFactory
@@ -454,3 +455,21 @@ def test_streaming_responses_pass_untouched(rf):
     assert b"".join(response.streaming_content) == b"one two"
     assert not response.has_header("ETag")
     assert cache.get(pagecache.page_key(request)) is None
+
+
+def test_a_rolled_back_change_does_not_stop_later_bumps_on_commit(
+    django_capture_on_commit_callbacks,
+):
+    """A bump inside a savepoint that rolls back loses only its own repeat on
+    commit: a later bump in the same transaction is still repeated."""
+    key = pagecache._generation_key("home")
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                pagecache.bump({"section:world"})
+                raise RuntimeError("the save failed")
+        except RuntimeError:
+            pass
+        pagecache.bump({"home"})
+        bumped_now = cache.get(key)
+    assert cache.get(key) == bumped_now + 1
