@@ -1547,6 +1547,8 @@ class AuditEvent(models.Model):
         SHARED_PREVIEW = "shared-preview", "made a preview link"
         REVOKED_PREVIEW = "revoked-preview", "revoked a preview link"
         CORRECTED = "corrected", "added a correction"
+        EMBARGOED = "embargoed", "gave partners the story early (embargo)"
+        EMBARGO_CHANGED = "embargo-changed", "changed who has the story early"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=32, choices=Action)

@@ -372,10 +372,12 @@ class EmbargoFormSet(BaseInlineFormSet):
     """Saves the story's embargo, then tells the partners it now grants, or
     no longer grants, the story (`partners.services.embargo_changed`)."""
 
+    by = None  # the editor saving, set by EmbargoInline.get_formset
+
     def save(self, commit: bool = True):
         before = entitled_partner_ids(self.instance.pk)
         saved = super().save(commit)
-        embargo_changed(article=self.instance, before=before)
+        embargo_changed(article=self.instance, before=before, by=self.by)
         return saved
 
 
@@ -391,6 +393,10 @@ class EmbargoInline(CleanTextAdmin, admin.StackedInline):
     extra = 1
     verbose_name = "embargo: partners who get the story before its go-live time"
     verbose_name_plural = verbose_name
+
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (formset,), {"by": request.user})
 
 
 admin.site.unregister(Article)

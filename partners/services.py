@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from articles import audit
 from articles.models import Article
 from partners.models import (
     Embargo,
@@ -110,7 +111,7 @@ def check_embargo(*, article: Article, now: datetime.datetime | None = None) -> 
         )
 
 
-def embargo_changed(*, article: Article, before: set[int]) -> None:
+def embargo_changed(*, article: Article, before: set[int], by=None) -> None:
     """Tell partners of a change to whom `article`'s embargo grants it,
     after its partners and groups are saved (or the embargo deleted).
 
@@ -123,6 +124,16 @@ def embargo_changed(*, article: Article, before: set[int]) -> None:
     if not article.is_scheduled:
         return
     after = entitled_partner_ids(article.pk)
+    if after != before:
+        names = ", ".join(
+            Partner.objects.filter(pk__in=after).values_list("name", flat=True)
+        )
+        audit.record(
+            audit.Action.EMBARGO_CHANGED if before else audit.Action.EMBARGOED,
+            article=article,
+            by=by,
+            detail=f"early to: {names}" if names else "to no partner",
+        )
     story_changed(
         event=Event.PUBLISHED,
         article_id=article.pk,
@@ -143,17 +154,22 @@ def embargo_story(
     article: Article,
     partners: Iterable[Partner] = (),
     groups: Iterable[PartnerGroup] = (),
-) -> Embargo:
+    by=None,
+) -> Embargo | None:
     """Give the scheduled `article` early to `partners` and every partner of
     `groups` (in place of whom it was given to before), until its go-live
-    time. Raises ValidationError (`check_embargo`) when it may not be."""
+    time; with neither, take its embargo away (None). Raises ValidationError
+    (`check_embargo`) when it may not be, before writing anything."""
     partners, groups = list(partners), list(groups)
-    if partners or groups:
-        check_embargo(article=article)
+    before = entitled_partner_ids(article.pk)
+    if not partners and not groups:
+        Embargo.objects.filter(article=article).delete()
+        embargo_changed(article=article, before=before, by=by)
+        return None
+    check_embargo(article=article)
     embargo, _ = Embargo.objects.get_or_create(article=article)
-    before = embargo.partner_ids()
     embargo.partners.set(partners)
     embargo.groups.set(groups)
     embargo.save(update_fields=["updated_at"])
-    embargo_changed(article=article, before=before)
+    embargo_changed(article=article, before=before, by=by)
     return embargo

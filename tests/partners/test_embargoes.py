@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 import datetime
+import io
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from articles.models import Article
+from articles.models import Article, AuditEvent
 from articles.services import withdraw_article
 from partners.models import Embargo, Event, PartnerGroup, WebhookDelivery
 from partners.services import add_webhook, check_embargo, embargo_story
@@ -397,3 +399,38 @@ def test_the_story_page_refuses_an_embargo_with_no_future_go_live(admin_client, 
     assert response.status_code == 200
     assert "only when it is scheduled" in response.content.decode()
     assert not Embargo.objects.exists()
+
+
+def test_embargo_command(early):
+    """`manage.py embargo STORY --partner NAME` grants the story; bad input is
+    a CommandError naming what is wrong, and writes nothing."""
+    story = ArticleFactory(scheduled=True)
+    out = io.StringIO()
+    call_command("embargo", str(story.pk), "--partner", early[0].name, stdout=out)
+    assert f"Story {story.pk} goes early to 1 partner(s)" in out.getvalue()
+    assert story.embargo.partner_ids() == {early[0].pk}
+    with pytest.raises(CommandError, match="No partner named 'Nobody'"):
+        call_command("embargo", str(story.pk), "--partner", "Nobody")
+    with pytest.raises(CommandError, match="No story with id 0"):
+        call_command("embargo", "0", "--partner", early[0].name)
+    public = ArticleFactory()
+    with pytest.raises(CommandError, match=f"Story {public.pk}: .*already public"):
+        call_command("embargo", str(public.pk), "--partner", early[0].name)
+    assert not Embargo.objects.filter(article=public).exists()
+    call_command("embargo", str(story.pk), stdout=out)
+    assert not Embargo.objects.filter(article=story).exists()
+
+
+def test_embargoes_are_in_the_audit_trail(early, other):
+    """Setting and changing an embargo are audit events naming the partners."""
+    story = embargoed(partners=[early[0]])
+    embargo_story(article=story, partners=[early[0], other[0]])
+    events = list(
+        AuditEvent.objects.filter(article=story)
+        .order_by("pk")
+        .values_list("action", "detail")
+    )
+    assert events[-2:] == [
+        (AuditEvent.Action.EMBARGOED, "early to: Early Wire"),
+        (AuditEvent.Action.EMBARGO_CHANGED, "early to: Early Wire, Late Wire"),
+    ]
