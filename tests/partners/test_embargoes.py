@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -18,7 +19,12 @@ from partners.services import add_webhook, check_embargo, embargo_story
 from partners.webhooks import send_due
 from tests.admin_forms import form_data
 from tests.conftest import run_worker
-from tests.factories import ArticleFactory, PartnerAPIKeyFactory, PartnerFactory
+from tests.factories import (
+    ArticleFactory,
+    EntityFactory,
+    PartnerAPIKeyFactory,
+    PartnerFactory,
+)
 from tests.partners import receiver as receivers
 
 pytestmark = pytest.mark.django_db
@@ -434,3 +440,17 @@ def test_embargoes_are_in_the_audit_trail(early, other):
         (AuditEvent.Action.EMBARGOED, "early to: Early Wire"),
         (AuditEvent.Action.EMBARGO_CHANGED, "early to: Early Wire, Late Wire"),
     ]
+
+
+def test_an_entitys_stories_include_the_embargoed_for_the_granted(early, other):
+    """An entity's stories list the embargoed story for the partner granted it,
+    and not for another."""
+    entity = EntityFactory(name="Acme Corp", slug="acme-corp")
+    public = ArticleFactory(entities=[entity])
+    story = embargoed(partners=[early[0]], entities=[entity])
+    url = f"/api/v1/entities/{entity.slug}/articles/"
+    client = Client()
+    seen = client.get(url, HTTP_AUTHORIZATION=early[1]).json()["results"]
+    assert [item["id"] for item in seen] == [story.pk, public.pk]
+    seen = client.get(url, HTTP_AUTHORIZATION=other[1]).json()["results"]
+    assert [item["id"] for item in seen] == [public.pk]
