@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
 
+import jsonschema
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -18,6 +20,11 @@ from partners.models import Embargo, Event, PartnerGroup, WebhookDelivery
 from partners.services import add_webhook, check_embargo, embargo_story
 from partners.webhooks import send_due
 from tests.admin_forms import form_data
+from tests.api.test_ninjs import (
+    NINJS_31_SCHEMA,
+    assert_valid_ninjs,
+    assert_valid_ninjs_31,
+)
 from tests.conftest import run_worker
 from tests.factories import (
     ArticleFactory,
@@ -454,3 +461,19 @@ def test_an_entitys_stories_include_the_embargoed_for_the_granted(early, other):
     assert [item["id"] for item in seen] == [story.pk, public.pk]
     seen = client.get(url, HTTP_AUTHORIZATION=other[1]).json()["results"]
     assert [item["id"] for item in seen] == [public.pk]
+
+
+def test_embargoed_ninjs_is_valid(client, early):
+    """The embargoed item validates against the ninjs 2.2 and 3.1 schemas."""
+    if not NINJS_31_SCHEMA.is_file():
+        pytest.skip("../shared/ninjs/3.1 is not present")
+    validator_31 = jsonschema.Draft202012Validator(
+        json.loads(NINJS_31_SCHEMA.read_text()),
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+    partner, key = early
+    story = embargoed(partners=[partner])
+    url = f"{LIST_URL}{story.pk}/?format=ninjs"
+    assert_valid_ninjs(client.get(url, HTTP_AUTHORIZATION=key).json())
+    item = client.get(f"{url}&version=3.1", HTTP_AUTHORIZATION=key).json()
+    assert_valid_ninjs_31(validator_31, item)
