@@ -312,6 +312,49 @@ class ArticleQuerySet(models.QuerySet):
             models.Q(expire_at__isnull=True) | models.Q(expire_at__gt=now)
         )
 
+    def visible_to(
+        self,
+        early_access: models.Q | None = None,
+        now: datetime.datetime | None = None,
+    ) -> ArticleQuerySet:
+        """`published()`, plus the scheduled stories `early_access` names: what
+        one API caller may see. `early_access` is a condition the caller's
+        credentials give (a partner's embargoes, built by the partners app,
+        which articles knows nothing of); None is readers' view. See
+        `visible_condition`."""
+        return self.filter(self.visible_condition(early_access, now))
+
+    @staticmethod
+    def visible_condition(
+        early_access: models.Q | None = None, now: datetime.datetime | None = None
+    ) -> models.Q:
+        """`visible_to()` as a condition. A story `early_access` names is seen
+        early only while it is embargoed (`embargoed_condition`): a draft or a
+        withdrawn story stays hidden, and at its go-live time it is public."""
+        now = now or timezone.now()
+        live = ArticleQuerySet.published_condition(now)
+        if early_access is None:
+            return live
+        return live | (ArticleQuerySet.embargoed_condition(now) & early_access)
+
+    def seen_early(
+        self, early_access: models.Q, now: datetime.datetime | None = None
+    ) -> ArticleQuerySet:
+        """The stories `early_access` names that readers have not seen (still
+        embargoed, or withdrawn before their time): what a caller with early
+        access sees change that no public time records."""
+        now = now or timezone.now()
+        return self.filter(early_access).exclude(first_published_at__lte=now)
+
+    @staticmethod
+    def embargoed_condition(now: datetime.datetime | None = None) -> models.Q:
+        """Published stories whose go-live time is still to come (and that do
+        not expire before it): readers see them at that time, with no job."""
+        now = now or timezone.now()
+        return models.Q(status=Article.Status.PUBLISHED, go_live_at__gt=now) & (
+            models.Q(expire_at__isnull=True) | models.Q(expire_at__gt=now)
+        )
+
     def expired(self, now: datetime.datetime | None = None) -> ArticleQuerySet:
         """Published stories past their expiry time: off every public surface."""
         return self.filter(self.expired_condition(now))
@@ -397,18 +440,30 @@ class ArticleQuerySet(models.QuerySet):
         readers, its last edit or its go-live time, whichever is later."""
         return self.annotate(changed_at=_changed_while_live())
 
-    def changes(self, now: datetime.datetime | None = None) -> ArticleQuerySet:
+    def changes(
+        self,
+        now: datetime.datetime | None = None,
+        early_access: models.Q | None = None,
+    ) -> ArticleQuerySet:
         """The partners' change feed, oldest change first: every story live now
         or live once and then taken off, each annotated with `live` and
         `changed_at` (see `with_change_time`; for a story taken off, its last
-        edit). Drafts and stories that were never live are left out."""
+        edit). Drafts and stories that were never live are left out.
+
+        With `early_access` (see `visible_to`), the stories it names are in
+        too: `live` while embargoed (changed at their last edit, then at their
+        go-live time when they go public), withdrawn if taken off since."""
         now = now or timezone.now()
-        live = self.published_condition(now)
+        public = self.published_condition(now)
+        live = self.visible_condition(early_access, now)
         # Live once and then taken off: first_published_at is the first time
         # readers could see it (see `Article.first_publication`), so a time
         # before now is a story that was live, even one whose go-live time
         # passed with no write.
         was_live = models.Q(first_published_at__lte=now)
+        if early_access is not None:
+            # Seen early under an embargo: its withdrawal reaches them too.
+            was_live |= early_access
         # Taken off by its expiry time, which no write marks: it changed then.
         expired = self.expired_condition(now) & models.Q(go_live_at__lte=now)
         return (
@@ -416,7 +471,7 @@ class ArticleQuerySet(models.QuerySet):
             .annotate(
                 live=models.ExpressionWrapper(live, output_field=models.BooleanField()),
                 changed_at=models.Case(
-                    models.When(live, then=_changed_while_live()),
+                    models.When(public, then=_changed_while_live()),
                     models.When(expired, then=Greatest("updated_at", "expire_at")),
                     default=models.F("updated_at"),
                 ),
@@ -929,6 +984,12 @@ class Article(models.Model):
             and self.expire_at is not None
             and self.expire_at <= timezone.now()
         )
+
+    @property
+    def embargoed_until(self) -> datetime.datetime | None:
+        """The go-live time of a story still embargoed (published, not yet
+        live): only partners granted it early see it before then."""
+        return self.go_live_at if self.is_scheduled else None
 
     @property
     def is_scheduled(self) -> bool:
@@ -1534,6 +1595,8 @@ class AuditEvent(models.Model):
         SHARED_PREVIEW = "shared-preview", "made a preview link"
         REVOKED_PREVIEW = "revoked-preview", "revoked a preview link"
         CORRECTED = "corrected", "added a correction"
+        EMBARGOED = "embargoed", "gave partners the story early (embargo)"
+        EMBARGO_CHANGED = "embargo-changed", "changed who has the story early"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=32, choices=Action)

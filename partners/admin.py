@@ -4,7 +4,9 @@ import datetime
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Q, QuerySet, Sum
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet, Sum
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -12,17 +14,23 @@ from django.utils.html import format_html
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from articles.models import Article
 from newsroom.admin import CleanTextAdmin
 from newsroom.forms import CleanTextForm
 from partners import webhooks
 from partners.models import (
     DailyUsage,
+    Embargo,
     Event,
     Partner,
     PartnerAPIKey,
+    PartnerGroup,
     WebhookDelivery,
     WebhookEndpoint,
+    entitled_partner_ids,
 )
+from partners.services import check_embargo, embargo_changed
+from related.admin import ArticleAdmin as RelatedArticleAdmin
 
 # The library's own key model is not used: every key belongs to a partner.
 if admin.site.is_registered(APIKey):
@@ -327,3 +335,77 @@ class WebhookDeliveryAdmin(CleanTextAdmin, admin.ModelAdmin):
             f"Queued {len(latest)} fresh deliver{'y' if len(latest) == 1 else 'ies'} "
             "of the stories as they are now.",
         )
+
+
+@admin.register(PartnerGroup)
+class PartnerGroupAdmin(CleanTextAdmin, admin.ModelAdmin):
+    list_display = ["name", "partner_count"]
+    search_fields = ["name", "partners__name"]
+    filter_horizontal = ["partners"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PartnerGroup]:
+        return super().get_queryset(request).annotate(Count("partners"))
+
+    @admin.display(description="partners", ordering="partners__count")
+    def partner_count(self, group: PartnerGroup) -> int:
+        return group.partners__count
+
+
+class EmbargoForm(CleanTextForm):
+    class Meta:
+        model = Embargo
+        fields = ["partners", "groups"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        chosen = data.get("partners") or data.get("groups")
+        # An embargo kept as it was (one lifted long ago) needs no check.
+        if chosen and self.has_changed():
+            try:
+                check_embargo(article=self.instance.article)
+            except ValidationError as error:
+                raise ValidationError({"partners": error.messages}) from None
+        return data
+
+
+class EmbargoFormSet(BaseInlineFormSet):
+    """Saves the story's embargo, then tells the partners it now grants, or
+    no longer grants, the story (`partners.services.embargo_changed`)."""
+
+    by = None  # the editor saving, set by EmbargoInline.get_formset
+
+    def save(self, commit: bool = True):
+        before = entitled_partner_ids(self.instance.pk)
+        saved = super().save(commit)
+        embargo_changed(article=self.instance, before=before, by=self.by)
+        return saved
+
+
+class EmbargoInline(CleanTextAdmin, admin.StackedInline):
+    """The story form's "Embargo" panel: partners who get it before readers."""
+
+    model = Embargo
+    form = EmbargoForm
+    formset = EmbargoFormSet
+    fields = ["partners", "groups"]
+    autocomplete_fields = ["partners", "groups"]
+    max_num = 1
+    extra = 1
+    verbose_name = "embargo: partners who get the story before its go-live time"
+    verbose_name_plural = verbose_name
+
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (formset,), {"by": request.user})
+
+
+admin.site.unregister(Article)
+
+
+@admin.register(Article)
+class ArticleAdmin(RelatedArticleAdmin):
+    """The story form with its embargo panel: the story admin grows by
+    subclassing, app by app (articles, entities, related, partners), each
+    above the last, so articles never imports partners."""
+
+    inlines = [*RelatedArticleAdmin.inlines, EmbargoInline]

@@ -10,6 +10,7 @@ from django.db import connection, models
 from django.utils import timezone
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
+from articles.models import Article
 from partners.addresses import check_webhook_url
 
 rate_validator = RegexValidator(
@@ -98,6 +99,11 @@ class PartnerAPIKey(AbstractAPIKey):
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "API key"
         verbose_name_plural = "API keys"
+
+    def early_access_condition(self) -> models.Q:
+        """The stories this key's partner may see before readers: those whose
+        embargo grants it (the door articles.api.mixins.early_access opens)."""
+        return early_access_for(self.partner_id)
 
 
 class DailyUsageQuerySet(models.QuerySet):
@@ -288,3 +294,79 @@ class WebhookDelivery(models.Model):
         """Grows with every delivery made: a partner applies a story's event
         only when its sequence is above the last one it applied for it."""
         return self.pk
+
+
+class PartnerGroup(models.Model):
+    """A named set of partners (e.g. "National wire clients") that an editor
+    can give an embargoed story to at once."""
+
+    name = models.CharField(max_length=200, unique=True)
+    partners = models.ManyToManyField(Partner, related_name="groups", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EmbargoQuerySet(models.QuerySet):
+    def granting(self, partner_id: int) -> EmbargoQuerySet:
+        """Embargoes that name the partner, themselves or through a group."""
+        return self.filter(
+            models.Q(partners=partner_id) | models.Q(groups__partners=partner_id)
+        )
+
+
+class Embargo(models.Model):
+    """The partners (and groups of partners) who get a scheduled story before
+    readers, marked embargoed until its go-live time, which is the embargo
+    time: moving the go-live time moves the embargo."""
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, related_name="embargo", verbose_name="story"
+    )
+    partners = models.ManyToManyField(
+        Partner,
+        related_name="embargoes",
+        blank=True,
+        help_text="Partners who see the story in the API, and get its webhook, "
+        "at once; readers and other partners see it at its go-live time.",
+    )
+    groups = models.ManyToManyField(
+        PartnerGroup,
+        related_name="embargoes",
+        blank=True,
+        verbose_name="partner groups",
+        help_text="Every partner of these groups gets it early too.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EmbargoQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "embargo"
+
+    def __str__(self) -> str:
+        return f"Embargo on story {self.article_id}"
+
+    def partner_ids(self) -> set[int]:
+        """Every partner the embargo grants, itself or through a group."""
+        return entitled_partner_ids(self.article_id)
+
+
+def early_access_for(partner_id: int) -> models.Q:
+    """A condition on Article: the stories whose embargo grants the partner
+    (for `Article.objects.visible_to`). A subquery, not a query."""
+    return models.Q(pk__in=Embargo.objects.granting(partner_id).values("article_id"))
+
+
+def entitled_partner_ids(article_id: int) -> set[int]:
+    """The partners a story's embargo grants (none without one), in one query."""
+    return set(
+        Partner.objects.filter(
+            models.Q(embargoes__article_id=article_id)
+            | models.Q(groups__embargoes__article_id=article_id)
+        ).values_list("pk", flat=True)
+    )

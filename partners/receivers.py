@@ -11,7 +11,11 @@ Compared before and after each save of a story, as partners see it
 - visible → not visible (withdrawn, back to draft, expiry set in the past):
   "withdrawn";
 - a correction added, changed or removed on a visible story: "updated";
-- a tombstone left by deleting a story partners saw: "deleted".
+- a tombstone left by deleting a story partners saw: "deleted";
+- an embargoed story (scheduled, granted early to some partners,
+  partners.models.Embargo): "published" at once and "embargo_lifted" at its
+  go-live time for the partners it is granted to (see `story_changed`); a
+  change to it, "updated", and its withdrawal, "withdrawn", for them only.
 
 A story's unpublished changes (staged revisions) are `update()`s that send no
 signal: nothing fires until they are published. A story that expires by time
@@ -25,7 +29,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from articles.models import Article, Correction, DeletedArticle
-from partners.models import Event
+from partners.models import Event, entitled_partner_ids
 from partners.webhooks import story_changed
 
 # What partners see of a story, besides its body's related lists and links.
@@ -57,6 +61,15 @@ def _visible(status: str, go_live_at, expire_at, now) -> bool:
     )
 
 
+def _embargoed(status: str, go_live_at, expire_at, now) -> bool:
+    return (
+        status == Article.Status.PUBLISHED
+        and go_live_at is not None
+        and go_live_at > now
+        and (expire_at is None or expire_at > now)
+    )
+
+
 @receiver(pre_save, sender=Article, dispatch_uid="partners.webhooks.before")
 def _remember(sender, instance: Article, **kwargs) -> None:
     if instance.pk is None:
@@ -82,11 +95,26 @@ def _saved(sender, instance: Article, **kwargs) -> None:
             story_changed(event=Event.UPDATED, article_id=instance.pk)
     elif was:
         story_changed(event=Event.WITHDRAWN, article_id=instance.pk)
-    elif instance.is_scheduled and (
-        before is None or any(getattr(instance, n) != before[n] for n in STATE)
-    ):
+    elif instance.is_scheduled:
+        if before is None or any(getattr(instance, n) != before[n] for n in STATE):
+            # Partners its embargo grants get it (again) at once.
+            story_changed(
+                event=Event.PUBLISHED, article_id=instance.pk, at=instance.go_live_at
+            )
+        elif any(getattr(instance, name) != before[name] for name in shown):
+            # Only partners who have it early see an embargoed story change.
+            story_changed(
+                event=Event.UPDATED,
+                article_id=instance.pk,
+                partner_ids=entitled_partner_ids(instance.pk),
+            )
+    elif before is not None and _embargoed(*(before[name] for name in STATE), now):
+        # Withdrawn (or back to draft) while embargoed: those who had it early
+        # must take it down.
         story_changed(
-            event=Event.PUBLISHED, article_id=instance.pk, at=instance.go_live_at
+            event=Event.WITHDRAWN,
+            article_id=instance.pk,
+            partner_ids=entitled_partner_ids(instance.pk),
         )
 
 

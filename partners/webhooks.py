@@ -26,6 +26,7 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -41,7 +42,14 @@ from django_tasks import default_task_backend, task
 from articles.api.serializers import NinjsSerializer, article_uri, load_relations
 from articles.models import Article, DeletedArticle
 from partners.addresses import check_webhook_url
-from partners.models import Event, PartnerAPIKey, WebhookDelivery, WebhookEndpoint
+from partners.models import (
+    Event,
+    PartnerAPIKey,
+    WebhookDelivery,
+    WebhookEndpoint,
+    early_access_for,
+    entitled_partner_ids,
+)
 from related.serving import related_articles
 
 logger = logging.getLogger(__name__)
@@ -52,26 +60,47 @@ EVENT_ID_HEADER = "Newsroom-Event-Id"
 SEQUENCE_HEADER = "Newsroom-Sequence"
 USER_AGENT = "Newsroom-Webhooks/1"
 TOMBSTONE_EVENTS = frozenset({Event.WITHDRAWN, Event.DELETED})
+# Events that wait for a rescheduled story's new go-live time.
+WAITING_EVENTS = frozenset({Event.PUBLISHED, Event.EMBARGO_LIFTED})
 
 
 # Firing events.
 
 
+# Whom an event is for: None, every subscribed endpoint; or these partners.
+Audience = frozenset[int] | None
+Events = dict[tuple[int, Audience], tuple[str, datetime.datetime | None]]
+
+
 def story_changed(
-    *, event: str, article_id: int, at: datetime.datetime | None = None
+    *,
+    event: str,
+    article_id: int,
+    at: datetime.datetime | None = None,
+    partner_ids: Iterable[int] | None = None,
 ) -> None:
     """Tell the endpoints subscribed to `event` about story `article_id`, once
     the current transaction commits (at once outside one); `at`, when later,
     is the earliest send time (a scheduled story's go-live time: its
     visibility is checked again then). A transaction that rolls back sends
-    nothing.
+    nothing. With `partner_ids`, only those partners' endpoints are told (a
+    change to an embargoed story, which only the partners it is granted to
+    have seen).
+
+    A scheduled story's "published" (`at` later) goes at once to the partners
+    its embargo grants, who may see it now, and at `at` they get
+    "embargo_lifted" instead of a second "published" (`_early_plan`).
 
     Within one transaction a story's events collapse to the last one, except
     that a deletion stays a deletion and a story first published there stays
-    "published"."""
+    "published"; an event for everyone covers a "published" or "updated" for
+    some partners."""
+    audience = None if partner_ids is None else frozenset(partner_ids)
+    if audience is not None and not audience:
+        return
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        _queue({article_id: (event, at)})
+        _queue({(article_id, audience): (event, at)})
         return
     # Our callback among the connection's pending on-commit callbacks (as
     # related.services does: a rollback takes its callbacks with it, which a
@@ -88,52 +117,103 @@ def story_changed(
         pending = _Pending()
         # Robust: the editor's change is committed whatever befalls the queue.
         transaction.on_commit(pending, robust=True)
-    earlier = pending.events.get(article_id)
+    key = (article_id, audience)
+    earlier = pending.events.get(key)
     if earlier and (
         earlier[0] == Event.DELETED
         or (earlier[0] == Event.PUBLISHED and event == Event.UPDATED)
     ):
         # A deletion is final (its cascade deletes corrections afterwards).
         event, at = earlier
-    pending.events[article_id] = (event, at)
+    pending.events[key] = (event, at)
 
 
 @dataclass
 class _Pending:
     """The on-commit callback that queues a transaction's events."""
 
-    events: dict[int, tuple[str, datetime.datetime | None]] = field(
-        default_factory=dict
-    )
+    events: Events = field(default_factory=dict)
     done: bool = False
 
     def __call__(self) -> None:
         self.done = True
-        _queue(self.events)
+        everyone = {
+            article_id: event
+            for (article_id, audience), (event, _) in self.events.items()
+            if audience is None
+        }
+        _queue(
+            {
+                (article_id, audience): value
+                for (article_id, audience), value in self.events.items()
+                if audience is None
+                or not (
+                    everyone.get(article_id) == Event.PUBLISHED
+                    and value[0] in {Event.PUBLISHED, Event.UPDATED}
+                )
+            }
+        )
 
 
-def _queue(events: dict[int, tuple[str, datetime.datetime | None]]) -> None:
+def _queue(events: Events) -> None:
     if not events:
         return
     endpoints = list(
         WebhookEndpoint.objects.filter(active=True, partner__active=True).only(
-            "pk", "events"
+            "pk", "partner_id", "events"
         )
     )
     now = timezone.now()
-    for article_id, (event, at) in events.items():
+    for (article_id, audience), (event, at) in events.items():
+        scheduled = event == Event.PUBLISHED and at is not None and at > now
+        if audience is None:
+            early = entitled_partner_ids(article_id) if scheduled else set()
+        else:
+            early = audience
+        planned = []
+        for endpoint in endpoints:
+            if endpoint.partner_id in early:
+                planned.extend(_early_plan(endpoint, event, at, scheduled, now))
+            elif audience is None and event in endpoint.events:
+                planned.append((endpoint, event, max(at or now, now)))
+        # In this order, so that a later event has the higher sequence.
         deliveries = WebhookDelivery.objects.bulk_create(
             WebhookDelivery(
                 endpoint=endpoint,
-                event=event,
+                event=name,
                 article_id=article_id,
-                next_attempt_at=max(at or now, now),
+                next_attempt_at=when,
             )
-            for endpoint in endpoints
-            if event in endpoint.events
+            for endpoint, name, when in planned
         )
         for delivery in deliveries:
             enqueue(delivery)
+
+
+def _early_plan(
+    endpoint: WebhookEndpoint,
+    event: str,
+    at: datetime.datetime | None,
+    scheduled: bool,
+    now: datetime.datetime,
+) -> list[tuple[WebhookEndpoint, str, datetime.datetime]]:
+    """What an endpoint of a partner the story's embargo grants gets: a
+    scheduled story at once, and "embargo_lifted" at its go-live time; of a
+    partner taken off the embargo, "withdrawn" now and "published" then."""
+    if event == Event.WITHDRAWN and at is not None and at > now:
+        # Taken off an embargo: it sees the story when readers do.
+        plan = [(endpoint, event, now)] if event in endpoint.events else []
+        if Event.PUBLISHED in endpoint.events:
+            plan.append((endpoint, Event.PUBLISHED, at))
+        return plan
+    if not scheduled:
+        return [(endpoint, event, now)] if event in endpoint.events else []
+    plan = []
+    if Event.PUBLISHED in endpoint.events:
+        plan.append((endpoint, Event.PUBLISHED, now))
+    if Event.EMBARGO_LIFTED in endpoint.events:
+        plan.append((endpoint, Event.EMBARGO_LIFTED, at))
+    return plan
 
 
 def enqueue(delivery: WebhookDelivery) -> None:
@@ -191,6 +271,8 @@ def build_payload(delivery: WebhookDelivery) -> dict | None:
     """The body of `delivery` from the story as it is now, or None when there
     is nothing this event may send (the story is not visible to partners, or
     is visible again after a withdrawal)."""
+    # What this partner may see: published stories, and its embargoed ones.
+    early_access = early_access_for(delivery.endpoint.partner_id)
     envelope = {
         "event": delivery.event,
         "event_id": str(delivery.event_id),
@@ -206,7 +288,7 @@ def build_payload(delivery: WebhookDelivery) -> dict | None:
         else:
             article = (
                 Article.objects.filter(pk=delivery.article_id)
-                .exclude(Article.objects.published_condition())
+                .exclude(Article.objects.visible_condition(early_access))
                 .only("pk", "updated_at")
                 .first()
             )
@@ -218,9 +300,14 @@ def build_payload(delivery: WebhookDelivery) -> dict | None:
             "uri": uri,
             "time": at.isoformat().replace("+00:00", "Z"),
         }
-    article = (
+    # "embargo_lifted" carries the story once readers see it, never before.
+    visible = (
         Article.objects.published()
-        .select_related("section", "thread")
+        if delivery.event == Event.EMBARGO_LIFTED
+        else Article.objects.visible_to(early_access)
+    )
+    article = (
+        visible.select_related("section", "thread")
         .filter(pk=delivery.article_id)
         .first()
     )
@@ -280,11 +367,23 @@ def send_delivery(delivery_id: int) -> str:
     Status = WebhookDelivery.Status
     if reason := _skip_reason(endpoint, now):
         return _finish(delivery, Status.SKIPPED, reason)
-    newer = WebhookDelivery.objects.filter(
-        endpoint_id=endpoint.pk, article_id=delivery.article_id, pk__gt=delivery.pk
-    ).exclude(status=Status.SKIPPED)
+    newer = (
+        WebhookDelivery.objects.filter(
+            endpoint_id=endpoint.pk, article_id=delivery.article_id, pk__gt=delivery.pk
+        )
+        .exclude(status=Status.SKIPPED)
+        # One waiting for a later time (an embargo's lift) takes nothing away
+        # from what is due now.
+        .exclude(status=Status.PENDING, attempts=0, next_attempt_at__gt=now)
+    )
     if newer.exists():
         return _finish(delivery, Status.SUPERSEDED, "A newer delivery carries it.")
+    if delivery.event == Event.EMBARGO_LIFTED and (
+        endpoint.partner_id not in entitled_partner_ids(delivery.article_id)
+    ):
+        # Its grant was taken away before the time: it sees the story when
+        # readers do, as any partner.
+        delivery.event = Event.PUBLISHED
     payload = build_payload(delivery)
     if payload is None:
         scheduled = Article.objects.filter(
@@ -292,7 +391,7 @@ def send_delivery(delivery_id: int) -> str:
             status=Article.Status.PUBLISHED,
             go_live_at__gt=now,
         ).values_list("go_live_at", flat=True)
-        if delivery.event == Event.PUBLISHED and (go_live_at := scheduled.first()):
+        if delivery.event in WAITING_EVENTS and (go_live_at := scheduled.first()):
             # Rescheduled since: wait for the new go-live time.
             delivery.next_attempt_at = go_live_at
             delivery.save(update_fields=["next_attempt_at"])

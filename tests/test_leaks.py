@@ -1,4 +1,6 @@
-"""Drafts, withdrawn, scheduled and expired stories never reach a public surface."""
+"""Drafts, withdrawn, scheduled, expired and embargoed stories never reach a
+public surface (an embargoed one reaches only the API, and webhooks, of the
+partners its embargo grants)."""
 
 from __future__ import annotations
 
@@ -9,21 +11,28 @@ import pytest
 from django.utils import timezone
 
 from articles.models import Article, ArticleAuthor, FeaturedStory, FrontPage
-from articles.services import publish_article
+from articles.services import publish_article, withdraw_article
+from partners.models import Event, WebhookDelivery
+from partners.services import add_webhook, embargo_story
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
     CorrectionFactory,
     EntityFactory,
     ImageFactory,
+    PartnerAPIKeyFactory,
+    PartnerFactory,
     RelatedLinkFactory,
     SectionFactory,
     ThreadFactory,
 )
+from tests.partners import receiver as receivers
 
 pytestmark = pytest.mark.django_db
 
 STATES = ["draft", "withdrawn", "scheduled", "expired"]
+# A scheduled story given early to one partner (not partner_client's).
+HIDDEN = [*STATES, "embargoed"]
 
 # Every surface a reader, crawler, feed reader or partner can reach: its address and
 # something published it must show, so that an empty page cannot pass. LIVE stands
@@ -85,20 +94,30 @@ def newsroom(unpublished):
         headline="Live story", entities=[shared], tags=["shared"], authors=[author]
     )
     CorrectionFactory(article=live, text="Live correction")
+    granted = PartnerFactory(name="Granted Wire")
+    hidden = {
+        **unpublished,
+        "embargoed": embargo_story(
+            article=ArticleFactory(
+                scheduled=True, headline="Embargoed story must not leak"
+            ),
+            partners=[granted],
+        ).article,
+    }
     picture = ImageFactory(
         width=320,
         height=180,
         caption="Secret picture must not leak",
         alt_text="Secret picture must not leak",
     )
-    Article.objects.filter(pk__in=[s.pk for s in unpublished.values()]).update(
+    Article.objects.filter(pk__in=[s.pk for s in hidden.values()]).update(
         lead_image=picture
     )
     picture_files = [
         picture.file.name.rpartition("/")[2],
         *(r.file.name.rpartition("/")[2] for r in picture.renditions.all()),
     ]
-    for story in unpublished.values():
+    for story in hidden.values():
         CorrectionFactory(article=story, text="Secret correction must not leak")
         story.entities.add(shared, secret)
         story.tags.add("shared", "secret tag")
@@ -111,10 +130,14 @@ def newsroom(unpublished):
     thread = ThreadFactory(title="Secret thread must not leak", slug="secret-thread")
     for state in unpublished:
         ArticleFactory(section=section, thread=thread, **{state: True})
+    embargo_story(
+        article=ArticleFactory(section=section, thread=thread, scheduled=True),
+        partners=[granted],
+    )
     front_page = FrontPage.load()
     front_page.lead = unpublished["scheduled"]
     front_page.save()
-    for position, story in enumerate(unpublished.values()):
+    for position, story in enumerate(hidden.values()):
         FeaturedStory.objects.create(
             front_page=front_page, article=story, position=position
         )
@@ -122,8 +145,9 @@ def newsroom(unpublished):
         live=live,
         shared=shared,
         secret=secret,
-        hidden=unpublished,
+        hidden=hidden,
         picture_files=picture_files,
+        granted=granted,
     )
 
 
@@ -134,15 +158,75 @@ def address(newsroom, path: str) -> str:
     }.get(path, path)
 
 
-@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("state", HIDDEN)
 @pytest.mark.parametrize(("path", "shown"), SURFACES.values(), ids=SURFACES.keys())
 def test_hidden_story_is_on_no_public_surface(
     partner_client, newsroom, path, shown, state
 ):
-    """A draft, withdrawn, scheduled or expired story is absent from every public
-    surface."""
-    hidden = newsroom.hidden[state]
+    """A draft, withdrawn, scheduled, expired or embargoed story is absent from
+    every public surface (for a partner the embargo does not grant)."""
     response = partner_client.get(address(newsroom, path))
+    assert_hidden(response, newsroom, state, shown)
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [(path, shown) for name, (path, shown) in SURFACES.items() if "API" not in name],
+    ids=[name for name in SURFACES if "API" not in name],
+)
+def test_embargoed_story_is_on_no_page_even_for_the_granted(
+    client, newsroom, path, shown
+):
+    """Pages, feeds, sitemaps and search never show an embargoed story, to a
+    reader or to the partner it is granted to (its key opens the API only)."""
+    key = PartnerAPIKeyFactory(partner=newsroom.granted).key
+    for headers in [{}, {"HTTP_AUTHORIZATION": f"Api-Key {key}"}]:
+        response = client.get(address(newsroom, path), **headers)
+        assert_hidden(response, newsroom, "embargoed", shown)
+
+
+def test_embargoed_story_reaches_the_granted_partner_only(client, newsroom):
+    """The API shows the embargoed story to the partner it is granted to."""
+    story = newsroom.hidden["embargoed"]
+    key = PartnerAPIKeyFactory(partner=newsroom.granted).key
+    response = client.get(
+        f"/api/v1/articles/{story.pk}/", HTTP_AUTHORIZATION=f"Api-Key {key}"
+    )
+    assert response.json()["embargoed_until"] is not None
+
+
+def test_no_webhook_carries_an_embargoed_story_to_others(
+    settings, newsroom, django_capture_on_commit_callbacks
+):
+    """A partner the embargo does not grant gets no delivery of it: not at
+    once, not an update, not a withdrawal."""
+    settings.WEBHOOK_ALLOW_LOCAL = True
+    started = receivers.start()
+    try:
+        other = PartnerFactory(name="Other Wire")
+        PartnerAPIKeyFactory(partner=other)
+        add_webhook(partner=other, url=started.url("/other"))
+        with django_capture_on_commit_callbacks(execute=True):
+            story = embargo_story(
+                article=ArticleFactory(scheduled=True, headline="Embargoed again"),
+                partners=[newsroom.granted],
+            ).article
+        with django_capture_on_commit_callbacks(execute=True):
+            story.headline = "Embargoed again, edited"
+            story.save()
+        with django_capture_on_commit_callbacks(execute=True):
+            withdraw_article(article=story)
+        assert started.received == []
+        assert not WebhookDelivery.objects.filter(
+            endpoint__partner=other, article_id=story.pk
+        ).exclude(event=Event.PUBLISHED, status=WebhookDelivery.Status.PENDING)
+    finally:
+        started.server.shutdown()
+        started.server.server_close()
+
+
+def assert_hidden(response, newsroom, state: str, shown: str) -> None:
+    hidden = newsroom.hidden[state]
     assert response.status_code == 200
     text = response.content.decode()
     assert shown in text
@@ -183,7 +267,7 @@ def test_expired_story_page_is_gone_without_its_headline(client, newsroom):
     assert hidden.dek not in response.text
 
 
-@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("state", HIDDEN)
 def test_hidden_story_is_404_in_the_api(partner_client, newsroom, state):
     """A hidden story is not found in the API."""
     hidden = newsroom.hidden[state]

@@ -351,6 +351,13 @@ class ArticleSerializer(serializers.ModelSerializer):
         "added; null if neither. `updated_at` is any edit.",
     )
 
+    embargoed_until = DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="Only for a partner granted the story early: the time it goes "
+        "public, before which it must not be published. Null for a public story.",
+    )
+
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateTimeField: DateTimeField,
@@ -383,6 +390,7 @@ class ArticleSerializer(serializers.ModelSerializer):
             "revised_at",
             "updated_at",
             "corrections",
+            "embargoed_until",
         ]
         read_only_fields = fields
 
@@ -467,6 +475,7 @@ _FAST_FIELDS = {
     "corrections": lambda field, article: field.to_representation(
         article.correction_list
     ),
+    "embargoed_until": lambda field, article: _nullable(field, article.embargoed_until),
 }
 
 
@@ -627,6 +636,9 @@ class NinjsSerializer(serializers.BaseSerializer):
             "language": article.language,
             "headlines": [{"role": "main", "value": article.headline}],
         }
+        if (until := article.embargoed_until) is not None:
+            # Only a partner granted it early gets a story before this time.
+            item["embargoed"] = when(until)
         if article.dek:
             item["descriptions"] = [{"role": "summary", "value": article.dek}]
         if with_body and article.body:

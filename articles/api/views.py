@@ -19,6 +19,8 @@ from articles.api.mixins import (
     ArticleFieldsMixin,
     StoryLookupMixin,
     article_responses,
+    early_access,
+    sees_unpublic_changes,
 )
 from articles.api.pagination import (
     ArticleCursorPagination,
@@ -107,6 +109,8 @@ class ArticleViewSet(
 
     def get_last_modified(self) -> datetime.datetime | None:
         if self.action == "list":
+            if sees_unpublic_changes(self.request):
+                return None
             # A story shows its section, entities, tags, thread and authors.
             return PublicChange.objects.last_changed(*PublicChange.Scope)
         return super().get_last_modified()
@@ -163,12 +167,14 @@ class ChangeViewSet(
     def get_queryset(self) -> MergedQuerySet:
         # Stories and the tombstones of deleted ones, in one time order: a
         # deleted story's id never comes back, so (time, id) stays unique.
-        stories = Article.objects.changes().only(
+        stories = Article.objects.changes(early_access=early_access(self.request)).only(
             "pk", "status", "go_live_at", "updated_at", "first_published_at"
         )
         return MergedQuerySet(stories, DeletedArticle.objects.changes())
 
     def get_last_modified(self) -> datetime.datetime | None:
+        if sees_unpublic_changes(self.request):
+            return None
         # Deleting a story partners saw is recorded too (its tombstone's time).
         return PublicChange.objects.last_changed(PublicChange.Scope.STORIES)
 

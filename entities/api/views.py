@@ -11,7 +11,11 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from articles.api.mixins import ArticleFieldsMixin, article_list_schema
+from articles.api.mixins import (
+    ArticleFieldsMixin,
+    article_list_schema,
+    sees_unpublic_changes,
+)
 from articles.models import Article, ArticleEntity, PublicChange
 from entities.api.serializers import EntitySerializer
 from entities.models import Entity
@@ -90,6 +94,8 @@ class EntityViewSet(
     def get_last_modified(self) -> datetime.datetime | None:
         # An entity's stories show their own section, tags, thread and authors.
         if self.action == "articles":
+            if sees_unpublic_changes(self.request):
+                return None
             return PublicChange.objects.last_changed(*PublicChange.Scope)
         return PublicChange.objects.last_changed(
             PublicChange.Scope.ENTITIES, PublicChange.Scope.STORIES

@@ -47,6 +47,7 @@ LIST_FIELDS = [
     "revised_at",
     "updated_at",
     "corrections",
+    "embargoed_until",
 ]
 
 
@@ -628,9 +629,9 @@ class TestQueryCounts:
         for n in range(stories):
             story_with_entities_and_tags(n)
 
-        # key, usage, Last-Modified, stories with sections, entity links, tags,
-        # authors
-        with django_assert_max_num_queries(7):
+        # key, usage, whether the partner sees embargoed stories, Last-Modified,
+        # stories with sections, entity links, tags, authors
+        with django_assert_max_num_queries(8):
             response = partner_client.get(LIST_URL, {"page_size": 100})
 
         assert response.status_code == 200
@@ -649,7 +650,7 @@ class TestQueryCounts:
             )
 
         # the seven above, plus the entity, section and tag look-ups
-        with django_assert_max_num_queries(10):
+        with django_assert_max_num_queries(11):
             response = partner_client.get(
                 LIST_URL,
                 {"entity": entity.slug, "section": "world", "tag": "elections"},

@@ -221,7 +221,7 @@ class TestQueryCounts:
 
         # key, usage, Last-Modified, thread look-up, stories, entity links, tags,
         # authors
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(9):
             response = partner_client.get(
                 ARTICLES_URL, {"thread": thread.slug, "page_size": 100}
             )

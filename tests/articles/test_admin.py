@@ -76,6 +76,7 @@ def story_form(**fields: str) -> dict[str, str]:
         **management_form("corrections"),
         **management_form("related_links"),
         **management_form("related_exclusions"),
+        **management_form("embargo"),
         "thread": "",
         **fields,
     }

@@ -328,9 +328,9 @@ class TestAPI:
         for article in ArticleFactory.create_batch(count):
             CorrectionFactory.create_batch(2, article=article)
 
-        # key, usage, Last-Modified, stories with sections, entity links, tags,
-        # authors, corrections
-        with django_assert_max_num_queries(8):
+        # key, usage, whether the partner sees embargoed stories, Last-Modified,
+        # stories with sections, entity links, tags, authors, corrections
+        with django_assert_max_num_queries(9):
             response = partner_client.get("/api/v1/articles/", {"page_size": 100})
         assert len(response.json()["results"]) == count
 

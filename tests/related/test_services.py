@@ -116,6 +116,7 @@ def test_an_admin_save_that_publishes_queues_once_and_saves_once(
         "corrections",
         "related_links",
         "related_exclusions",
+        "embargo",
     ]:
         form |= {
             f"{prefix}-TOTAL_FORMS": "0",
