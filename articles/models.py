@@ -614,7 +614,9 @@ class Article(models.Model):
     dek = models.TextField(
         "standfirst", blank=True, help_text="The summary shown under the headline."
     )
-    body = ProseEditorField(extensions=BODY_EXTENSIONS, sanitize=True, blank=True)
+    body = ProseEditorField(
+        extensions=BODY_EXTENSIONS, sanitize=sanitize_html, blank=True
+    )
     byline = models.CharField(max_length=200, blank=True)
     lead_image = models.ForeignKey(
         Image,
