@@ -69,7 +69,8 @@ def sanitize_html(html: str) -> str:
 
 # nh3 writes attributes with double quotes, so its output is matched exactly.
 _INNERMOST_FIGURE = re.compile(
-    r'<figure(?: data-image-id="(?P<id>\d+)")?>(?P<inner>(?:(?!<figure[ >]).)*?)</figure>',
+    r'<figure(?: data-image-id="(?P<id>\d+)")?>'
+    r"(?P<inner>(?:(?!<figure[ >]).)*?)</figure>",
     re.DOTALL,
 )
 _MARK = "\ue000"
