@@ -25,6 +25,15 @@ def figure_ids(body: str) -> list[int]:
     return list(dict.fromkeys(int(m["id"]) for m in FIGURE_REFERENCE.finditer(body)))
 
 
+def missing_figures(body: str) -> list[int]:
+    """Ids `body` refers to that are in no library picture (one query)."""
+    ids = figure_ids(body)
+    if not ids:
+        return []
+    found = set(Image.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    return [pk for pk in ids if pk not in found]
+
+
 def figure_images(body: str) -> dict[int, Image]:
     """The library pictures `body` shows, by id, each with its stored
     renditions of the original's shape: one query, whatever the number of

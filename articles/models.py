@@ -20,7 +20,7 @@ from taggit.models import Tag, TaggedItemBase
 
 from articles.bylines import byline_names
 from articles.choices import Relevance
-from articles.figures import figure_ids
+from articles.figures import figure_ids, missing_figures
 from articles.html import BODY_EXTENSIONS, sanitize_html, text_as_stored
 from articles.search import (
     SEARCH_CANDIDATES,
@@ -939,9 +939,7 @@ class Article(models.Model):
 
     def missing_figures(self) -> list[int]:
         """Ids the body refers to that are in no library picture."""
-        ids = figure_ids(self.body)
-        found = set(Image.objects.filter(pk__in=ids).values_list("pk", flat=True))
-        return [pk for pk in ids if pk not in found]
+        return missing_figures(self.body)
 
     @property
     def image_used_at(self) -> datetime.datetime | None:

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from articles.figures import expand_figures, figure_ids
 from articles.html import sanitize_html
 from articles.models import ArticleFigure
+from tests.admin_forms import change_url, form_data
 from tests.factories import ArticleFactory, ImageFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +124,16 @@ def test_missing_references_are_found():
     story = ArticleFactory(body=f'{ref(image)}<figure data-image-id="999999"></figure>')
     assert story.missing_figures() == [999999]
     assert [link.image for link in story.figure_links.all()] == [image]
+
+
+def test_admin_warns_of_missing_pictures(editor_client):
+    """Saving a body that refers to a picture not in the library warns the
+    editor, naming its number."""
+    story = ArticleFactory(status="draft", body="<p>a</p>")
+    opened = editor_client.get(change_url(story))
+    data = form_data(opened, body='<p>a</p><figure data-image-id="999999"></figure>')
+    response = editor_client.post(
+        change_url(story), {**data, "_save": "1"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "not in the library (number 999999)" in response.text
