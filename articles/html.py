@@ -22,6 +22,9 @@ BODY_EXTENSIONS = {
     "Blockquote": True,
     "HardBreak": True,
     "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
+    # A picture from the library (static/js/library_figure.js, registered in
+    # settings.DJANGO_PROSE_EDITOR_EXTENSIONS).
+    "LibraryFigure": True,
 }
 
 
