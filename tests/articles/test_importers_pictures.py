@@ -223,3 +223,21 @@ def test_uploads_do_not_read_picture_paths(folder):
     assert outcome.result == "created"
     assert any("import_stories" in warning for warning in outcome.warnings)
     assert not Image.objects.exists()
+
+
+def test_live_story_stages_its_new_picture(folder):
+    """A draft import of a live story stages the new lead picture with its
+    text: readers keep the old one until an editor publishes the changes."""
+    path = write_story(folder, association("photos/ferry.jpg"))
+    import_files([(str(path), path)], status="published")
+    story = Article.objects.get()
+    first = story.lead_image
+    (folder / "photos" / "new.jpg").write_bytes(picture_bytes(width=320, height=180))
+    write_story(folder, association("photos/new.jpg", uri="urn:wire:photo:new"))
+    [outcome] = run(path).outcomes
+    assert outcome.result == "updated", outcome
+    story.refresh_from_db()
+    assert story.lead_image == first
+    assert story.staged_revision is not None
+    new = Image.objects.get(source="urn:wire:photo:new")
+    assert story.staged_revision.content["lead_image"] == new.pk
