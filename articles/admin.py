@@ -29,6 +29,7 @@ from articles import audit, revisions, services
 from articles.autosave import WorkingCopyAdminMixin
 from articles.bylines import byline_names
 from articles.diffs import side_by_side
+from articles.figures import missing_figures
 from articles.forms import (
     PUBLISH_BUTTON,
     SCHEDULE_BUTTON,
@@ -891,6 +892,14 @@ class ArticleAdmin(
             staged["tags"] = form.cleaned_data.pop("tags", None)
         super().save_related(request, form, formsets, change)
         article = form.instance
+        if missing := missing_figures(form.cleaned_data.get("body") or ""):
+            self.message_user(
+                request,
+                "The body refers to pictures that are not in the library "
+                f"(number {', '.join(map(str, missing))}); readers see nothing "
+                "there. Remove them or insert another picture.",
+                messages.WARNING,
+            )
         if staged is not None:
             self._record_staged(request, article, form, staged)
         else:

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
 from taggit.models import Tag
 
@@ -22,10 +22,19 @@ from articles.models import (
     Section,
     Thread,
 )
+from images.models import Rendition
 from newsroom import pagecache
 from newsroom.cleaning import clean_text
 
 FEED_SIZE = 30
+# The width of the lead picture's rendition a feed item encloses.
+ENCLOSURE_WIDTH = 1280
+ENCLOSURE_RENDITIONS_PREFETCH = Prefetch(
+    "lead_image__renditions",
+    queryset=Rendition.objects.filter(
+        ratio=Rendition.Ratio.WIDE, format=Rendition.Format.JPEG
+    ),
+)
 
 
 class CleanTextFeedMixin:
@@ -95,13 +104,18 @@ class LatestStoriesFeed(CachedFeed):
         return reverse("articles:home")
 
     def items(self, obj=None):
-        stories = list(self.stories(obj).select_related("section")[:FEED_SIZE])
-        # Categories: the section, the entities and the topic tags, in bulk.
+        stories = list(
+            self.stories(obj).select_related("section", "lead_image")[:FEED_SIZE]
+        )
+        # Categories: the section, the entities and the topic tags, in bulk;
+        # the lead pictures' JPEG renditions for the enclosures (no query when
+        # no story has a lead picture).
         prefetch_related_objects(
             stories,
             Prefetch("entity_links", ArticleEntity.objects.select_related("tag")),
             "tags",
             AUTHORS_PREFETCH,
+            ENCLOSURE_RENDITIONS_PREFETCH,
         )
         # Only corrected stories have corrections to load: a feed without any
         # costs no query for them.
@@ -125,6 +139,22 @@ class LatestStoriesFeed(CachedFeed):
             for correction in (item.corrections.all() if item.corrected_at else ())
         ]
         return escape(item.dek) + "".join(corrections)
+
+    def item_enclosures(self, item: Article) -> list[Enclosure]:
+        """Its lead picture: the JPEG 16:9 rendition nearest ENCLOSURE_WIDTH
+        (every feed reader shows JPEG), with its length and type."""
+        if item.lead_image is None:
+            return []
+        rendition = item.lead_image.rendition(
+            Rendition.Ratio.WIDE, Rendition.Format.JPEG, ENCLOSURE_WIDTH
+        )
+        if rendition is None:
+            return []
+        return [
+            Enclosure(
+                self.absolute(rendition.url), str(rendition.size), rendition.mime_type
+            )
+        ]
 
     def item_pubdate(self, item: Article):
         return item.go_live_at

@@ -20,6 +20,7 @@ from taggit.models import Tag, TaggedItemBase
 
 from articles.bylines import byline_names
 from articles.choices import Relevance
+from articles.figures import figure_ids, missing_figures
 from articles.html import BODY_EXTENSIONS, sanitize_html, text_as_stored
 from articles.search import (
     SEARCH_CANDIDATES,
@@ -255,6 +256,36 @@ class AuthorLink(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class ArticleFigure(models.Model):
+    """A library picture shown in a story's body (kept in step with the body
+    when the story is saved): the library counts it as a use."""
+
+    article = models.ForeignKey(
+        "articles.Article", on_delete=models.CASCADE, related_name="figure_links"
+    )
+    image = models.ForeignKey(Image, on_delete=models.PROTECT, related_name="figure_in")
+
+    class Meta:
+        verbose_name = "figure in a story"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "image"], name="article_figure_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.article)
+
+    @property
+    def used_by(self) -> Article:
+        """What the library's "used in" list shows: the story."""
+        return self.article
+
+    @property
+    def image_used_at(self) -> datetime.datetime | None:
+        return self.article.image_used_at
 
 
 class ArticleAuthor(models.Model):
@@ -669,7 +700,9 @@ class Article(models.Model):
     dek = models.TextField(
         "standfirst", blank=True, help_text="The summary shown under the headline."
     )
-    body = ProseEditorField(extensions=BODY_EXTENSIONS, sanitize=True, blank=True)
+    body = ProseEditorField(
+        extensions=BODY_EXTENSIONS, sanitize=sanitize_html, blank=True
+    )
     byline = models.CharField(max_length=200, blank=True)
     lead_image = models.ForeignKey(
         Image,
@@ -878,6 +911,11 @@ class Article(models.Model):
         if (fields := kwargs.get("update_fields")) is not None:
             kwargs["update_fields"] = {*fields, "edit_version"}
         super().save(*args, **kwargs)
+        fields = kwargs.get("update_fields")
+        if "body" not in self.get_deferred_fields() and (
+            fields is None or "body" in fields
+        ):
+            self.keep_figures_in_step()
         loaded = {field.attname for field in self._meta.concrete_fields}
         self._remember_text(loaded - self.get_deferred_fields())
 
@@ -936,6 +974,27 @@ class Article(models.Model):
         if self.status == self.Status.PUBLISHED:
             return self.go_live_at
         return None
+
+    def keep_figures_in_step(self) -> None:
+        """Record the library pictures the body shows (ArticleFigure), so the
+        library counts them as used and refuses to delete them. A reference
+        to a picture that does not exist is not recorded (it shows nothing)."""
+        wanted = set(
+            Image.objects.filter(pk__in=figure_ids(self.body)).values_list(
+                "pk", flat=True
+            )
+        )
+        have = set(self.figure_links.values_list("image_id", flat=True))
+        if gone := have - wanted:
+            self.figure_links.filter(image_id__in=gone).delete()
+        ArticleFigure.objects.bulk_create(
+            [ArticleFigure(article=self, image_id=pk) for pk in wanted - have],
+            ignore_conflicts=True,
+        )
+
+    def missing_figures(self) -> list[int]:
+        """Ids the body refers to that are in no library picture."""
+        return missing_figures(self.body)
 
     @property
     def image_used_at(self) -> datetime.datetime | None:

@@ -10,7 +10,9 @@ Prints, for one drawn JPEG of about `--megapixels` (6,000 x 4,000 for 24):
   - the full set of renditions (4 ratios x widths x formats), seconds and
     renditions a second, and each format alone;
   - the story page rendered in-process (Django's test client, page cache off):
-    CPU ms per request with a lead picture and without, best of 5 rounds;
+    CPU ms per request with a lead picture and five body figures (drawn
+    originals of `--figure-megapixels`), with the lead picture only, and
+    without, best of 5 rounds;
   - the bytes a reader transfers for the page and its lead picture at 375 px
     (2x screen) and 1,366 px (1x), picking from the srcset as a browser does.
 """
@@ -60,6 +62,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megapixels", type=float, default=24)
     parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--figure-megapixels", type=float, default=4)
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-images-"))
@@ -126,14 +129,40 @@ def run(args) -> None:
     make_renditions(image)
 
     section = Section.objects.create(name="World", slug="world")
-    body = "".join(f"<p>Paragraph {n} of the story, with words.</p>" for n in range(12))
+    paragraphs = [f"<p>Paragraph {n} of the story, with words.</p>" for n in range(12)]
+    body = "".join(paragraphs)
+    # Five body figures, from smaller originals (their renditions' sizes, not
+    # the originals', are what a reader fetches).
+    figure_width = round((args.figure_megapixels * 1_000_000 * 3 / 2) ** 0.5)
+    figures = []
+    for n in range(5):
+        figure = create_image(
+            file=SimpleUploadedFile(
+                f"figure{n}.jpg", drawn_jpeg(figure_width, figure_width * 2 // 3)
+            ),
+            alt_text=f"Figure {n}",
+            caption=f"Caption {n}",
+            credit="Bench",
+        )
+        make_renditions(figure)
+        figures.append(figure)
+    with_figures = "".join(
+        paragraph
+        + (f'<figure data-image-id="{figures[n // 2].pk}"></figure>' if n % 2 else "")
+        for n, paragraph in enumerate(paragraphs[:10])
+    ) + "".join(paragraphs[10:])
     stories = {}
-    for name, lead in (("with picture", image), ("without", None)):
+    cases = (
+        ("with lead picture and 5 figures", image, with_figures, figures),
+        ("with lead picture", image, body, []),
+        ("without", None, body, []),
+    )
+    for name, lead, text, shown in cases:
         story = Article.objects.create(
-            headline=f"Story {name}", body=body, section=section, lead_image=lead
+            headline=f"Story {name}", body=text, section=section, lead_image=lead
         )
         publish_article(article=story)
-        stories[name] = story
+        stories[name] = (story, shown)
 
     client = Client()
     # No collectstatic in the scratch run: plain static files, as in tests.
@@ -146,7 +175,7 @@ def run(args) -> None:
     with override_settings(
         PAGE_CACHE_SECONDS=0, SECURE_SSL_REDIRECT=False, STORAGES=storages
     ):
-        for name, story in stories.items():
+        for name, (story, shown) in stories.items():
             url = story.get_absolute_url()
             response = client.get(url)
             assert response.status_code == 200, response.status_code
@@ -170,11 +199,26 @@ def run(args) -> None:
                         continue
                     wide = [r for r in choices if r.width >= needed] or choices[-1:]
                     picked = wide[0]
-                    say(
-                        f"  {screen} px ({dpr}x), {fmt}: picture {picked.width} px "
-                        f"{picked.file.size:,} B, page + picture "
-                        f"{html + picked.file.size:,} B"
+                    # Every figure counted, as if the reader scrolls to the end
+                    # (they are lazy: fewer load on a short visit).
+                    figure_bytes = sum(
+                        pick(figure.renditions_for("original"), fmt, needed).size
+                        for figure in shown
                     )
+                    say(
+                        f"  {screen} px ({dpr}x), {fmt}: lead {picked.width} px "
+                        f"{picked.file.size:,} B"
+                        + (f", 5 figures {figure_bytes:,} B" if shown else "")
+                        + f", page + pictures "
+                        f"{html + picked.file.size + figure_bytes:,} B"
+                    )
+
+
+def pick(renditions, fmt: str, needed: int):
+    """The rendition a browser takes from a srcset: the narrowest at least
+    `needed` px wide, else the widest."""
+    choices = [r for r in renditions if r.format == fmt]
+    return ([r for r in choices if r.width >= needed] or choices[-1:])[0]
 
 
 if __name__ == "__main__":

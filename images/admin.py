@@ -166,6 +166,8 @@ def _warnings(image: Image) -> list[str]:
 
 
 def _usage(used) -> dict:
+    # A link row (a story's body figure) names what it links the picture to.
+    used = getattr(used, "used_by", used)
     opts = used._meta
     try:
         url = reverse(

@@ -207,6 +207,9 @@ class Rendition(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     file = models.FileField(upload_to=rendition_upload_to, max_length=255)
+    # Its file's length in bytes, kept so that a feed's enclosures never ask
+    # the storage (a request each on object storage).
+    file_size = models.PositiveIntegerField("size in bytes", default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -227,3 +230,9 @@ class Rendition(models.Model):
     @property
     def url(self) -> str:
         return self.file.url
+
+    @property
+    def size(self) -> int:
+        """Its file's length in bytes (asking the storage only for a rendition
+        stored before sizes were kept)."""
+        return self.file_size or self.file.size

@@ -161,6 +161,7 @@ def _render(
         format=spec.format,
         width=spec.width,
         height=spec.height,
+        file_size=out.getbuffer().nbytes,
     )
     return rendition, ContentFile(out.getvalue())
 

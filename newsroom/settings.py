@@ -21,6 +21,8 @@ import dj_database_url
 from corsheaders.defaults import default_headers
 from csp.constants import NONCE, NONE, SELF
 from django.core.management.utils import get_random_secret_key
+from django_prose_editor.config import add_tags_and_attributes
+from js_asset import static_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -210,6 +212,22 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+def _library_figure_allowlist(config: dict, shared: dict) -> None:
+    """What the story editor's LibraryFigure leaves in a body: a figure with
+    the number of a library picture (articles/html.py checks it is one)."""
+    add_tags_and_attributes(shared, ["figure"], {"figure": ["data-image-id"]})
+
+
+# The story editor's own extension (static/js/library_figure.js, a module:
+# CSP allows it): a toolbar button inserting a picture from the library.
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [static_lazy("js/library_figure.js")],
+        "extensions": {"LibraryFigure": _library_figure_allowlist},
+    }
+]
 # Uploaded pictures and their renditions (docs/deploy.md#pictures-and-storage):
 # files under MEDIA_ROOT by default, served by the app itself only with DEBUG;
 # MEDIA_STORAGE=s3 keeps them in an S3-compatible bucket through django-storages

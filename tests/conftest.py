@@ -48,6 +48,17 @@ def _media_root(settings, tmp_path_factory):
     }
 
 
+@pytest.fixture
+def media_files(settings):
+    """The files stored under the test's MEDIA_ROOT, as paths relative to it."""
+
+    def stored() -> list[str]:
+        root = Path(settings.MEDIA_ROOT)
+        return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+    return stored
+
+
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings):
     """Run background tasks at once, in the test's own transaction."""

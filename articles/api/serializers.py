@@ -17,6 +17,11 @@ from rest_framework.request import Request
 from rest_framework.reverse import reverse
 from taggit.models import Tag
 
+from articles.api.pictures import (
+    load_pictures,
+    picture_association,
+    picture_json,
+)
 from articles.bylines import byline_of
 from articles.html import html_to_text
 from articles.models import (
@@ -176,6 +181,8 @@ def load_relations(articles: Iterable[Article]) -> None:
     )
     for article_id, *author in authors:
         by_id[article_id].author_list.append(AuthorCredit(*author))
+    # One more query when a story of the page has pictures.
+    load_pictures(by_id.values())
 
 
 class SectionSerializer(serializers.ModelSerializer):
@@ -316,6 +323,43 @@ class ArticleAuthorSerializer(serializers.ModelSerializer):
         }
 
 
+_STRING = {"type": "string"}
+PICTURES_SCHEMA = {
+    "type": "array",
+    "description": "Its pictures: the lead picture first, then those in its "
+    "body, each with its stored renditions (a picture whose renditions are not "
+    "made yet is left out).",
+    "items": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "uri": _STRING,
+            "role": {"type": "string", "enum": ["lead", "figure"]},
+            "alt_text": _STRING,
+            "caption": _STRING,
+            "credit": _STRING,
+            "copyright": _STRING,
+            "usage_terms": _STRING,
+            "width": {"type": "integer"},
+            "height": {"type": "integer"},
+            "renditions": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "url": {"type": "string", "format": "uri"},
+                        "ratio": {"type": "string", "enum": ["original", "16:9"]},
+                        "width": {"type": "integer"},
+                        "height": {"type": "integer"},
+                        "mime_type": _STRING,
+                    },
+                },
+            },
+        },
+    },
+}
+
+
 class ArticleSerializer(serializers.ModelSerializer):
     """A published story. Which fields are present depends on `fields=` and
     `expand=`; `id` always is."""
@@ -333,6 +377,7 @@ class ArticleSerializer(serializers.ModelSerializer):
         "whose `byline` is free text.",
     )
     tags = serializers.SerializerMethodField()
+    pictures = serializers.SerializerMethodField()
     thread = ThreadLinkSerializer(
         read_only=True,
         allow_null=True,
@@ -381,6 +426,7 @@ class ArticleSerializer(serializers.ModelSerializer):
             "section",
             "entities",
             "tags",
+            "pictures",
             "thread",
             "source_name",
             "source_url",
@@ -421,6 +467,11 @@ class ArticleSerializer(serializers.ModelSerializer):
     def get_tags(self, article: Article) -> list[str]:
         return [tag.name for tag in article.tag_list]
 
+    @extend_schema_field(PICTURES_SCHEMA)
+    def get_pictures(self, article: Article) -> list[dict]:
+        request = self.root.context.get("request")
+        return [picture_json(picture, request) for picture in article.picture_list]
+
     def to_representation(self, article: Article) -> dict:
         # Written out for the fields every story has: a page of 100 stories runs
         # this 100 times, and DRF's generic walk through each field's source
@@ -460,6 +511,10 @@ _FAST_FIELDS = {
     "section": lambda field, article: _nullable(field, article.section),
     "entities": lambda field, article: field.to_representation(article.entity_list),
     "tags": lambda field, article: [tag.name for tag in article.tag_list],
+    "pictures": lambda field, article: [
+        picture_json(picture, field.root.context.get("request"))
+        for picture in article.picture_list
+    ],
     "thread": lambda field, article: _nullable(field, article.thread),
     "source_name": lambda field, article: article.source_name,
     "source_url": lambda field, article: article.source_url or None,
@@ -666,8 +721,12 @@ class NinjsSerializer(serializers.BaseSerializer):
             item["subjects"] = subjects
         for link in article.entity_list:
             item.setdefault(entity_key(link.kind), []).append(self.entity(link))
+        associations = [
+            picture_association(picture, position, request)
+            for position, picture in enumerate(article.picture_list, start=1)
+        ]
         if (related := self.context.get("related")) is not None and related:
-            item["associations"] = [
+            associations += [
                 {
                     "name": f"related{n}",
                     "uri": article_uri(story),
@@ -677,6 +736,8 @@ class NinjsSerializer(serializers.BaseSerializer):
                 }
                 for n, story in enumerate(related, start=1)
             ]
+        if associations:
+            item["associations"] = associations
         return item
 
     @staticmethod
@@ -790,15 +851,35 @@ def _ninjs_openapi_schema() -> dict:
             "objects": thing,
             "associations": {
                 "type": "array",
-                "description": "Related stories (detail only).",
+                "description": "Its pictures (type picture, the lead picture "
+                "first, named leadimage), then related stories (type text, "
+                "detail only).",
                 "items": {
                     "type": "object",
                     "required": ["name", "uri"],
                     "properties": {
                         "name": string,
                         "uri": string,
-                        "type": string,
+                        "type": {"type": "string", "enum": ["picture", "text"]},
+                        "version": string,
+                        "by": string,
                         "headlines": texts(),
+                        "descriptions": texts(),
+                        "copyrightnotice": string,
+                        "usageterms": string,
+                        "renditions": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "name": string,
+                                    "href": uri,
+                                    "contenttype": string,
+                                    "width": {"type": "integer"},
+                                    "height": {"type": "integer"},
+                                },
+                            },
+                        },
                         "versioncreated": time,
                     },
                 },

@@ -43,6 +43,24 @@ class EntityRef(NamedTuple):
     wikidata_id: str = ""
 
 
+class PictureRef(NamedTuple):
+    """A picture a story's file names (a ninjs association of type picture):
+    where its file is and what the source says about it."""
+
+    # The association as a report names it: “leadimage”, “association 2”.
+    label: str
+    # The association's uri (or guid); empty when it has none.
+    uri: str
+    # Its largest rendition's href: a path relative to the story's file or a
+    # file: URL (remote renditions are not fetched and never get here).
+    href: str
+    credit: str = ""
+    caption: str = ""
+    alt_text: str = ""
+    copyright: str = ""
+    usage_terms: str = ""
+
+
 @dataclass
 class StoryData:
     """One story as read from a file, before it touches the database."""
@@ -60,6 +78,10 @@ class StoryData:
     tags: list[str] = field(default_factory=list)
     entities: list[EntityRef] = field(default_factory=list)
     thread: str = ""
+    pictures: list[PictureRef] = field(default_factory=list)
+    # The folder of the file the story was read from, for its pictures'
+    # relative paths; None for an upload, whose pictures are not read.
+    base_dir: os.PathLike | None = None
     # The story's place in a file that holds a list of them.
     position: int | None = None
     # What cleaning changed, for the report: "headline: removed U+001B ESCAPE".
@@ -90,6 +112,15 @@ class StoryData:
                 wikidata_id=self._cleaned("entities", ref.wikidata_id),
             )
             for ref in self.entities
+        ]
+        self.pictures = [
+            picture._replace(
+                **{
+                    name: self._cleaned("pictures", getattr(picture, name))
+                    for name in PictureRef._fields
+                }
+            )
+            for picture in self.pictures
         ]
         self.headline = " ".join(self.headline.split())
         if not self.source_key:

@@ -23,6 +23,7 @@ from articles.html import sanitize_html
 from articles.importers.base import (
     EntityRef,
     ImportRejected,
+    PictureRef,
     StoryData,
     decode,
     split_paragraphs,
@@ -128,6 +129,8 @@ def parse_item(name: str, item: Any, *, position: int | None = None) -> StoryDat
                 ) from None
             break
     language = _string(item.get("language")) or "en"
+    warnings: list[str] = []
+    pictures = _pictures(item, warnings)
     return StoryData(
         headline=headline,
         dek=_text(
@@ -144,7 +147,9 @@ def parse_item(name: str, item: Any, *, position: int | None = None) -> StoryDat
         published_at=published_at,
         tags=_names(item.get("subjects") or item.get("subject")),
         entities=_entities(item),
+        pictures=pictures,
         position=position,
+        warnings=warnings,
     )
 
 
@@ -158,6 +163,90 @@ def _body_html(item: dict) -> str:
     if body_html := _string(item.get("body_html")):
         return sanitize_html(body_html)
     return text_to_html(split_paragraphs(_string(item.get("body_text"))))
+
+
+def _associations(item: dict) -> list[tuple[str, dict]]:
+    """The item's associations with their names: a list of objects in ninjs
+    2.x and 3.x, an object keyed by name in ninjs 1.x."""
+    value = item.get("associations")
+    if isinstance(value, dict) and not {"uri", "type", "renditions"} & set(value):
+        pairs = [(key, v) for key, v in value.items() if isinstance(v, dict)]
+    else:
+        pairs = [("", v) for v in _list(value)]
+    return [
+        (_string(v.get("name")) or key or f"association {n}", v)
+        for n, (key, v) in enumerate(pairs, start=1)
+    ]
+
+
+def _pictures(item: dict, warnings: list[str]) -> list[PictureRef]:
+    """The item's associations of type picture, each with its largest local
+    rendition; one with only remote renditions is noted in `warnings` and
+    skipped (an import never fetches from the network)."""
+    pictures = []
+    for label, association in _associations(item):
+        if _string(association.get("type")).lower() not in ("picture", "image"):
+            continue
+        renditions = association.get("renditions")
+        if isinstance(renditions, dict):
+            renditions = list(renditions.values())
+        local, remote = [], []
+        for rendition in _list(renditions):
+            href = _string(rendition.get("href"))
+            if not href:
+                continue
+            if re.match(r"[a-z][a-z0-9+.-]*://", href, re.IGNORECASE) and not (
+                href.lower().startswith("file:")
+            ):
+                remote.append(href)
+                continue
+            area = _number(rendition.get("width")) * _number(rendition.get("height"))
+            local.append((area, href))
+        if not local:
+            if remote:
+                warnings.append(
+                    f"picture “{label}” skipped: its renditions are remote "
+                    f"({remote[0]}), and an import does not fetch them"
+                )
+            else:
+                warnings.append(f"picture “{label}” skipped: it has no rendition href")
+            continue
+        # The largest rendition; among equals (or sizes not given), the first.
+        href = max(local, key=lambda pair: pair[0])[1]
+        pictures.append(
+            PictureRef(
+                label=label,
+                uri=_string(association.get("uri")) or _string(association.get("guid")),
+                href=href,
+                credit=_string(association.get("by"))
+                or _string(association.get("byline"))
+                or _string(association.get("creditline")),
+                caption=_text(
+                    _pick_role(association.get("descriptions"), "caption", "text")
+                    or association.get("description_text")
+                    or _pick(association.get("headlines"), "main")
+                    or association.get("headline")
+                ),
+                alt_text=_text(_pick_role(association.get("descriptions"), "alt")),
+                copyright=_string(association.get("copyrightnotice")),
+                usage_terms=_string(association.get("usageterms")),
+            )
+        )
+    return pictures
+
+
+def _pick_role(values: Any, *roles: str) -> dict | None:
+    """The entry with the first of `roles` that has a value; None if none."""
+    entries = [entry for entry in _list(values) if _string(entry.get("value"))]
+    for role in roles:
+        for entry in entries:
+            if _string(entry.get("role")).lower() == role:
+                return entry
+    return None
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0
 
 
 def _entities(item: dict) -> list[EntityRef]:

@@ -7,15 +7,21 @@ both call `import_files`.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
+from pathlib import Path
 from typing import IO
+from urllib.parse import unquote, urlparse
+from urllib.request import url2pathname
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
 from django.utils.text import slugify
 from taggit.models import Tag
@@ -30,6 +36,7 @@ from articles.importers.base import (
     ImportRejected,
     ImportReport,
     Outcome,
+    PictureRef,
     Source,
     StoryData,
     check_size,
@@ -47,6 +54,9 @@ from articles.services import (
 )
 from entities.models import Entity
 from entities.services import resolve_entity, suggest_entities
+from images.files import stored_files
+from images.models import Image
+from images.services import create_image
 from related.services import refresh_related_later
 
 logger = logging.getLogger(__name__)
@@ -79,6 +89,9 @@ def read_stories(name: str, source: Source) -> Iterator[StoryData | ImportReject
     Raises ImportRejected when the file cannot be read as stories (over
     MAX_UPLOAD_BYTES included), OSError when it cannot be read at all.
     """
+    base_dir = (
+        Path(source).resolve().parent if isinstance(source, os.PathLike) else None
+    )
     with closing(open_source(source)) as opened:
         stream = opened
         size = source_size(stream)
@@ -88,6 +101,7 @@ def read_stories(name: str, source: Source) -> Iterator[StoryData | ImportReject
         check_size(name, size)
         for item in _parser(name, stream)(name, stream):
             if isinstance(item, StoryData):
+                item.base_dir = base_dir
                 try:
                     item.clean(name)
                 except ImportRejected as error:
@@ -232,7 +246,13 @@ def _import_one(
         return Outcome(name, Outcome.REJECTED, reason=reason, warnings=story.warnings)
     seen[story.source_key] = story.label
     try:
-        article, created = import_story(story=story, **options)
+        # The story and its pictures in one transaction: a picture's stored
+        # file goes again if the story is then refused.
+        with stored_files() as saved:
+            pictures = import_pictures(story, saved)
+            article, created = import_story(
+                story=story, lead_image=pictures[0] if pictures else None, **options
+            )
     except ValidationError as error:
         reason = _validation_message(error)
     except PermissionDenied as error:
@@ -256,10 +276,74 @@ def _import_one(
     )
 
 
+def import_pictures(story: StoryData, saved: list) -> list[Image]:
+    """The library pictures for `story.pictures`, in order: each one imported
+    before (by the association's uri, else by its file's SHA-256) is reused,
+    the others added through the library's upload checks, their stored files
+    appended to `saved` (see `images.files.stored_files`, which the caller
+    runs). Raises ValidationError naming the association when a picture's file
+    is missing or not an image, or when the story was not read from a folder
+    (an upload), whose pictures are not read. Call inside `stored_files`."""
+    images = []
+    for picture in story.pictures:
+        where = f"picture “{picture.label}” ({picture.href})"
+        if story.base_dir is None:
+            story.warnings.append(
+                f"{where} skipped: pictures are read from files only by the "
+                "import_stories command"
+            )
+            continue
+        path = _picture_path(story.base_dir, picture.href)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise ValidationError(f"{where}: no such file ({path})") from None
+        except OSError as error:
+            raise ValidationError(
+                f"{where}: cannot be read: {error.strerror or error}"
+            ) from None
+        key = _picture_key(picture, data)
+        image = Image.objects.filter(source=key).first()
+        if image is None:
+            try:
+                image = create_image(
+                    file=ContentFile(data, name=path.name),
+                    source=key,
+                    **{name: getattr(picture, name) for name in PICTURE_FIELDS},
+                )
+            except ValidationError as error:
+                raise ValidationError(
+                    f"{where}: {_validation_message(error)}"
+                ) from None
+            saved.append(image.file)
+        images.append(image)
+    return list(dict.fromkeys(images))
+
+
+# The library's fields an association fills.
+PICTURE_FIELDS = ("credit", "caption", "alt_text", "copyright", "usage_terms")
+SOURCE_LENGTH = Image._meta.get_field("source").max_length
+
+
+def _picture_path(base_dir: os.PathLike, href: str) -> Path:
+    if href.lower().startswith("file:"):
+        return Path(url2pathname(urlparse(href).path))
+    return Path(base_dir) / unquote(href)
+
+
+def _picture_key(picture: PictureRef, data: bytes) -> str:
+    """What a picture is known by on re-import (its `Image.source`): the
+    association's uri, else its file's SHA-256."""
+    if picture.uri and len(picture.uri) <= SOURCE_LENGTH:
+        return picture.uri
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
 @transaction.atomic
 def import_story(
     *,
     story: StoryData,
+    lead_image: Image | None = None,
     status: str = Article.Status.DRAFT,
     section: Section | None = None,
     published_at: datetime.datetime | None = None,
@@ -272,7 +356,8 @@ def import_story(
     story is published through `publish_article` at `published_at`, else at the
     source's own publication time, else now; a draft import never unpublishes a
     story that was published since. The slug, tags and entities an editor added
-    are kept. The byline's names that match authors are credited, unless the
+    are kept; `lead_image`, when given, becomes its lead picture. The
+    byline's names that match authors are credited, unless the
     story has authors already. Entities the matcher finds become suggestions,
     confirmed at once with `confirm_entities`. Raises ValidationError when the
     story does not fit the model, and PermissionDenied when `by` may not
@@ -294,7 +379,12 @@ def import_story(
             f"“{article}” is already in the newsroom and you may not change it."
         )
     if not created and not publish and article.is_live:
-        return _stage_import(article, story, section=section, by=by), False
+        return (
+            _stage_import(
+                article, story, section=section, lead_image=lead_image, by=by
+            ),
+            False,
+        )
     article.headline = story.headline
     article.dek = story.dek
     article.body = story.body_html
@@ -305,6 +395,8 @@ def import_story(
     article.source_url = story.source_url
     if section is not None:
         article.section = section
+    if lead_image is not None:
+        article.lead_image = lead_image
     if story.thread:
         article.thread = get_or_create_thread(story.thread)
     if (
@@ -344,7 +436,12 @@ def import_story(
 
 
 def _stage_import(
-    article: Article, story: StoryData, *, section: Section | None, by
+    article: Article,
+    story: StoryData,
+    *,
+    section: Section | None,
+    lead_image: Image | None = None,
+    by,
 ) -> Article:
     """A draft import of a story readers see: its text waits as the story's
     unpublished changes, for an editor to publish; the live text, tags and
@@ -363,6 +460,8 @@ def _stage_import(
     }
     if section is not None:
         changes["section"] = section.pk
+    if lead_image is not None:
+        changes["lead_image"] = lead_image.pk
     if story.thread:
         changes["thread"] = get_or_create_thread(story.thread).pk
     content = revisions.content_with(article, **changes)

@@ -38,6 +38,7 @@ LIST_FIELDS = [
     "section",
     "entities",
     "tags",
+    "pictures",
     "thread",
     "source_name",
     "source_url",

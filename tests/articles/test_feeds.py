@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from articles.feeds import FEED_SIZE
@@ -11,6 +13,7 @@ from articles.models import Article, Section, Thread
 from tests.factories import (
     ArticleFactory,
     EntityFactory,
+    ImageFactory,
     SectionFactory,
     ThreadFactory,
 )
@@ -226,3 +229,55 @@ def test_pages_announce_their_feeds(client, page, feeds):
     for feed in feeds:
         assert 'rel="alternate" type="application/' in content
         assert f'href="{feed}"' in content
+
+
+def test_items_enclose_the_lead_picture(client):
+    """An RSS item carries its lead picture as an enclosure: a JPEG 16:9
+    rendition's absolute URL, its length in bytes and its MIME type; a story
+    without a picture has none."""
+    picture = ImageFactory()
+    pictured, plain = stories(2)
+    pictured.lead_image = picture
+    pictured.save()
+    items = rss_items(client.get("/feed/"))
+    enclosure = items[0].find("enclosure")
+    rendition = picture.rendition("16:9", "jpeg", 1280)
+    assert enclosure.get("url") == f"http://testserver{rendition.url}"
+    assert enclosure.get("type") == "image/jpeg"
+    assert int(enclosure.get("length")) == rendition.file_size > 0
+    stored = Path(settings.MEDIA_ROOT) / rendition.file.name
+    assert stored.stat().st_size == rendition.file_size
+    assert items[1].find("enclosure") is None
+
+
+def test_atom_entries_link_the_lead_picture(client):
+    """An Atom entry links its lead picture with rel="enclosure"."""
+    ArticleFactory(lead_image=ImageFactory())
+    response = client.get("/feed/atom/")
+    entry = ElementTree.fromstring(response.content).find(f"{ATOM}entry")
+    [link] = [
+        link for link in entry.findall(f"{ATOM}link") if link.get("rel") == "enclosure"
+    ]
+    assert link.get("type") == "image/jpeg"
+    assert link.get("href").startswith("http://testserver/media/images/renditions/")
+    assert int(link.get("length")) > 0
+
+
+def test_picture_without_renditions_has_no_enclosure(client):
+    """A lead picture whose renditions are not made yet encloses nothing."""
+    ArticleFactory(lead_image=ImageFactory(renditions=False))
+    [item] = rss_items(client.get("/feed/"))
+    assert item.find("enclosure") is None
+
+
+@pytest.mark.parametrize("path", ["/feed/", "/feed/atom/", "/section/world/feed/"])
+def test_enclosures_cost_one_query(client, django_assert_max_num_queries, path):
+    """Enclosures for a full feed of pictured stories cost one query (the
+    renditions), however many stories have pictures."""
+    for story in stories(6):
+        story.lead_image = ImageFactory()
+        story.save()
+    queries = 5 if "section" in path else 4
+    with django_assert_max_num_queries(queries + 2):
+        response = client.get(path)
+    assert response.content.count(b"enclosure") >= 6
