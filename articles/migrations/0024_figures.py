@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0022_lead_images'),
+        ('articles', '0023_embargo_audit'),
         ('images', '0002_rendition_file_size'),
     ]
 
