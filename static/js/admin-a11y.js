@@ -1,6 +1,6 @@
 // Names for the admin widgets that scripts draw, which a screen reader could
 // not otherwise name (tests/browser/test_admin_accessibility.py): the
-// autocomplete boxes (Select2), the rich-text editor, and the help icons of
+// autocomplete boxes (Select2) and their search fields, the rich-text editor, and the help icons of
 // the two-list permission pickers. Widgets drawn later (a new inline row) are
 // named as they appear.
 "use strict";
@@ -42,6 +42,15 @@
     root
       .querySelectorAll(".select2-selection[role=combobox]:not([aria-label])")
       .forEach(nameAutocomplete);
+    // A box holding several choices types into its own search field, drawn
+    // again after each choice: it takes the box's name.
+    root
+      .querySelectorAll(".select2-search__field:not([aria-label])")
+      .forEach((field) => {
+        const selection = field.closest(".select2-selection");
+        const name = selection && selection.getAttribute("aria-label");
+        if (name) field.setAttribute("aria-label", name);
+      });
     root
       .querySelectorAll("[contenteditable=true]:not([aria-label])")
       .forEach(nameEditor);

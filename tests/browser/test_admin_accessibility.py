@@ -22,7 +22,12 @@ from django.urls import reverse
 from articles import audit, revisions
 from articles.models import FeaturedStory, FrontPage
 from entities.services import merge_entities, suggest_entities
-from partners.models import DailyUsage, WebhookDelivery, WebhookEndpoint
+from partners.models import (
+    DailyUsage,
+    PartnerGroup,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from related.services import refresh_related_later
 from tests.browser.axe import AXE, FAILING_IMPACTS, violations
 from tests.factories import (
@@ -102,7 +107,7 @@ def log_in(audit: Audit, username: str) -> None:
 def newsroom(db, database_tasks):
     """A desk with a row on every admin list: a live story with unpublished
     changes and a few revisions, the front page leading with it, suggestions
-    and candidates, merged entities, partners with keys, usage and a webhook
+    and candidates, merged entities, partners with keys, a group, usage and a webhook
     with a delivery, an import job and a queued task."""
     desk = EditorFactory(username="desk", is_superuser=True)
     # A role for the groups' pages (an earlier transactional test may have
@@ -157,6 +162,7 @@ def newsroom(db, database_tasks):
         last_error="Answered 500, not 2xx. Gave up after 12 attempts.",
         payload={"event": "published", "id": story.pk},
     )
+    PartnerGroup.objects.create(name="National wire clients").partners.add(key.partner)
     job = ImportJobFactory(created_by=desk)
     # Someone else's failed logins, which the desk's own login does not reset.
     intruder = {
