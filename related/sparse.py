@@ -91,16 +91,7 @@ class Matrix:
         )
         weights.sort_indices()
         return cls.from_weights(
-            ids=ids,
-            days=np.array([days[story] for story in ids.tolist()], dtype=np.float64),
-            weights=weights,
-            columns=columns,
-            df=np.fromiter(
-                (df.get(f, 0) for f in columns.tolist()),
-                dtype=np.int64,
-                count=len(columns),
-            ),
-            total=total,
+            ids=ids, days=days, weights=weights, columns=columns, df=df, total=total
         )
 
     @classmethod
@@ -127,16 +118,7 @@ class Matrix:
         )
         weights.sort_indices()
         return cls.from_weights(
-            ids=ids,
-            days=np.array([days[story] for story in ids.tolist()], dtype=np.float64),
-            weights=weights,
-            columns=columns,
-            df=np.fromiter(
-                (df.get(f, 0) for f in columns.tolist()),
-                dtype=np.int64,
-                count=len(columns),
-            ),
-            total=total,
+            ids=ids, days=days, weights=weights, columns=columns, df=df, total=total
         )
 
     @classmethod
@@ -144,12 +126,18 @@ class Matrix:
         cls,
         *,
         ids: np.ndarray,
-        days: np.ndarray,
+        days: Mapping[int, float],
         weights: sparse.csr_matrix,
         columns: np.ndarray,
-        df: np.ndarray,
+        df: Mapping[int, int],
         total: int,
     ) -> Matrix:
+        """The matrix of the stories `ids` (sorted) over the features `columns`,
+        with each story's day and each feature's document frequency."""
+        days = np.array([days[story] for story in ids.tolist()], dtype=np.float64)
+        df = np.fromiter(
+            (df.get(f, 0) for f in columns.tolist()), dtype=np.int64, count=len(columns)
+        )
         # math.log, as `scoring.idf` computes it, so that scores agree to the bit.
         idf = np.array(
             [math.log(1 + total / max(n, 1)) for n in df.tolist()], dtype=np.float64
