@@ -28,24 +28,7 @@ from tests.factories import (
 )
 from tests.partners import receiver as receivers
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _webhook_settings(settings):
-    settings.WEBHOOK_ALLOW_LOCAL = True
-    settings.SITE_URL = "http://testserver"
-    settings.WEBHOOK_READ_TIMEOUT = 1
-    settings.WEBHOOK_CONNECT_TIMEOUT = 1
-
-
-@pytest.fixture
-def receiver():
-    """A partner's HTTP receiver on a free 127.0.0.1 port, stopped after."""
-    started = receivers.start()
-    yield started
-    started.server.shutdown()
-    started.server.server_close()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("webhook_settings")]
 
 
 @pytest.fixture
